@@ -1,0 +1,15 @@
+/**
+ * The pure model: application, library, target, platform, architecture, engine, Kraftfile,
+ * ops config and the compatibility table. No I/O and no Pulumi here; everything else builds on it.
+ */
+export * from "./application";
+export * from "./architecture";
+export * from "./compatibility";
+export * from "./engine";
+export * from "./kconfig";
+export * from "./kraftfile";
+export * from "./library";
+export * from "./opsConfig";
+export * from "./platform";
+export * from "./problem";
+export * from "./target";

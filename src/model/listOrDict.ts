@@ -1,0 +1,55 @@
+/**
+ * The Kraftfile `list_or_dict` shape, shared by `kconfig` and `env`: either a map, or a list of
+ * `KEY=VALUE` strings (kraftkit schema v0.6, definitions.list_or_dict; transformMappingOrList in
+ * kraftkit:unikraft/app/transform.go).
+ */
+import { Parsed, Problem, describeValue, fail, joinPath, ok } from "./problem";
+import { isMap } from "./scalars";
+
+/** How one `list_or_dict` field names and reads its entries. */
+export interface ListOrDictRules {
+    /** Keys must match this. */
+    keyPattern: RegExp;
+    /** What a key looks like, for messages: `a name like CONFIG_LIBPOSIX_ENVIRON`. */
+    keyHint: string;
+    /** How a scalar value becomes text (kconfig writes booleans as y/n). */
+    valueText(value: string | number | boolean | null): string;
+}
+
+/** Reads a map or a `KEY=VALUE` list into a string map, reporting every bad entry. */
+export function parseListOrDict(value: unknown, path: string, rules: ListOrDictRules): Parsed<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const problems: Problem[] = [];
+    const put = (key: string, text: string, at: string) => {
+        if (!rules.keyPattern.test(key)) {
+            problems.push({ path: at, message: `key "${key}" is not valid; expected ${rules.keyHint}` });
+        } else if (Object.prototype.hasOwnProperty.call(out, key)) {
+            problems.push({ path: at, message: `key "${key}" is set twice; keep one entry` });
+        } else {
+            out[key] = text;
+        }
+    };
+    if (Array.isArray(value)) {
+        value.forEach((entry, i) => {
+            const at = `${path}[${i}]`;
+            const eq = typeof entry === "string" ? entry.indexOf("=") : -1;
+            if (typeof entry !== "string" || eq <= 0) {
+                problems.push({ path: at, message: `got ${describeValue(entry)}; expected "KEY=VALUE" with ${rules.keyHint}` });
+                return;
+            }
+            put(entry.slice(0, eq), entry.slice(eq + 1), at);
+        });
+    } else if (isMap(value)) {
+        for (const [key, raw] of Object.entries(value)) {
+            const at = joinPath(path, key);
+            if (raw !== null && !["string", "number", "boolean"].includes(typeof raw)) {
+                problems.push({ path: at, message: `got ${describeValue(raw)}; expected a string, number or boolean` });
+                continue;
+            }
+            put(key, rules.valueText(raw as string | number | boolean | null), at);
+        }
+    } else {
+        problems.push({ path, message: `got ${describeValue(value)}; expected a map, or a list of "KEY=VALUE" strings` });
+    }
+    return problems.length ? fail(...problems) : ok(out);
+}
