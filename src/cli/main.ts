@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** Entry point of the `unikernel` binary. */
+import { runCli } from "./program";
+
+runCli(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (error: unknown) => {
+        // An unexpected failure is a bug, not bad input: show it whole and exit non-zero.
+        process.stderr.write(`unikernel: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+        process.exitCode = 70;
+    },
+);
