@@ -1,26 +1,14 @@
 /**
- * The `unikernel` command line: argument parsing and printing only. The work lives in the model
- * (and, in later verbs, engines, disk and hosts).
+ * The `unikernel` command line: argument parsing and printing only. The work lives in the model,
+ * engines, disk and hosts modules; the verbs are registered from ./commands.
  *
  * Exit codes are a contract scripts depend on: 0 success/valid, 1 bad input, 2 usage error.
  */
 import { Command, CommanderError } from "commander";
-import { emitKraftfile, formatProblem } from "../model";
-import { ProjectFileNotFound, readProjectFile } from "../internal/projectFiles";
+import { registerBuildCommands } from "./commands/artifacts";
+import { registerProjectFileCommands } from "./commands/projectFile";
+import { CliIo, ExitCode } from "./output";
 import { version } from "./version";
-
-/** Exit codes of every verb. */
-export const enum ExitCode {
-    Ok = 0,
-    BadInput = 1,
-    Usage = 2,
-}
-
-/** Where a run writes; the real process streams by default, buffers in tests. */
-export interface CliIo {
-    out(text: string): void;
-    err(text: string): void;
-}
 
 const processIo: CliIo = {
     out: (text) => process.stdout.write(text),
@@ -43,23 +31,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         .showHelpAfterError("(run `unikernel --help` for usage)")
         .configureOutput({ writeOut: io.out, writeErr: io.err });
 
-    program
-        .command("validate")
-        .description("Check a Kraftfile or ops config.json and print every problem (exit 1 when invalid).")
-        .argument("[path]", "a project directory, a Kraftfile, or an ops config.json", ".")
-        .option("--json", "print one JSON object: {valid, problems: [{path, message, line?}]}")
-        .action(async (target: string, options: { json?: boolean }) => {
-            setExit(await validate(target, Boolean(options.json), io));
-        });
-
-    program
-        .command("kraftfile")
-        .description("Print the normalized Kraftfile of a project (canonical names, fixed key order).")
-        .argument("[path]", "a project directory or a Kraftfile", ".")
-        .option("--json", "print the parsed application as JSON instead")
-        .action(async (target: string, options: { json?: boolean }) => {
-            setExit(await printKraftfile(target, Boolean(options.json), io));
-        });
+    registerProjectFileCommands(program, io, setExit);
+    registerBuildCommands(program, io, setExit);
 
     try {
         await program.parseAsync([...argv], { from: "user" });
@@ -71,67 +44,4 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         throw error;
     }
     return exitCode;
-}
-
-async function validate(target: string, json: boolean, io: CliIo): Promise<number> {
-    const project = await loadOrReport(target, json, io);
-    if (!project) {
-        return ExitCode.BadInput;
-    }
-    const valid = project.problems.length === 0;
-    if (json) {
-        io.out(`${JSON.stringify({
-            valid,
-            file: project.file,
-            problems: project.problems.map((p) => ({ path: p.path, message: p.message, ...(p.line ? { line: p.line } : {}) })),
-        })}\n`);
-    } else if (valid) {
-        const app = project.application;
-        const what = project.kind === "kraftfile" ? `Kraftfile ${project.kraftfile?.spec}` : "ops config";
-        io.out(`${project.file}: valid ${what}, application "${app?.name}", targets ${app?.targets.map((t) => `${t.platform}/${t.architecture}`).join(", ") || "none"}\n`);
-    } else {
-        reportProblems(project.problems, project.file, io);
-    }
-    return valid ? ExitCode.Ok : ExitCode.BadInput;
-}
-
-async function printKraftfile(target: string, json: boolean, io: CliIo): Promise<number> {
-    const project = await loadOrReport(target, false, io);
-    if (!project) {
-        return ExitCode.BadInput;
-    }
-    if (project.kind !== "kraftfile") {
-        io.err(`${project.file} is an ops config, not a Kraftfile; \`unikernel kraftfile\` reads Kraftfiles (use \`unikernel validate\` for ops configs)\n`);
-        return ExitCode.BadInput;
-    }
-    if (!project.kraftfile) {
-        reportProblems(project.problems, project.file, io);
-        return ExitCode.BadInput;
-    }
-    io.out(json ? `${JSON.stringify(project.kraftfile, null, 2)}\n` : emitKraftfile(project.kraftfile));
-    return ExitCode.Ok;
-}
-
-/** Reads the project, or reports a missing file (as a problem in JSON mode) and returns undefined. */
-async function loadOrReport(target: string, json: boolean, io: CliIo) {
-    try {
-        return await readProjectFile(target);
-    } catch (error) {
-        if (!(error instanceof ProjectFileNotFound)) {
-            throw error;
-        }
-        if (json) {
-            io.out(`${JSON.stringify({ valid: false, problems: [{ path: "", message: error.message }] })}\n`);
-        } else {
-            io.err(`unikernel: ${error.message}\n`);
-        }
-        return undefined;
-    }
-}
-
-function reportProblems(problems: readonly { path: string; message: string; file?: string; line?: number }[], file: string, io: CliIo): void {
-    for (const problem of problems) {
-        io.err(`${formatProblem({ ...problem, file: problem.file ?? file })}\n`);
-    }
-    io.err(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
 }

@@ -1,0 +1,292 @@
+/**
+ * The artifact pipeline verbs: `build`, `disk`, `convert`, `run`. Each prints progress on stderr
+ * and, with --json, one JSON object on stdout; `build`, `disk` and `convert` always report `path`,
+ * `sha256` and `sizeBytes`.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, parseTargetString, pickKraftfileName, targetId } from "../../model";
+import { buildArtifact } from "../../engines/build";
+import { BuildInputError, BuildRequest } from "../../engines/engine";
+import { DiskArchitecture, formatBytes, makeBootableDisk } from "../../disk/bootableDisk";
+import { DISK_FORMATS, DiskFormat, convertDisk, detectDiskFormat, parseDiskFormat } from "../../disk/formats";
+import { DiskInputError } from "../../disk/diskInputError";
+import { runLocal } from "../../hosts/localRun";
+import { PortForward, parsePortForward } from "../../hosts/qemu";
+import { checkTool } from "../../internal/toolCheck";
+import { GNU_TAR, GRUB_MKIMAGE, MTOOLS, QEMU_AARCH64, QEMU_IMG, QEMU_X86_64, SFDISK } from "../../internal/tools";
+import { CliIo, ExitCode, printResult, runVerb } from "../output";
+
+/** Registers `build`, `disk`, `convert` and `run`. */
+export function registerBuildCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+    const progress = (text: string) => io.err(text);
+
+    program
+        .command("build")
+        .description("Build an application into an artifact (kernel or disk); unchanged inputs reuse the cached artifact.")
+        .argument("[dir]", "the application directory", ".")
+        .addOption(new Option("--engine <engine>", "engine; default: kraft for a Kraftfile, ops for config.json, make for a Makefile").choices([...ENGINES]))
+        .option("--target <plat/arch>", "target to build, e.g. qemu/x86_64; default: the application's first", parseTargetOption)
+        .addOption(new Option("--family <family>", "what kind of kernel it is; default from the engine").choices([...KERNEL_FAMILIES]))
+        .option("--kernel-path <file>", "make: the kernel the Makefile produces, relative to dir")
+        .option("--initrd-path <file>", "make: an initrd the Makefile produces")
+        .option("--goal <target>", "make: the make target to build")
+        .option("--make-var <NAME=value...>", "make: variables passed to make")
+        .option("--jobs <n>", "parallel jobs (kraft, make)", parsePositiveInt)
+        .option("--no-cache", "kraft: build from scratch (--no-cache)")
+        .option("--kernel <file>", "prebuilt: the kernel file")
+        .option("--initrd <file>", "prebuilt: the initrd for the kernel")
+        .option("--disk <file>", "prebuilt: a finished disk image")
+        .option("--json", "print one JSON object")
+        .action(async (dir: string, options: BuildCliOptions) => {
+            setExit(await runVerb(io, Boolean(options.json), async () => {
+                const request = await buildRequestOf(dir, options);
+                const artifact = await buildArtifact(request, progress);
+                printResult(io, Boolean(options.json), artifact,
+                    `${artifact.path}\n  ${artifact.kind} ${artifact.name} ${targetId(artifact.target)}, ${artifact.sizeBytes} bytes, sha256 ${artifact.sha256}` +
+                    `\n  digest ${artifact.digest}${artifact.cached ? " (cached: no engine ran)" : ""}`);
+                return ExitCode.Ok;
+            }));
+        });
+
+    program
+        .command("disk")
+        .description("Make a bootable raw disk (BIOS: MBR + GRUB; UEFI: GPT + ESP) from a kernel.")
+        .requiredOption("--kernel <file>", "the kernel")
+        .option("--initrd <file>", "an initrd handed to the kernel")
+        .option("--cmdline <text>", "the kernel command line")
+        .addOption(new Option("--boot <mode>", "firmware").choices(["bios", "uefi"]).makeOptionMandatory())
+        .addOption(new Option("--arch <arch>", "architecture").choices(["x86_64", "arm64"]).default("x86_64"))
+        .option("--size <size>", "disk size: GiB as a number (1 = 1 GiB), or with a unit (64M, 2G); default: the smallest that fits", parseSize)
+        .option("--target <plat/arch>", "what the kernel was built for, checked against the compatibility table", parseTargetOption)
+        .addOption(new Option("--family <family>", "kernel family, with --target").choices([...KERNEL_FAMILIES]).default("unikraft"))
+        .requiredOption("--out <file>", "where to write the raw disk")
+        .option("--json", "print one JSON object")
+        .action(async (options: DiskCliOptions) => {
+            setExit(await runVerb(io, Boolean(options.json), async () => {
+                await Promise.all([QEMU_IMG, GRUB_MKIMAGE, MTOOLS, SFDISK].map(checkTool));
+                progress(`disk: making a ${options.boot.toUpperCase()} ${options.arch} disk from ${options.kernel}\n`);
+                const result = await makeBootableDisk({
+                    kernel: options.kernel,
+                    initrd: options.initrd,
+                    cmdline: options.cmdline,
+                    boot: options.boot,
+                    architecture: options.arch,
+                    sizeBytes: options.size,
+                    out: options.out,
+                    kernelDescription: options.target ? { family: options.family, platform: options.target.platform, architecture: options.target.architecture } : undefined,
+                });
+                for (const change of result.kernelChanges) progress(`disk: ${change}\n`);
+                printResult(io, Boolean(options.json), result,
+                    `${result.path}\n  ${result.boot} ${result.architecture} ${result.partitionTable}, ${formatBytes(result.sizeBytes)}, ${result.loader} (${result.kernelProtocol}), sha256 ${result.sha256}`);
+                return ExitCode.Ok;
+            }));
+        });
+
+    program
+        .command("convert")
+        .description("Convert a disk into a format clouds import, and verify the result.")
+        .argument("<disk>", "a raw, qcow2, vmdk or vhd disk (detected from its content)")
+        .requiredOption("--format <format>", `one of ${DISK_FORMATS.join(", ")}`, parseFormatOption)
+        .requiredOption("--out <file>", "where to write the result")
+        .option("--json", "print one JSON object")
+        .action(async (disk: string, options: { format: DiskFormat; out: string; json?: boolean }) => {
+            setExit(await runVerb(io, Boolean(options.json), async () => {
+                await Promise.all([QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool));
+                progress(`convert: ${disk} -> ${options.format} ${options.out}\n`);
+                const result = await convertDisk(disk, options.format, options.out);
+                printResult(io, Boolean(options.json), result, `${result.path}\n  ${result.format}, ${result.sizeBytes} bytes, sha256 ${result.sha256}\n  ${result.checks.join("; ")}`);
+                return ExitCode.Ok;
+            }));
+        });
+
+    program
+        .command("run")
+        .description("Boot a kernel or disk under QEMU here, capture the serial console, and wait for a ready line (exit 0 when it appears).")
+        .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)")
+        .option("--initrd <file>", "initrd for --kernel")
+        .option("--cmdline <text>", "command line for --kernel")
+        .option("--disk <file>", "boot this disk (raw, qcow2, vmdk or vhd)")
+        .addOption(new Option("--arch <arch>", "architecture").choices(["x86_64", "arm64"]).default("x86_64"))
+        .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
+        .option("--memory <size>", "guest memory, e.g. 64M", "64M")
+        .option("--expect <regex>", "ready when a console line matches this")
+        .option("--timeout <seconds>", "give up after this long", parsePositiveInt, 60)
+        .option("--port <[udp:]host:guest...>", "forward host ports to the guest (bound to 127.0.0.1)")
+        .option("--console <file>", "write the serial console here; default: a new file under the temp directory")
+        .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
+        .option("--wait", "after the ready line, wait for the VM to exit instead of stopping it")
+        .option("--json", "print one JSON object: {matched, bootMs, consoleLog, ...}")
+        .action(async (options: RunCliOptions) => {
+            setExit(await runVerb(io, Boolean(options.json), () => runCommand(options, io)));
+        });
+}
+
+interface BuildCliOptions {
+    engine?: EngineName;
+    target?: Target;
+    family?: KernelFamily;
+    kernelPath?: string;
+    initrdPath?: string;
+    goal?: string;
+    makeVar?: string[];
+    jobs?: number;
+    cache: boolean;
+    kernel?: string;
+    initrd?: string;
+    disk?: string;
+    json?: boolean;
+}
+
+interface DiskCliOptions {
+    kernel: string;
+    initrd?: string;
+    cmdline?: string;
+    boot: "bios" | "uefi";
+    arch: DiskArchitecture;
+    size?: number;
+    target?: Target;
+    family: KernelFamily;
+    out: string;
+    json?: boolean;
+}
+
+interface RunCliOptions {
+    kernel?: string;
+    initrd?: string;
+    cmdline?: string;
+    disk?: string;
+    arch: "x86_64" | "arm64";
+    boot?: "bios" | "uefi";
+    memory: string;
+    expect?: string;
+    timeout: number;
+    port?: string[];
+    console?: string;
+    accel?: "kvm" | "tcg";
+    wait?: boolean;
+    json?: boolean;
+}
+
+async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<BuildRequest> {
+    const engine = options.engine ?? (await detectEngine(dir, options));
+    const variables = Object.fromEntries((options.makeVar ?? []).map((assignment) => {
+        const eq = assignment.indexOf("=");
+        if (eq <= 0) {
+            throw new BuildInputError(`--make-var "${assignment}" is not NAME=value`);
+        }
+        return [assignment.slice(0, eq), assignment.slice(eq + 1)];
+    }));
+    return {
+        engine,
+        dir,
+        target: options.target,
+        kernelFamily: options.family,
+        ...(engine === "make" ? { make: { kernel: options.kernelPath ?? "", initrd: options.initrdPath, goal: options.goal, variables, jobs: options.jobs } } : {}),
+        ...(engine === "prebuilt" ? { prebuilt: { kernel: options.kernel, initrd: options.initrd, disk: options.disk } } : {}),
+        ...(engine === "kraft" ? { kraft: { jobs: options.jobs, noCache: !options.cache } } : {}),
+    };
+}
+
+/** Picks the engine from what the directory holds, the way a user would. */
+async function detectEngine(dir: string, options: BuildCliOptions): Promise<EngineName> {
+    if (options.kernel || options.disk) return "prebuilt";
+    const names = await fs.readdir(dir).catch(() => {
+        throw new BuildInputError(`the application directory ${dir} does not exist`);
+    });
+    if (pickKraftfileName(names)) return "kraft";
+    if (names.includes("config.json")) return "ops";
+    if (names.includes("Makefile") || names.includes("makefile") || names.includes("GNUmakefile")) return "make";
+    throw new BuildInputError(`cannot tell which engine builds ${dir}: it has no Kraftfile, config.json or Makefile; pass --engine`);
+}
+
+async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
+    if (Boolean(options.kernel) === Boolean(options.disk)) {
+        throw new DiskInputError("give exactly one of --kernel or --disk");
+    }
+    const memory = /^(\d+)([MG]?)$/i.exec(options.memory);
+    if (!memory) {
+        throw new DiskInputError(`--memory "${options.memory}" is not a size such as 64M or 1G`);
+    }
+    const memoryMiB = Number(memory[1]) * (memory[2].toUpperCase() === "G" ? 1024 : 1);
+    let expect: RegExp | undefined;
+    try {
+        expect = options.expect ? new RegExp(options.expect) : undefined;
+    } catch (error) {
+        throw new DiskInputError(`--expect is not a valid regular expression: ${(error as Error).message}`);
+    }
+    let ports: PortForward[];
+    try {
+        ports = (options.port ?? []).map(parsePortForward);
+    } catch (error) {
+        throw new DiskInputError((error as Error).message);
+    }
+    await checkTool(options.arch === "arm64" ? QEMU_AARCH64 : QEMU_X86_64);
+    const file = options.kernel ?? options.disk!;
+    if (!(await fs.stat(file).then((s) => s.isFile(), () => false))) {
+        throw new DiskInputError(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
+    }
+    const diskFormat = options.disk ? (await detectDiskFormat(options.disk)).format : undefined;
+    const consoleLog = options.console ?? path.join(os.tmpdir(), `unikernel-console-${process.pid}-${Date.now()}.log`);
+    io.err(`run: booting ${file} under QEMU; console in ${consoleLog}\n`);
+    const result = await runLocal({
+        architecture: options.arch,
+        kernel: options.kernel,
+        initrd: options.initrd,
+        cmdline: options.cmdline,
+        disk: options.disk,
+        diskFormat: diskFormat === "vhd" ? "vpc" : diskFormat,
+        boot: options.boot,
+        memoryMiB,
+        ports,
+        accel: options.accel,
+        expect,
+        timeoutMs: options.timeout * 1000,
+        consoleLog,
+        waitForExit: options.wait,
+        onConsole: (text) => io.err(text),
+    });
+    const summary = result.matched
+        ? `ready${result.bootMs !== undefined ? ` after ${result.bootMs} ms` : ""} (${result.accel})`
+        : result.timedOut
+            ? `not ready after ${options.timeout} s (${result.accel}); last console lines:\n${result.consoleTail}`
+            : `QEMU exited with ${result.exitCode} before the ready line; last console lines:\n${result.consoleTail}`;
+    printResult(io, Boolean(options.json), result, `run: ${summary}\n  console: ${result.consoleLog}`);
+    return result.matched ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function parseTargetOption(value: string): Target {
+    const parsed = parseTargetString(value, "--target");
+    if (!parsed.value) {
+        throw new InvalidArgumentError(parsed.problems.map((p) => p.message).join("; "));
+    }
+    return parsed.value;
+}
+
+function parsePositiveInt(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+        throw new InvalidArgumentError(`"${value}" is not a whole number above 0`);
+    }
+    return n;
+}
+
+/** `1` -> 1 GiB; `64M`, `64MiB`, `2G` with units. Always a whole number of MiB. */
+export function parseSize(value: string): number {
+    const m = /^(\d+)\s*(M|MiB|G|GiB)?$/i.exec(value.trim());
+    if (!m) {
+        throw new InvalidArgumentError(`"${value}" is not a size; use GiB as a number (1) or a unit (64M, 2G)`);
+    }
+    const unit = (m[2] ?? "G").toUpperCase().startsWith("M") ? 1024 * 1024 : 1024 * 1024 * 1024;
+    return Number(m[1]) * unit;
+}
+
+function parseFormatOption(value: string): DiskFormat {
+    try {
+        return parseDiskFormat(value);
+    } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+    }
+}

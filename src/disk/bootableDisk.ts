@@ -1,0 +1,239 @@
+/**
+ * Artifact -> bootable disk, without root, loop devices or mounts.
+ *
+ * BIOS: an MBR disk, one FAT partition at 1 MiB holding the kernel (and initrd), GRUB's boot sector
+ * in the MBR and its core image in the gap before the partition; GRUB loads the kernel by
+ * Multiboot 1 or 2. UEFI: a GPT disk with an EFI system partition (FAT, made with mtools) holding
+ * GRUB as the removable-media loader (\EFI\BOOT\BOOTX64.EFI or BOOTAA64.EFI), which loads a
+ * Multiboot kernel, chain-loads an x86_64 EFI-stub kernel, or boots an arm64 EFI-stub kernel with
+ * its `linux` loader. arm64 is UEFI only.
+ */
+import { promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DiskBootMode, KernelDescription, assessDisk } from "../model";
+import { runTool } from "../internal/exec";
+import { writeAtomically } from "../internal/files";
+import { sha256File } from "../internal/hashing";
+import { DiskInputError } from "./diskInputError";
+import { GrubPlatform, embedBiosBootLoader, grubArgs, grubQuote, makeGrubImage } from "./grub";
+import { KernelImageError, KernelInfo, describeFormat, inspectKernel, prepareForGrubMultiboot, requireArm64EfiKernel } from "./kernelImage";
+
+/** Architectures a disk can be made for. */
+export type DiskArchitecture = "x86_64" | "arm64";
+
+/** What to put on the disk. */
+export interface DiskOptions {
+    /** The kernel file. */
+    kernel: string;
+    /** An initrd / initramfs handed to the kernel as a boot module. */
+    initrd?: string;
+    /** The kernel command line. */
+    cmdline?: string;
+    /** Firmware the disk boots with. */
+    boot: DiskBootMode;
+    /** CPU architecture. Default x86_64. */
+    architecture?: DiskArchitecture;
+    /** Disk size in bytes; default: the smallest whole MiB that fits. Must be a whole number of MiB. */
+    sizeBytes?: number;
+    /** Output path of the raw disk. Written atomically: it either appears whole or not at all. */
+    out: string;
+    /** What the kernel is, when known (from the build's target): checked against the table first. */
+    kernelDescription?: KernelDescription;
+}
+
+/** What was made. */
+export interface DiskResult {
+    path: string;
+    sha256: string;
+    sizeBytes: number;
+    boot: DiskBootMode;
+    architecture: DiskArchitecture;
+    partitionTable: "mbr" | "gpt";
+    /** Which boot loader starts the kernel. */
+    loader: "grub-i386-pc" | "grub-x86_64-efi" | "grub-arm64-efi";
+    /** How the kernel is started by that loader. */
+    kernelProtocol: "multiboot" | "multiboot2" | "efi-chainload" | "linux-efi";
+    /** Changes made to the kernel copy on the disk (the input file is never changed). */
+    kernelChanges: string[];
+    /** Bytes of files on the boot partition. */
+    payloadBytes: number;
+}
+
+const MIB = 1024 * 1024;
+const PARTITION_START_SECTOR = 2048; // 1 MiB: aligned, and room for GRUB's core image before it
+const GPT_TAIL_BYTES = MIB; // the backup GPT lives in the last 33 sectors; keep 1 MiB for alignment
+const MIN_PARTITION_BYTES = 8 * MIB;
+const ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC3B8";
+
+/** Makes a bootable raw disk. Checks everything first; writes nothing when a check fails. */
+export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult> {
+    const architecture = options.architecture ?? "x86_64";
+    if (architecture === "arm64" && options.boot === "bios") {
+        throw new DiskInputError("arm64 boots by UEFI only: use --boot uefi for arm64 disks");
+    }
+    if (options.kernelDescription) {
+        const answer = assessDisk(options.kernelDescription, options.boot);
+        if (!answer.bootable) {
+            throw new DiskInputError(`cannot make a ${options.boot.toUpperCase()} disk: ${answer.reasons.join("; ")}` +
+                (answer.alternatives.length ? `. Instead: ${answer.alternatives.join(", or ")}` : ""));
+        }
+    }
+    const kernelBytes = await readInput(options.kernel, "kernel");
+    const initrdBytes = options.initrd ? (await readInput(options.initrd, "initrd")).length : 0;
+    const plan = planLoader(kernelBytes, options.boot, architecture, options.cmdline, Boolean(options.initrd));
+
+    const payloadBytes = plan.kernel.length + initrdBytes + plan.reservedBytes;
+    const needed = minimumDiskBytes(payloadBytes, options.boot);
+    const sizeBytes = options.sizeBytes ?? needed;
+    if (sizeBytes % MIB !== 0) {
+        throw new DiskInputError(`disk size ${sizeBytes} bytes is not a whole number of MiB; round it to ${Math.ceil(sizeBytes / MIB)} MiB`);
+    }
+    if (sizeBytes < needed) {
+        throw new DiskInputError(`disk size ${formatBytes(sizeBytes)} is too small for the payload: it needs at least ${formatBytes(needed)} ` +
+            `(kernel ${plan.kernel.length} bytes, initrd ${initrdBytes} bytes, boot loader and file system); use a size of ${needed / MIB} MiB or more`);
+    }
+
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-disk-"));
+    try {
+        const kernelFile = path.join(work, "kernel");
+        await fs.writeFile(kernelFile, plan.kernel);
+        const loaderImage = path.join(work, "loader.img");
+        await makeGrubImage(plan.grub, plan.script, loaderImage);
+        const table = options.boot === "bios" ? "mbr" : "gpt";
+        await writeAtomically(options.out, async (temp) => {
+            await fs.writeFile(temp, "");
+            await fs.truncate(temp, sizeBytes);
+            const partitionBytes = sizeBytes - PARTITION_START_SECTOR * 512 - (table === "gpt" ? GPT_TAIL_BYTES : 0);
+            await writePartitionTable(temp, table, partitionBytes);
+            const fat = `${temp}@@${PARTITION_START_SECTOR * 512}`;
+            await mtools("mformat", ["-i", fat, "-T", String(partitionBytes / 512), "-h", "64", "-s", "32", "-v", "UNIKERNEL", "::"]);
+            await mtools("mmd", ["-i", fat, "::/boot", ...(table === "gpt" ? ["::/EFI", "::/EFI/BOOT"] : [])]);
+            await mtools("mcopy", ["-i", fat, kernelFile, `::${plan.kernelPath}`]);
+            if (options.initrd) {
+                await mtools("mcopy", ["-i", fat, options.initrd, "::/boot/initrd"]);
+            }
+            if (table === "gpt") {
+                await mtools("mcopy", ["-i", fat, loaderImage, architecture === "arm64" ? "::/EFI/BOOT/BOOTAA64.EFI" : "::/EFI/BOOT/BOOTX64.EFI"]);
+            } else {
+                await embedBiosBootLoader(temp, loaderImage, PARTITION_START_SECTOR);
+            }
+        });
+    } finally {
+        await fs.rm(work, { recursive: true, force: true });
+    }
+    return {
+        path: path.resolve(options.out),
+        sha256: await sha256File(options.out),
+        sizeBytes,
+        boot: options.boot,
+        architecture,
+        partitionTable: options.boot === "bios" ? "mbr" : "gpt",
+        loader: `grub-${plan.grub}` as DiskResult["loader"],
+        kernelProtocol: plan.protocol,
+        kernelChanges: plan.changes,
+        payloadBytes,
+    };
+}
+
+/** The smallest disk for a payload: 1 MiB of gap, a FAT partition with room to spare, the GPT tail. */
+export function minimumDiskBytes(payloadBytes: number, boot: DiskBootMode): number {
+    const partition = Math.max(MIN_PARTITION_BYTES, Math.ceil((payloadBytes * 1.1 + MIB) / MIB) * MIB);
+    return PARTITION_START_SECTOR * 512 + partition + (boot === "uefi" ? GPT_TAIL_BYTES : 0);
+}
+
+interface LoaderPlan {
+    grub: GrubPlatform;
+    script: string;
+    protocol: DiskResult["kernelProtocol"];
+    /** The kernel bytes to store (possibly a fixed copy). */
+    kernel: Buffer;
+    /** Where the kernel goes on the FAT partition. */
+    kernelPath: string;
+    changes: string[];
+    /** Room for the boot loader file on the ESP. */
+    reservedBytes: number;
+}
+
+/** Decides loader and script from the kernel's own headers; throws a {@link DiskInputError} when no loader fits. */
+function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchitecture, cmdline: string | undefined, hasInitrd: boolean): LoaderPlan {
+    const info = inspectKernel(bytes);
+    if (info.format === "unknown") {
+        throw new DiskInputError(`the kernel file is ${describeFormat(info)}; give the kernel the engine built (an ELF with a Multiboot header, or an EFI-stub kernel)`);
+    }
+    const root = boot === "bios" ? "(hd0,msdos1)" : "(hd0,gpt1)";
+    try {
+        if (architecture === "arm64") {
+            requireArm64EfiKernel(info);
+            const script = scriptOf(root, [`linux /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? ["initrd /boot/initrd"] : [])]);
+            return { grub: "arm64-efi", script, protocol: "linux-efi", kernel: bytes, kernelPath: "/boot/kernel", changes: [], reservedBytes: 512 * 1024 };
+        }
+        requireX86(info);
+        if (boot === "uefi" && !info.multiboot && info.efiStub) {
+            // An EFI-stub kernel reads its command line from the load options GRUB's chainloader passes.
+            const script = scriptOf(root, [`chainloader /EFI/BOOT/KERNEL.EFI ${grubArgs(cmdline)}`]);
+            return { grub: "x86_64-efi", script, protocol: "efi-chainload", kernel: bytes, kernelPath: "/EFI/BOOT/KERNEL.EFI", changes: [], reservedBytes: 512 * 1024 };
+        }
+        const prepared = prepareForGrubMultiboot(bytes, info);
+        const mb2 = info.multiboot === 2;
+        const lines = [`${mb2 ? "multiboot2" : "multiboot"} /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? [`${mb2 ? "module2" : "module"} /boot/initrd ${grubQuote("initrd")}`] : [])];
+        return {
+            grub: boot === "bios" ? "i386-pc" : "x86_64-efi",
+            script: scriptOf(root, lines),
+            protocol: mb2 ? "multiboot2" : "multiboot",
+            kernel: prepared.bytes,
+            kernelPath: "/boot/kernel",
+            changes: prepared.changes,
+            reservedBytes: boot === "uefi" ? 512 * 1024 : 0,
+        };
+    } catch (error) {
+        if (error instanceof KernelImageError) {
+            throw new DiskInputError(`cannot make a ${boot.toUpperCase()} disk: ${error.message}`);
+        }
+        throw error;
+    }
+}
+
+function requireX86(info: KernelInfo): void {
+    if (info.machine === "arm64" || info.machine === "arm") {
+        throw new KernelImageError(`the kernel is ${describeFormat(info)}; make an arm64 disk (--arch arm64) for it`);
+    }
+}
+
+/** GRUB's embedded script: set the root partition, load, boot. Errors are printed on the console. */
+function scriptOf(root: string, lines: string[]): string {
+    return [`set root=${root}`, ...lines, "boot", ""].join("\n");
+}
+
+async function writePartitionTable(disk: string, table: "mbr" | "gpt", partitionBytes: number): Promise<void> {
+    const sectors = partitionBytes / 512;
+    const script = table === "mbr"
+        ? `label: dos\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=e, bootable\n`
+        : `label: gpt\nfirst-lba: ${PARTITION_START_SECTOR}\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=${ESP_TYPE}, name="EFI System"\n`;
+    await runTool("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], { input: script });
+}
+
+function mtools(command: string, args: string[]) {
+    // mtools checks that a disk's geometry matches its BPB; a partition at an offset need not.
+    return runTool(command, args, { env: { ...process.env, MTOOLS_SKIP_CHECK: "1" } });
+}
+
+async function readInput(file: string, what: string): Promise<Buffer> {
+    try {
+        const stat = await fs.stat(file);
+        if (!stat.isFile()) {
+            throw new DiskInputError(`the ${what} ${file} is not a file`);
+        }
+        return await fs.readFile(file);
+    } catch (error) {
+        if (error instanceof DiskInputError) throw error;
+        throw new DiskInputError(`the ${what} file ${file} does not exist or cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+}
+
+/** 8388608 -> "8 MiB"; 1073741824 -> "1 GiB". */
+export function formatBytes(bytes: number): string {
+    if (bytes % (1024 * MIB) === 0) return `${bytes / (1024 * MIB)} GiB`;
+    if (bytes % MIB === 0) return `${bytes / MIB} MiB`;
+    return `${bytes} bytes`;
+}

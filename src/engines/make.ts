@@ -1,0 +1,24 @@
+/** The make engine: any Makefile that yields a kernel (a Unikraft make build, or the demo kernel). */
+import { GNU_MAKE } from "../internal/tools";
+import { BuildInputError, Engine, EnginePlan, ResolvedBuild } from "./engine";
+
+export const makeEngine: Engine = {
+    name: "make",
+    plan(build: ResolvedBuild): EnginePlan {
+        const options = build.request.make;
+        if (!options?.kernel) {
+            throw new BuildInputError("the make engine needs the path of the kernel the Makefile produces (`--kernel-path`, `make.kernel`)");
+        }
+        const variables = Object.entries(options.variables ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+        const args = [...(options.jobs ? [`-j${options.jobs}`] : []), ...(options.goal ? [options.goal] : []), ...variables];
+        return {
+            tool: GNU_MAKE,
+            files: {},
+            steps: [{ command: "make", args }],
+            outputs: { kernel: [options.kernel], ...(options.initrd ? { initrd: [options.initrd] } : {}) },
+            ignore: [options.kernel, ...(options.initrd ? [options.initrd] : [])],
+            hashTree: true,
+            settings: { goal: options.goal ?? null, variables, kernel: options.kernel, initrd: options.initrd ?? null },
+        };
+    },
+};

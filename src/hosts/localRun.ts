@@ -1,0 +1,166 @@
+/**
+ * Boots a kernel or disk under QEMU on this machine: KVM when /dev/kvm is usable, TCG otherwise;
+ * the serial console goes to a file as it comes; the run waits for a ready pattern (or for QEMU to
+ * exit) with a timeout, and reports how long the boot took.
+ */
+import { spawn } from "child_process";
+import { constants as fsConstants, createWriteStream, promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { tailOf } from "../internal/exec";
+import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand } from "./qemu";
+
+/** What to run locally. */
+export interface LocalRunOptions extends Omit<QemuOptions, "accel" | "firmware"> {
+    /** Force an accelerator; default: kvm when /dev/kvm is usable, else tcg. */
+    accel?: "kvm" | "tcg";
+    /** Console lines are matched against this; the first match means ready. */
+    expect?: RegExp;
+    /** Give up after this many milliseconds. */
+    timeoutMs: number;
+    /** File that receives the serial console. */
+    consoleLog: string;
+    /** After a match, wait for QEMU to exit by itself instead of stopping it. */
+    waitForExit?: boolean;
+    /** Receives console text as it comes (progress). */
+    onConsole?: (text: string) => void;
+}
+
+/** What happened. */
+export interface LocalRunResult {
+    /** The expect pattern matched (or, without one, QEMU exited 0 before the timeout). */
+    matched: boolean;
+    /** Start of QEMU to the first console line matching `expect` (undefined when it never matched). */
+    bootMs?: number;
+    /** Start of QEMU to the first console output. */
+    firstOutputMs?: number;
+    /** Start to end of the run. */
+    durationMs: number;
+    /** QEMU's exit code (null when it was stopped). */
+    exitCode: number | null;
+    timedOut: boolean;
+    accel: "kvm" | "tcg";
+    consoleLog: string;
+    /** The last console lines, for error messages. */
+    consoleTail: string;
+    command: string[];
+}
+
+/**
+ * True when this process can use KVM: /dev/kvm is readable and writable and, on x86, the CPU shows
+ * VT-x or AMD-V. The second test matters: some sandboxes expose a /dev/kvm that is emulated in
+ * software, where `-accel kvm` is far slower than TCG and fails on OVMF ("emulation failure").
+ * UNIKERNEL_ACCEL=kvm|tcg overrides the guess.
+ */
+export async function kvmAvailable(): Promise<boolean> {
+    const forced = process.env.UNIKERNEL_ACCEL;
+    if (forced === "kvm" || forced === "tcg") {
+        return forced === "kvm";
+    }
+    if (!(await fs.access("/dev/kvm", fsConstants.R_OK | fsConstants.W_OK).then(() => true, () => false))) {
+        return false;
+    }
+    if (process.arch !== "x64" && process.arch !== "ia32") {
+        return true;
+    }
+    const cpuinfo = await fs.readFile("/proc/cpuinfo", "utf8").catch(() => "");
+    return /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo);
+}
+
+/** Finds UEFI firmware for an architecture; for x86_64 makes a private copy of the variable store. */
+export async function findFirmware(architecture: "x86_64" | "arm64", workDir: string): Promise<UefiFirmware> {
+    for (const candidate of FIRMWARE_CANDIDATES[architecture]) {
+        if (await fs.access(candidate.code).then(() => true, () => false)) {
+            if (!candidate.vars) {
+                return { code: candidate.code };
+            }
+            const vars = path.join(workDir, "efivars.fd");
+            await fs.copyFile(candidate.vars, vars);
+            return { code: candidate.code, vars };
+        }
+    }
+    const pkg = architecture === "x86_64" ? "ovmf" : "qemu-efi-aarch64";
+    throw new Error(`no UEFI firmware for ${architecture} found (looked for ${FIRMWARE_CANDIDATES[architecture].map((c) => c.code).join(", ")}); install it with \`apt-get install ${pkg}\``);
+}
+
+/** Boots and watches. Never throws for a boot that fails; that is `matched: false`. */
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
+    const accel = options.accel ?? ((await kvmAvailable()) ? "kvm" : "tcg");
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-run-"));
+    try {
+        const arm = options.architecture === "arm64";
+        const needsFirmware = Boolean(options.disk) && (arm || options.boot === "uefi");
+        const firmware = needsFirmware ? await findFirmware(options.architecture, work) : undefined;
+        const { command, args } = qemuCommand({ ...options, accel, firmware });
+        await fs.mkdir(path.dirname(path.resolve(options.consoleLog)), { recursive: true });
+        return await watch(command, args, accel, options);
+    } finally {
+        await fs.rm(work, { recursive: true, force: true });
+    }
+}
+
+function watch(command: string, args: string[], accel: "kvm" | "tcg", options: LocalRunOptions): Promise<LocalRunResult> {
+    return new Promise((resolve) => {
+        const started = process.hrtime.bigint();
+        const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
+        const log = createWriteStream(options.consoleLog);
+        const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+        let text = "";
+        let pending = "";
+        let bootMs: number | undefined;
+        let firstOutputMs: number | undefined;
+        let timedOut = false;
+        let stoppedByUs = false;
+        const onText = (chunk: Buffer) => {
+            const s = chunk.toString("utf8");
+            firstOutputMs ??= elapsed();
+            log.write(chunk);
+            text += s;
+            options.onConsole?.(s);
+            if (bootMs !== undefined || !options.expect) {
+                return;
+            }
+            pending += s;
+            // Match whole lines (and the partial last line, so a prompt without newline counts).
+            const lines = pending.replace(/\r/g, "").split("\n");
+            pending = lines[lines.length - 1];
+            if (lines.some((line) => options.expect!.test(line))) {
+                bootMs = elapsed();
+                if (!options.waitForExit) {
+                    stoppedByUs = true;
+                    child.kill("SIGTERM");
+                }
+            }
+        };
+        child.stdout.on("data", onText);
+        child.stderr.on("data", onText);
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stoppedByUs = true;
+            child.kill("SIGKILL");
+        }, options.timeoutMs);
+        let finished = false;
+        const finish = (exitCode: number | null) => {
+            if (finished) return; // "error" and "close" can both arrive
+            finished = true;
+            clearTimeout(timer);
+            log.end(() => resolve({
+                matched: options.expect ? bootMs !== undefined : !timedOut && exitCode === 0,
+                bootMs,
+                firstOutputMs,
+                durationMs: elapsed(),
+                exitCode: stoppedByUs ? null : exitCode,
+                timedOut: timedOut && bootMs === undefined,
+                accel,
+                consoleLog: path.resolve(options.consoleLog),
+                consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20),
+                command: [command, ...args],
+            }));
+        };
+        child.on("error", (error: NodeJS.ErrnoException) => {
+            text += `${command} could not start: ${error.code === "ENOENT" ? "not installed or not on PATH" : error.message}\n`;
+            finish(null);
+        });
+        child.on("close", (code) => finish(code));
+    });
+}

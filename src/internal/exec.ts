@@ -1,0 +1,89 @@
+/**
+ * Running external tools: streamed output for progress, the tail kept for errors, and a clear
+ * failure that names the command. Every tool run in the package goes through here.
+ */
+import { spawn } from "child_process";
+
+/** How to run one command. */
+export interface RunOptions {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Where to copy the tool's output as it comes (progress); nothing when undefined. */
+    stream?: (chunk: string) => void;
+    /** Bytes written to the tool's standard input. */
+    input?: string | Buffer;
+    /** Kill the tool after this many milliseconds. */
+    timeoutMs?: number;
+    /** How many trailing lines of output a failure shows. Default 40. */
+    tailLines?: number;
+}
+
+/** The outcome of a successful run. */
+export interface RunResult {
+    stdout: string;
+    stderr: string;
+}
+
+/** A tool that exited non-zero, was killed, or could not start. Carries the tail of its output. */
+export class ToolFailure extends Error {
+    constructor(
+        public readonly command: string,
+        public readonly exitCode: number | null,
+        public readonly tail: string,
+        reason: string,
+    ) {
+        super(`${command} ${reason}${tail ? `; its last output:\n${tail}` : ""}`);
+        this.name = "ToolFailure";
+    }
+}
+
+/** Quotes an argv for messages, the way a shell user would type it. */
+export function formatCommand(command: string, args: readonly string[]): string {
+    return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+}
+
+/** Runs a command to completion; rejects with {@link ToolFailure} unless it exits 0. */
+export function runTool(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const shown = formatCommand(command, args);
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const interleaved: string[] = [];
+        const collect = (sink: Buffer[]) => (chunk: Buffer) => {
+            sink.push(chunk);
+            const text = chunk.toString("utf8");
+            interleaved.push(text);
+            options.stream?.(text);
+        };
+        child.stdout.on("data", collect(out));
+        child.stderr.on("data", collect(err));
+        let timedOut = false;
+        const timer = options.timeoutMs ? setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+        }, options.timeoutMs) : undefined;
+        const tail = () => tailOf(interleaved.join(""), options.tailLines ?? 40);
+        child.on("error", (error: NodeJS.ErrnoException) => {
+            if (timer) clearTimeout(timer);
+            reject(new ToolFailure(shown, null, "", error.code === "ENOENT" ? `could not start: ${command} is not installed or not on PATH` : `could not start: ${error.message}`));
+        });
+        child.on("close", (code, signal) => {
+            if (timer) clearTimeout(timer);
+            if (code === 0) {
+                resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+                return;
+            }
+            const reason = timedOut ? `timed out after ${options.timeoutMs} ms` : signal ? `was killed by ${signal}` : `failed with exit code ${code}`;
+            reject(new ToolFailure(shown, code, tail(), reason));
+        });
+        child.stdin.on("error", () => undefined); // a tool that exits without reading its input is not our failure
+        child.stdin.end(options.input ?? "");
+    });
+}
+
+/** The last `lines` lines of `text`, without a trailing newline. */
+export function tailOf(text: string, lines: number): string {
+    const all = text.replace(/\r/g, "").trimEnd().split("\n");
+    return all.slice(Math.max(0, all.length - lines)).join("\n");
+}
