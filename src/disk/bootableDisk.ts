@@ -161,17 +161,16 @@ function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchite
     if (info.format === "unknown") {
         throw new DiskInputError(`the kernel file is ${describeFormat(info)}; give the kernel the engine built (an ELF with a Multiboot header, or an EFI-stub kernel)`);
     }
-    const root = boot === "bios" ? "(hd0,msdos1)" : "(hd0,gpt1)";
     try {
         if (architecture === "arm64") {
             requireArm64EfiKernel(info);
-            const script = scriptOf(root, [`linux /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? ["initrd /boot/initrd"] : [])]);
+            const script = scriptOf(boot, [`linux /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? ["initrd /boot/initrd"] : [])]);
             return { grub: "arm64-efi", script, protocol: "linux-efi", kernel: bytes, kernelPath: "/boot/kernel", changes: [], reservedBytes: 512 * 1024 };
         }
         requireX86(info);
         if (boot === "uefi" && !info.multiboot && info.efiStub) {
             // An EFI-stub kernel reads its command line from the load options GRUB's chainloader passes.
-            const script = scriptOf(root, [`chainloader /EFI/BOOT/KERNEL.EFI ${grubArgs(cmdline)}`]);
+            const script = scriptOf(boot, [`chainloader /EFI/BOOT/KERNEL.EFI ${grubArgs(cmdline)}`]);
             return { grub: "x86_64-efi", script, protocol: "efi-chainload", kernel: bytes, kernelPath: "/EFI/BOOT/KERNEL.EFI", changes: [], reservedBytes: 512 * 1024 };
         }
         const prepared = prepareForGrubMultiboot(bytes, info);
@@ -179,7 +178,7 @@ function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchite
         const lines = [`${mb2 ? "multiboot2" : "multiboot"} /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? [`${mb2 ? "module2" : "module"} /boot/initrd ${grubQuote("initrd")}`] : [])];
         return {
             grub: boot === "bios" ? "i386-pc" : "x86_64-efi",
-            script: scriptOf(root, lines),
+            script: scriptOf(boot, lines),
             protocol: mb2 ? "multiboot2" : "multiboot",
             kernel: prepared.bytes,
             kernelPath: "/boot/kernel",
@@ -200,9 +199,15 @@ function requireX86(info: KernelInfo): void {
     }
 }
 
-/** GRUB's embedded script: set the root partition, load, boot. Errors are printed on the console. */
-function scriptOf(root: string, lines: string[]): string {
-    return [`set root=${root}`, ...lines, "boot", ""].join("\n");
+/**
+ * GRUB's embedded script: set the root partition, load, boot. On BIOS, GRUB's own messages go to the
+ * VGA console, which nobody reads on a server; mirroring them to the first serial port puts a
+ * refusal such as "error: overlap detected" in the console log and the cloud's console output.
+ * (UEFI firmware already mirrors its console to serial.)
+ */
+function scriptOf(boot: DiskBootMode, lines: string[]): string {
+    const serial = boot === "bios" ? ["serial --unit=0 --speed=115200", "terminal_output serial console"] : [];
+    return [...serial, `set root=${boot === "bios" ? "(hd0,msdos1)" : "(hd0,gpt1)"}`, ...lines, "boot", ""].join("\n");
 }
 
 async function writePartitionTable(disk: string, table: "mbr" | "gpt", partitionBytes: number): Promise<void> {

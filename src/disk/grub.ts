@@ -39,7 +39,7 @@ export async function grubModuleDir(platform: GrubPlatform): Promise<string> {
 
 /** Modules each image needs: disk access, the partition map, FAT, and the loaders. */
 const MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
-    "i386-pc": ["biosdisk", "part_msdos", "fat", "multiboot", "multiboot2", "boot", "echo"],
+    "i386-pc": ["biosdisk", "part_msdos", "fat", "multiboot", "multiboot2", "boot", "echo", "serial", "terminal"],
     "x86_64-efi": ["part_gpt", "fat", "multiboot", "multiboot2", "chain", "boot", "echo"],
     "arm64-efi": ["part_gpt", "fat", "linux", "boot", "echo"],
 };

@@ -70,7 +70,8 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
     const cached = await readCachedArtifact(entry);
     if (cached) {
         log(`build: ${build.application.name} ${targetId(build.target)} is up to date (${digest.slice(0, 12)}), nothing to do\n`);
-        return { ...cached, cached: true };
+        // The digest is content only, so a promoted prebuilt kernel may arrive under another name.
+        return { ...cached, name: build.application.name, cached: true };
     }
     for (const [file, content] of Object.entries(plan.files)) {
         await writeAtomically(path.join(build.dir, file), (temp) => fs.writeFile(temp, content));
@@ -128,7 +129,9 @@ export async function computeDigest(build: ResolvedBuild, plan: EnginePlan, engi
         kernelFamily: build.kernelFamily,
         files: plan.files,
         steps: plan.steps,
-        outputs: plan.outputs,
+        // Output paths are relative to the application directory, except a prebuilt engine's, which
+        // are wherever the user keeps the files: their bytes (below) are what counts.
+        outputs: plan.hashTree ? plan.outputs : Object.keys(plan.outputs),
         settings: plan.settings,
         prebuilt: files,
         cmdline: kernelCommandLine(build.application, build.kernelFamily),
