@@ -40,7 +40,9 @@ export async function grubModuleDir(platform: GrubPlatform): Promise<string> {
 /** Modules each image needs: disk access, the partition map, FAT, and the loaders. */
 const MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
     "i386-pc": ["biosdisk", "part_msdos", "fat", "multiboot", "multiboot2", "boot", "echo", "serial", "terminal"],
-    "x86_64-efi": ["part_gpt", "fat", "multiboot", "multiboot2", "chain", "boot", "echo"],
+    // efi_gop gives GRUB a video mode to hand a Multiboot kernel; without it GRUB prints
+    // "error: no suitable video mode found" (harmless, but it reads like a failure in console logs).
+    "x86_64-efi": ["part_gpt", "fat", "multiboot", "multiboot2", "chain", "boot", "echo", "efi_gop"],
     "arm64-efi": ["part_gpt", "fat", "linux", "boot", "echo"],
 };
 

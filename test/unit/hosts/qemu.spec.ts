@@ -1,0 +1,50 @@
+import { strict as assert } from "assert";
+import { parsePortForward, qemuCommand } from "../../../src/hosts/qemu";
+
+describe("qemuCommand", () => {
+    it("boots a kernel directly on q35 with no NIC when no ports are forwarded", () => {
+        const { command, args } = qemuCommand({ architecture: "x86_64", kernel: "/k", cmdline: "a b", memoryMiB: 64, accel: "tcg" });
+        assert.equal(command, "qemu-system-x86_64");
+        assert.deepEqual(args, ["-machine", "q35", "-accel", "tcg", "-m", "64", "-smp", "1", "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
+            "-kernel", "/k", "-append", "a b", "-nic", "none"]);
+    });
+
+    it("forwards declared ports on 127.0.0.1 only, over virtio-net without a PXE ROM", () => {
+        const { args } = qemuCommand({ architecture: "x86_64", disk: "/d.img", memoryMiB: 64, accel: "kvm", ports: [parsePortForward("8080:80"), parsePortForward("udp:5353:53")] });
+        const netdev = args[args.indexOf("-netdev") + 1];
+        assert.equal(netdev, "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53");
+        assert.equal(args[args.indexOf("-device", args.indexOf("-netdev")) + 1], "virtio-net-pci,netdev=net0,romfile=");
+        assert.ok(!args.includes("-nic"));
+    });
+
+    it("attaches disks on virtio-blk and uses pflash OVMF for x86_64 UEFI", () => {
+        const { args } = qemuCommand({ architecture: "x86_64", disk: "/d.qcow2", diskFormat: "qcow2", boot: "uefi", firmware: { code: "/c.fd", vars: "/v.fd" }, memoryMiB: 128, accel: "tcg" });
+        assert.ok(args.includes("if=pflash,format=raw,unit=0,readonly=on,file=/c.fd"));
+        assert.ok(args.includes("if=pflash,format=raw,unit=1,file=/v.fd"));
+        assert.ok(args.includes("if=none,id=disk0,format=qcow2,file=/d.qcow2"));
+        assert.ok(args.includes("virtio-blk-pci,drive=disk0,bootindex=0"));
+    });
+
+    it("boots arm64 disks on virt with the firmware as -bios", () => {
+        const { command, args } = qemuCommand({ architecture: "arm64", disk: "/d.img", firmware: { code: "/QEMU_EFI.fd" }, memoryMiB: 128, accel: "tcg" });
+        assert.equal(command, "qemu-system-aarch64");
+        assert.deepEqual(args.slice(0, 4), ["-machine", "virt", "-cpu", "cortex-a57"]);
+        assert.equal(args[args.indexOf("-bios") + 1], "/QEMU_EFI.fd");
+    });
+
+    it("refuses both or neither of kernel and disk, and UEFI without firmware", () => {
+        assert.throws(() => qemuCommand({ architecture: "x86_64", memoryMiB: 64, accel: "tcg" }), /either a kernel or a disk/);
+        assert.throws(() => qemuCommand({ architecture: "x86_64", kernel: "/k", disk: "/d", memoryMiB: 64, accel: "tcg" }), /either a kernel or a disk/);
+        assert.throws(() => qemuCommand({ architecture: "x86_64", disk: "/d", boot: "uefi", memoryMiB: 64, accel: "tcg" }), /needs firmware/);
+    });
+});
+
+describe("parsePortForward", () => {
+    const good: [string, object][] = [["80", { protocol: "tcp", host: 80, guest: 80 }], ["8080:80", { protocol: "tcp", host: 8080, guest: 80 }], ["udp:5353:53", { protocol: "udp", host: 5353, guest: 53 }]];
+    for (const [text, forward] of good) {
+        it(`reads ${text}`, () => assert.deepEqual(parsePortForward(text), forward));
+    }
+    for (const text of ["0", "70000", "a:b", "sctp:1:2", "1:2:3"]) {
+        it(`rejects ${text}`, () => assert.throws(() => parsePortForward(text), /is not valid; expected GUEST, HOST:GUEST/));
+    }
+});
