@@ -21,7 +21,8 @@ export interface CliIo {
 
 /** Errors that mean "bad input or a failed step" (exit 1), as opposed to bugs. */
 export function isExpectedFailure(error: unknown): error is Error {
-    return error instanceof ValidationError || error instanceof BuildInputError || error instanceof DiskInputError ||
+    const fromService = error instanceof Error && typeof (error as { $metadata?: unknown }).$metadata === "object";
+    return fromService || error instanceof ValidationError || error instanceof BuildInputError || error instanceof DiskInputError ||
         error instanceof KernelImageError || error instanceof ToolFailure || error instanceof ToolCheckError;
 }
 

@@ -60,12 +60,17 @@ export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild
     return { request, dir, application, target, kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine], projectFile };
 }
 
-/** Builds (or reuses) the artifact for a request. */
-export async function buildArtifact(request: BuildRequest, log: BuildLog = () => undefined): Promise<Artifact> {
+/** What a build will do and its digest, without running the engine (previews use this). */
+export async function planBuild(request: BuildRequest): Promise<{ build: ResolvedBuild; plan: EnginePlan; engineVersion: string; digest: string }> {
     const build = await resolveBuild(request);
     const plan = ENGINE_IMPLEMENTATIONS[request.engine].plan(build);
     const engineVersion = plan.tool ? await checkTool(plan.tool) : "none";
-    const digest = await computeDigest(build, plan, engineVersion);
+    return { build, plan, engineVersion, digest: await computeDigest(build, plan, engineVersion) };
+}
+
+/** Builds (or reuses) the artifact for a request. */
+export async function buildArtifact(request: BuildRequest, log: BuildLog = () => undefined): Promise<Artifact> {
+    const { build, plan, engineVersion, digest } = await planBuild(request);
     const entry = path.join(cacheRoot(), "artifacts", digest);
     const cached = await readCachedArtifact(entry);
     if (cached) {

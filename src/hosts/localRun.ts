@@ -164,3 +164,91 @@ function watch(command: string, args: string[], accel: "kvm" | "tcg", options: L
         child.on("close", (code) => finish(code));
     });
 }
+
+/** What a detached run reports. */
+export interface DetachedRunResult extends Omit<LocalRunResult, "exitCode"> {
+    /** Process id of QEMU, also in `pidfile`. */
+    pid: number;
+    pidfile: string;
+}
+
+/**
+ * Starts QEMU in the background (QEMU's own -daemonize and -pidfile, console to a file) and waits
+ * for the ready line in that file. The VM keeps running after this returns; {@link stopDetached}
+ * stops it. A VM that never gets ready is stopped before this returns.
+ */
+export async function runDetached(options: LocalRunOptions & { pidfile: string }): Promise<DetachedRunResult> {
+    const accel = options.accel ?? ((await kvmAvailable()) ? "kvm" : "tcg");
+    const stateDir = path.dirname(path.resolve(options.pidfile));
+    await fs.mkdir(stateDir, { recursive: true });
+    await stopDetached(options.pidfile); // a previous VM of the same service
+    const arm = options.architecture === "arm64";
+    const needsFirmware = Boolean(options.disk) && (arm || options.boot === "uefi");
+    // The firmware variable store must outlive this call: keep it beside the pidfile.
+    const firmware = needsFirmware ? await findFirmware(options.architecture, stateDir) : undefined;
+    const { command, args } = qemuCommand({ ...options, accel, firmware });
+    const consoleLog = path.resolve(options.consoleLog);
+    await fs.writeFile(consoleLog, "");
+    const detachedArgs = args.map((a, i) => (args[i - 1] === "-serial" && a === "stdio" ? `file:${consoleLog}` : a));
+    detachedArgs.push("-daemonize", "-pidfile", path.resolve(options.pidfile));
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
+    const launch = spawn(command, detachedArgs, { stdio: ["ignore", "pipe", "pipe"] });
+    let launchOutput = "";
+    launch.stdout.on("data", (c: Buffer) => (launchOutput += c.toString()));
+    launch.stderr.on("data", (c: Buffer) => (launchOutput += c.toString()));
+    const launchCode: number | null = await new Promise((resolve) => {
+        launch.on("error", () => resolve(null));
+        launch.on("close", (code) => resolve(code));
+    });
+    if (launchCode !== 0) {
+        throw new Error(`${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`);
+    }
+    const pid = Number((await fs.readFile(options.pidfile, "utf8")).trim());
+    let bootMs: number | undefined;
+    let firstOutputMs: number | undefined;
+    let text = "";
+    while (elapsed() < options.timeoutMs) {
+        text = await fs.readFile(consoleLog, "utf8").catch(() => "");
+        if (text && firstOutputMs === undefined) firstOutputMs = elapsed();
+        if (!options.expect || text.replace(/\r/g, "").split("\n").some((line) => options.expect!.test(line))) {
+            bootMs = options.expect ? elapsed() : undefined;
+            break;
+        }
+        if (!isAlive(pid)) break;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    const matched = options.expect ? bootMs !== undefined : isAlive(pid);
+    if (!matched) {
+        await stopDetached(options.pidfile);
+    }
+    return {
+        matched, bootMs, firstOutputMs, durationMs: elapsed(), timedOut: !matched && elapsed() >= options.timeoutMs, accel, consoleLog,
+        consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20), command: [command, ...detachedArgs], pid, pidfile: path.resolve(options.pidfile),
+    };
+}
+
+/** Stops a VM started by {@link runDetached}: TERM, then KILL after 5 s; removes the pidfile. True if one was running. */
+export async function stopDetached(pidfile: string): Promise<boolean> {
+    const text = await fs.readFile(pidfile, "utf8").catch(() => "");
+    const pid = Number(text.trim());
+    await fs.rm(pidfile, { force: true });
+    if (!pid || !isAlive(pid)) {
+        return false;
+    }
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 100 && isAlive(pid); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    return true;
+}
+
+function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}

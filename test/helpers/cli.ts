@@ -1,5 +1,5 @@
 /** Runs the built `unikernel` binary in a child process, as scripts and pipelines do. */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { ROOT } from "./demoKernel";
 
@@ -24,4 +24,19 @@ export function jsonOf(run: CliRun): Record<string, unknown> {
     } catch {
         throw new Error(`stdout is not one JSON object (exit ${run.code}):\n${run.stdout}\nstderr:\n${run.stderr}`);
     }
+}
+
+/**
+ * Like {@link unikernel}, without blocking this process: for tests whose servers (a proxy, an
+ * emulator front) live in the test process and must keep answering while the CLI runs.
+ */
+export function unikernelAsync(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<CliRun> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
 }

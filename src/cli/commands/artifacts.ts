@@ -7,13 +7,14 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, parseTargetString, pickKraftfileName, targetId } from "../../model";
+import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, ValidationError, parseApplication, parseTargetString, targetId } from "../../model";
 import { buildArtifact } from "../../engines/build";
 import { BuildInputError, BuildRequest } from "../../engines/engine";
+import { detectEngine } from "../../engines/detect";
 import { DiskArchitecture, formatBytes, makeBootableDisk } from "../../disk/bootableDisk";
 import { DISK_FORMATS, DiskFormat, convertDisk, detectDiskFormat, parseDiskFormat } from "../../disk/formats";
 import { DiskInputError } from "../../disk/diskInputError";
-import { runLocal } from "../../hosts/localRun";
+import { runDetached, runLocal, stopDetached } from "../../hosts/localRun";
 import { PortForward, parsePortForward } from "../../hosts/qemu";
 import { checkTool } from "../../internal/toolCheck";
 import { GNU_TAR, GRUB_MKIMAGE, MTOOLS, QEMU_AARCH64, QEMU_IMG, QEMU_X86_64, SFDISK } from "../../internal/tools";
@@ -36,13 +37,14 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .option("--make-var <NAME=value...>", "make: variables passed to make")
         .option("--jobs <n>", "parallel jobs (kraft, make)", parsePositiveInt)
         .option("--no-cache", "kraft: build from scratch (--no-cache)")
+        .option("--application-json <json>", "the application as JSON (what a component passes), instead of the directory's project file")
         .option("--kernel <file>", "prebuilt: the kernel file")
         .option("--initrd <file>", "prebuilt: the initrd for the kernel")
         .option("--disk <file>", "prebuilt: a finished disk image")
         .option("--json", "print one JSON object")
         .action(async (dir: string, options: BuildCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
-                const request = await buildRequestOf(dir, options);
+                const request = buildRequestOf(dir, options);
                 const artifact = await buildArtifact(request, progress);
                 printResult(io, Boolean(options.json), artifact,
                     `${artifact.path}\n  ${artifact.kind} ${artifact.name} ${targetId(artifact.target)}, ${artifact.sizeBytes} bytes, sha256 ${artifact.sha256}` +
@@ -103,6 +105,19 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         });
 
     program
+        .command("stop")
+        .description("Stop a VM started with `run --detach`.")
+        .requiredOption("--pidfile <file>", "the pidfile given to `run --detach`")
+        .option("--json", "print one JSON object: {stopped}")
+        .action(async (options: { pidfile: string; json?: boolean }) => {
+            setExit(await runVerb(io, Boolean(options.json), async () => {
+                const stopped = await stopDetached(options.pidfile);
+                printResult(io, Boolean(options.json), { stopped }, stopped ? "stop: stopped" : "stop: nothing was running");
+                return ExitCode.Ok;
+            }));
+        });
+
+    program
         .command("run")
         .description("Boot a kernel or disk under QEMU here, capture the serial console, and wait for a ready line (exit 0 when it appears).")
         .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)")
@@ -118,6 +133,8 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .option("--console <file>", "write the serial console here; default: a new file under the temp directory")
         .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
         .option("--wait", "after the ready line, wait for the VM to exit instead of stopping it")
+        .option("--detach", "leave the VM running in the background after the ready line (needs --pidfile)")
+        .option("--pidfile <file>", "with --detach: where QEMU writes its pid")
         .option("--json", "print one JSON object: {matched, bootMs, consoleLog, ...}")
         .action(async (options: RunCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), () => runCommand(options, io)));
@@ -137,6 +154,7 @@ interface BuildCliOptions {
     kernel?: string;
     initrd?: string;
     disk?: string;
+    applicationJson?: string;
     json?: boolean;
 }
 
@@ -167,11 +185,13 @@ interface RunCliOptions {
     console?: string;
     accel?: "kvm" | "tcg";
     wait?: boolean;
+    detach?: boolean;
+    pidfile?: string;
     json?: boolean;
 }
 
-async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<BuildRequest> {
-    const engine = options.engine ?? (await detectEngine(dir, options));
+function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
+    const engine = options.engine ?? detectEngine(dir, Boolean(options.kernel || options.disk));
     const variables = Object.fromEntries((options.makeVar ?? []).map((assignment) => {
         const eq = assignment.indexOf("=");
         if (eq <= 0) {
@@ -179,27 +199,28 @@ async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<Bu
         }
         return [assignment.slice(0, eq), assignment.slice(eq + 1)];
     }));
+    let application;
+    if (options.applicationJson !== undefined) {
+        let raw: unknown;
+        try {
+            raw = JSON.parse(options.applicationJson);
+        } catch (error) {
+            throw new BuildInputError(`--application-json is not JSON: ${(error as Error).message}`);
+        }
+        const parsed = parseApplication(raw, "application");
+        if (!parsed.value) throw new ValidationError(parsed.problems, "--application-json");
+        application = parsed.value;
+    }
     return {
         engine,
         dir,
+        application,
         target: options.target,
         kernelFamily: options.family,
         ...(engine === "make" ? { make: { kernel: options.kernelPath ?? "", initrd: options.initrdPath, goal: options.goal, variables, jobs: options.jobs } } : {}),
         ...(engine === "prebuilt" ? { prebuilt: { kernel: options.kernel, initrd: options.initrd, disk: options.disk } } : {}),
         ...(engine === "kraft" ? { kraft: { jobs: options.jobs, noCache: !options.cache } } : {}),
     };
-}
-
-/** Picks the engine from what the directory holds, the way a user would. */
-async function detectEngine(dir: string, options: BuildCliOptions): Promise<EngineName> {
-    if (options.kernel || options.disk) return "prebuilt";
-    const names = await fs.readdir(dir).catch(() => {
-        throw new BuildInputError(`the application directory ${dir} does not exist`);
-    });
-    if (pickKraftfileName(names)) return "kraft";
-    if (names.includes("config.json")) return "ops";
-    if (names.includes("Makefile") || names.includes("makefile") || names.includes("GNUmakefile")) return "make";
-    throw new BuildInputError(`cannot tell which engine builds ${dir}: it has no Kraftfile, config.json or Makefile; pass --engine`);
 }
 
 async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
@@ -231,6 +252,20 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
     const diskFormat = options.disk ? (await detectDiskFormat(options.disk)).format : undefined;
     const consoleLog = options.console ?? path.join(os.tmpdir(), `unikernel-console-${process.pid}-${Date.now()}.log`);
     io.err(`run: booting ${file} under QEMU; console in ${consoleLog}\n`);
+    if (options.detach) {
+        if (!options.pidfile) {
+            throw new DiskInputError("--detach needs --pidfile, so the VM can be stopped later with `unikernel stop --pidfile`");
+        }
+        const detached = await runDetached({
+            architecture: options.arch, kernel: options.kernel, initrd: options.initrd, cmdline: options.cmdline, disk: options.disk,
+            diskFormat: diskFormat === "vhd" ? "vpc" : diskFormat, boot: options.boot, memoryMiB, ports, accel: options.accel, expect,
+            timeoutMs: options.timeout * 1000, consoleLog, pidfile: options.pidfile,
+        });
+        printResult(io, Boolean(options.json), detached, detached.matched
+            ? `run: running in the background as pid ${detached.pid}, ready${detached.bootMs !== undefined ? ` after ${detached.bootMs} ms` : ""}\n  console: ${detached.consoleLog}`
+            : `run: not ready after ${options.timeout} s; stopped. Last console lines:\n${detached.consoleTail}`);
+        return detached.matched ? ExitCode.Ok : ExitCode.Failed;
+    }
     const result = await runLocal({
         architecture: options.arch,
         kernel: options.kernel,

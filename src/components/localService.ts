@@ -1,0 +1,142 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { Problem } from "../model";
+import { cacheRoot } from "../internal/cacheDir";
+import { unikernelCommand } from "./cliCommand";
+import { Architecture, BootMode } from "./enums";
+import { checkedArgs } from "./inputErrors";
+import { validatePorts } from "./ports";
+import { PortArgs } from "./types";
+
+/** Inputs of {@link LocalService}. */
+export interface LocalServiceArgs {
+    /** The bootable disk to run (from {@link UnikernelImage.diskPath}). Mutually exclusive with `kernelPath`. */
+    diskPath?: pulumi.Input<string>;
+    /** A kernel to boot directly (QEMU -kernel). Mutually exclusive with `diskPath`. */
+    kernelPath?: pulumi.Input<string>;
+    /** Command line for `kernelPath`. */
+    cmdline?: pulumi.Input<string>;
+    /** Identity of the image (its digest or SHA-256): a change restarts the VM with the new image. */
+    imageDigest: pulumi.Input<string>;
+    /** @default x86_64 */
+    architecture?: pulumi.Input<Architecture>;
+    /** Firmware for `diskPath`. @default bios (uefi on arm64) */
+    bootMode?: pulumi.Input<BootMode>;
+    /** Guest memory in MiB. @default 64 */
+    memoryMiB?: pulumi.Input<number>;
+    /**
+     * Ports forwarded from this machine to the guest, on 127.0.0.1 only (`sources` do not apply: a
+     * local VM is never reachable from other machines).
+     * @default []
+     */
+    ports?: pulumi.Input<pulumi.Input<PortArgs>[]>;
+    /** A console line (regular expression) that means the service is ready; `up` waits for it. */
+    readyPattern?: pulumi.Input<string>;
+    /** Seconds to wait for `readyPattern`. @default 120 */
+    readyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * Runs a unikernel on this machine under QEMU (KVM when it works here, TCG otherwise) as a
+ * background process, waits for its ready line during `up`, and stops it on `destroy`. The
+ * zero-set-up place to run an image.
+ *
+ * @example
+ * ```ts
+ * const service = new LocalService("hello", { diskPath: image.diskPath, imageDigest: image.digest, readyPattern: "Hello" });
+ * export const consoleLog = service.consoleLog;
+ * ```
+ */
+export class LocalService extends pulumi.ComponentResource {
+    /** File holding the serial console. */
+    public readonly consoleLog: pulumi.Output<string>;
+    /** File holding QEMU's pid while it runs. */
+    public readonly pidfile: pulumi.Output<string>;
+    /** Milliseconds from QEMU's start to the ready line, when one was given. */
+    public readonly bootMs: pulumi.Output<number | undefined>;
+    /** Accelerator used: kvm or tcg. */
+    public readonly accel: pulumi.Output<string>;
+    /** `http://127.0.0.1:<port>` for each forwarded TCP port. */
+    public readonly urls: pulumi.Output<string[]>;
+
+    /**
+     * @param name The component name; the QEMU process is the child `${name}`.
+     * @param args What to run and how.
+     * @param opts Resource options.
+     */
+    constructor(name: string, args: LocalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("unikernel:index:LocalService", name, {}, opts);
+        const resolved = checkedArgs("LocalService", args, validateLocalArgs);
+        const stateDir = path.join(cacheRoot(), "local", name);
+        const pidfile = path.join(stateDir, "qemu.pid");
+        const consoleLog = path.join(stateDir, "console.log");
+        const vm = new command.local.Command(name, {
+            create: resolved.apply((r) => unikernelCommand([
+                "run", ...(r.diskPath ? ["--disk", r.diskPath] : ["--kernel", r.kernelPath!, ...(r.cmdline ? ["--cmdline", r.cmdline] : [])]),
+                "--arch", r.architecture, ...(r.bootMode ? ["--boot", r.bootMode] : []), "--memory", `${r.memoryMiB}M`,
+                ...r.ports.flatMap((p) => ["--port", `${p.protocol}:${p.port}:${p.port}`]),
+                ...(r.readyPattern ? ["--expect", r.readyPattern] : []), "--timeout", String(r.readyTimeoutSeconds),
+                "--detach", "--pidfile", pidfile, "--console", consoleLog, "--json",
+            ])),
+            delete: unikernelCommand(["stop", "--pidfile", pidfile]),
+            triggers: [args.imageDigest],
+        }, { parent: this });
+        const result = vm.stdout.apply((s) => JSON.parse(s) as { consoleLog: string; pidfile: string; bootMs?: number; accel: string });
+        this.consoleLog = result.consoleLog;
+        this.pidfile = result.pidfile;
+        this.bootMs = result.apply((r) => r.bootMs);
+        this.accel = result.accel;
+        this.urls = resolved.apply((r) => r.ports.filter((p) => p.protocol === "tcp").map((p) => `http://127.0.0.1:${p.port}`));
+        this.registerOutputs({ consoleLog: this.consoleLog, pidfile: this.pidfile, bootMs: this.bootMs, urls: this.urls });
+    }
+}
+
+interface ResolvedLocalArgs {
+    diskPath?: string;
+    kernelPath?: string;
+    cmdline?: string;
+    architecture: "x86_64" | "arm64";
+    bootMode?: "bios" | "uefi";
+    memoryMiB: number;
+    ports: { port: number; protocol: "tcp" | "udp" }[];
+    readyPattern?: string;
+    readyTimeoutSeconds: number;
+}
+
+/** Checks LocalService inputs. @internal */
+export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { value?: ResolvedLocalArgs; problems: Problem[] } {
+    const problems: Problem[] = [];
+    if (Boolean(args.diskPath) === Boolean(args.kernelPath)) {
+        problems.push({ path: args.diskPath ? "kernelPath" : "diskPath", message: "set exactly one of `diskPath` and `kernelPath`: keep the disk to boot through its firmware, or the kernel to boot it directly" });
+    }
+    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
+    if (architecture === "arm64" && args.bootMode === BootMode.Bios) {
+        problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
+    }
+    const memoryMiB = args.memoryMiB ?? 64;
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 8) {
+        problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
+    }
+    const ports = validatePorts(args.ports ?? [], "ports", problems);
+    if (args.readyPattern !== undefined) {
+        try {
+            new RegExp(args.readyPattern);
+        } catch (error) {
+            problems.push({ path: "readyPattern", message: `is not a valid regular expression: ${(error as Error).message}` });
+        }
+    }
+    const timeout = args.readyTimeoutSeconds ?? 120;
+    if (!Number.isInteger(timeout) || timeout < 1) {
+        problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
+    }
+    if (problems.length) return { problems };
+    return {
+        problems,
+        value: {
+            diskPath: args.diskPath, kernelPath: args.kernelPath, cmdline: args.cmdline, architecture,
+            bootMode: args.bootMode as "bios" | "uefi" | undefined, memoryMiB, ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
+            readyPattern: args.readyPattern, readyTimeoutSeconds: timeout,
+        },
+    };
+}

@@ -1,0 +1,41 @@
+/** Port inputs shared by the service components: validated once, with defaults for their sources. */
+import * as pulumi from "@pulumi/pulumi";
+import { Problem } from "../model";
+import { Protocol } from "./enums";
+import { PortArgs } from "./types";
+
+/** A validated port. `sources` is undefined when the user gave none (each place has its default). */
+export interface ResolvedPort {
+    port: number;
+    protocol: "tcp" | "udp";
+    sources?: string[];
+}
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Checks ports and CIDR sources; pushes problems with their paths. */
+export function validatePorts(ports: pulumi.Unwrap<PortArgs>[], path: string, problems: Problem[]): ResolvedPort[] {
+    const seen = new Set<string>();
+    return ports.map((p, i) => {
+        const at = `${path}[${i}]`;
+        if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
+            problems.push({ path: `${at}.port`, message: `got ${p.port}; expected a port from 1 to 65535` });
+        }
+        const protocol = (p.protocol ?? Protocol.Tcp) as "tcp" | "udp";
+        if (protocol !== "tcp" && protocol !== "udp") {
+            problems.push({ path: `${at}.protocol`, message: `got "${p.protocol}"; expected tcp or udp` });
+        }
+        const key = `${protocol}/${p.port}`;
+        if (seen.has(key)) {
+            problems.push({ path: at, message: `${key} is declared twice; keep one entry and list all its sources there` });
+        }
+        seen.add(key);
+        (p.sources ?? []).forEach((source, j) => {
+            const m = CIDR.exec(source);
+            if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+                problems.push({ path: `${at}.sources[${j}]`, message: `got "${source}"; expected an IPv4 CIDR block such as "203.0.113.0/24"` });
+            }
+        });
+        return { port: p.port, protocol, ...(p.sources ? { sources: [...p.sources] } : {}) };
+    });
+}

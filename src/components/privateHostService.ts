@@ -1,0 +1,170 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { Problem } from "../model";
+import { HostServiceSpec, hostPaths, installScript, removeScript } from "../hosts/privateHost";
+import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
+import { checkedArgs } from "./inputErrors";
+import { validatePorts } from "./ports";
+import { PortArgs } from "./types";
+
+/** Inputs of {@link PrivateHostService}. */
+export interface PrivateHostServiceArgs {
+    /** Address of the host (name or IP). */
+    host: pulumi.Input<string>;
+    /** SSH port. @default 22 */
+    sshPort?: pulumi.Input<number>;
+    /** SSH user; needs root or sudo-less rights to write /etc/systemd and /var/lib. @default root */
+    user?: pulumi.Input<string>;
+    /** SSH private key (PEM/OpenSSH). Keep it secret: pass `config.requireSecret(...)`. */
+    privateKey: pulumi.Input<string>;
+    /**
+     * The host's SSH public key (`ssh-keyscan -t ed25519 <host>`, the key part): the connection is
+     * refused when the host presents another. Required: a private host is only private if it is the
+     * host you meant.
+     */
+    hostKey: pulumi.Input<string>;
+    /** The image to run: a bootable disk (qemu) or a kernel (qemu -kernel, or firecracker). */
+    imagePath: pulumi.Input<string>;
+    /** Identity of the image (its digest or SHA-256): names the copy and triggers a redeploy. */
+    imageDigest: pulumi.Input<string>;
+    /** True when `imagePath` is a kernel rather than a disk. @default false */
+    imageIsKernel?: pulumi.Input<boolean>;
+    /** Command line, when `imagePath` is a kernel. */
+    cmdline?: pulumi.Input<string>;
+    /** @default qemu */
+    hypervisor?: pulumi.Input<Hypervisor>;
+    /** @default x86_64 */
+    architecture?: pulumi.Input<Architecture>;
+    /** Firmware for a disk image. @default bios (uefi on arm64) */
+    bootMode?: pulumi.Input<BootMode>;
+    /** Guest memory in MiB. @default 64 */
+    memoryMiB?: pulumi.Input<number>;
+    /** Ports forwarded from the host to the guest (QEMU user networking). @default [] */
+    ports?: pulumi.Input<pulumi.Input<PortArgs>[]>;
+    /**
+     * systemd unit, supervised background process, or whichever the host supports.
+     * @default auto
+     */
+    runMode?: pulumi.Input<HostRunMode>;
+    /** A console line (extended regex) that means ready; `up` waits for it and fails with the console tail. */
+    readyPattern?: pulumi.Input<string>;
+    /** Seconds to wait for `readyPattern`. @default 120 */
+    readyTimeoutSeconds?: pulumi.Input<number>;
+    /** State directory on the host. @default /var/lib/unikernel/<name> */
+    stateDirectory?: pulumi.Input<string>;
+}
+
+/**
+ * Runs a unikernel on a private Linux host of your own (KVM, or Firecracker) over SSH: copies the
+ * image, installs a systemd unit (or a supervised background process where there is no systemd)
+ * that restarts the VM on failure, and removes it all on destroy. The host key is always verified.
+ *
+ * @example
+ * ```ts
+ * const svc = new PrivateHostService("web", {
+ *     host: "10.0.0.12", privateKey: cfg.requireSecret("sshKey"), hostKey: cfg.require("hostKey"),
+ *     imagePath: image.diskPath, imageDigest: image.digest, ports: [{ port: 8080 }],
+ * });
+ * ```
+ */
+export class PrivateHostService extends pulumi.ComponentResource {
+    /** The console log file on the host. */
+    public readonly consoleLog: pulumi.Output<string>;
+    /** Where the image was copied on the host. */
+    public readonly remoteImagePath: pulumi.Output<string>;
+    /** `systemd` or `background`, as chosen on the host. */
+    public readonly runMode: pulumi.Output<string>;
+    /** How to read the console: an ssh command line. */
+    public readonly consoleCommand: pulumi.Output<string>;
+
+    /**
+     * @param name The component name; children are `${name}-copy` and `${name}`.
+     * @param args Host, credentials, image and service settings.
+     * @param opts Resource options.
+     */
+    constructor(name: string, args: PrivateHostServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("unikernel:index:PrivateHostService", name, {}, opts);
+        const resolved = checkedArgs("PrivateHostService", args, (a) => validateHostArgs(name, a));
+        const connection: command.types.input.remote.ConnectionArgs = {
+            host: args.host,
+            port: pulumi.output(args.sshPort).apply((p) => p ?? 22),
+            user: pulumi.output(args.user).apply((u) => u ?? "root"),
+            privateKey: pulumi.secret(args.privateKey),
+            hostKey: args.hostKey,
+        };
+        const remoteImage = resolved.apply((r) => `${r.stateDir}/image-${r.digest.slice(0, 16)}${r.imageKind === "kernel" ? ".kernel" : ".img"}`);
+        // The copy goes to a path that names the image's digest, so a new image never overwrites the running one.
+        const copy = new command.remote.CopyToRemote(`${name}-copy`, {
+            connection,
+            source: pulumi.output(args.imagePath).apply((p) => new pulumi.asset.FileAsset(p)),
+            remotePath: remoteImage,
+            triggers: [args.imageDigest],
+        }, { parent: this, dependsOn: [] });
+        const service = new command.remote.Command(name, {
+            connection,
+            create: pulumi.all([resolved, remoteImage]).apply(([r, image]) => installScript({ ...r.spec, imagePath: image })),
+            delete: resolved.apply((r) => removeScript(r.spec)),
+            triggers: [args.imageDigest, remoteImage],
+        }, { parent: this, dependsOn: [copy] });
+        const status = service.stdout.apply((s) => JSON.parse(s.trim().split("\n").pop() ?? "{}") as { mode?: string; console?: string });
+        this.consoleLog = resolved.apply((r) => hostPaths(r.spec).console);
+        this.remoteImagePath = remoteImage;
+        this.runMode = status.apply((s) => s.mode ?? "unknown");
+        this.consoleCommand = pulumi.all([connection.user, args.host, connection.port, this.consoleLog]).apply(([user, host, port, log]) => `ssh -p ${port} ${user}@${host} tail -f ${log}`);
+        this.registerOutputs({ consoleLog: this.consoleLog, remoteImagePath: this.remoteImagePath, runMode: this.runMode, consoleCommand: this.consoleCommand });
+    }
+}
+
+interface ResolvedHostArgs {
+    digest: string;
+    stateDir: string;
+    imageKind: "disk" | "kernel";
+    spec: Omit<HostServiceSpec, "imagePath"> & { imagePath: string };
+}
+
+/** Checks PrivateHostService inputs. @internal */
+export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostServiceArgs>): { value?: ResolvedHostArgs; problems: Problem[] } {
+    const problems: Problem[] = [];
+    if (!args.host) problems.push({ path: "host", message: "missing; give the host's name or address" });
+    if (!args.hostKey || !/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(args.hostKey.trim())) {
+        problems.push({ path: "hostKey", message: `${args.hostKey ? `got "${String(args.hostKey).slice(0, 30)}..."` : "missing"}; give the host's public key as "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>), so the host's identity is verified` });
+    }
+    if (!args.privateKey) problems.push({ path: "privateKey", message: "missing; give the SSH private key (as a secret)" });
+    if (!args.imagePath) problems.push({ path: "imagePath", message: "missing; give the disk or kernel to run" });
+    if (!args.imageDigest) problems.push({ path: "imageDigest", message: "missing; give the image's digest (UnikernelImage.digest)" });
+    const hypervisor = (args.hypervisor ?? Hypervisor.Qemu) as "qemu" | "firecracker";
+    const imageKind = args.imageIsKernel ? "kernel" : "disk";
+    if (hypervisor === "firecracker" && imageKind === "disk") {
+        problems.push({ path: "hypervisor", message: "is firecracker, which boots kernels only (no BIOS, no UEFI); give a kernel with `imageIsKernel: true`, or use qemu for disks" });
+    }
+    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
+    if (architecture === "arm64" && args.bootMode === BootMode.Bios) {
+        problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
+    }
+    const mode = (args.runMode ?? HostRunMode.Auto) as HostServiceSpec["mode"];
+    if (!["auto", "systemd", "background"].includes(mode)) {
+        problems.push({ path: "runMode", message: `got "${mode}"; expected auto, systemd or background` });
+    }
+    const memoryMiB = args.memoryMiB ?? 64;
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 8) problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
+    const ports = validatePorts(args.ports ?? [], "ports", problems);
+    const stateDir = args.stateDirectory ?? `/var/lib/unikernel/${name}`;
+    if (!path.posix.isAbsolute(stateDir)) problems.push({ path: "stateDirectory", message: `got "${stateDir}"; expected an absolute path on the host` });
+    const timeout = args.readyTimeoutSeconds ?? 120;
+    if (!Number.isInteger(timeout) || timeout < 1) problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) problems.push({ path: "name", message: `"${name}" cannot name a systemd unit; use letters, digits, ".", "_" and "-"` });
+    if (problems.length) return { problems };
+    return {
+        problems,
+        value: {
+            digest: args.imageDigest,
+            stateDir,
+            imageKind,
+            spec: {
+                name, stateDir, imagePath: "", imageKind, hypervisor, architecture, boot: args.bootMode as "bios" | "uefi" | undefined, memoryMiB,
+                cmdline: args.cmdline, ports: ports.map((p) => ({ protocol: p.protocol, port: p.port })), mode, expect: args.readyPattern, timeoutSeconds: timeout,
+            },
+        },
+    };
+}

@@ -1,0 +1,62 @@
+/** Input shapes shared by several components. Interfaces only, so the provider schema can carry them. */
+import { Architecture, Platform, Protocol } from "./enums";
+
+/** A Unikraft target: platform and architecture. */
+export interface TargetArgs {
+    /** Unikraft platform. */
+    platform: Platform;
+    /** CPU architecture. */
+    architecture: Architecture;
+    /** Target name, when a Kraftfile has several for one platform/architecture. */
+    name?: string;
+}
+
+/** One Unikraft micro-library (or, for the ops engine, a Nanos klib by name). */
+export interface LibraryArgs {
+    /** Library name, e.g. `musl`, `lwip`. */
+    name: string;
+    /** Version or channel, e.g. `stable`. */
+    version?: string;
+    /** Source: Git URL, archive URL or local directory. */
+    source?: string;
+    /** Kconfig options the library gets. */
+    kconfig?: Record<string, string>;
+}
+
+/** The application, given as program input instead of a Kraftfile or ops config. */
+export interface ApplicationArgs {
+    /** Application name: names kernels, images and instances. */
+    name: string;
+    /** Unikraft core version, e.g. `stable`. */
+    unikraftVersion?: string;
+    /** Micro-libraries. */
+    libraries?: LibraryArgs[];
+    /** Targets to build; the first is built unless `target` says otherwise. */
+    targets?: TargetArgs[];
+    /** Program and arguments. */
+    cmd?: string[];
+    /** Environment variables. */
+    env?: Record<string, string>;
+    /** Root filesystem: a directory, Dockerfile or archive, relative to the directory. */
+    rootfs?: string;
+    /** Kconfig options of the Unikraft core. */
+    kconfig?: Record<string, string>;
+    /** Memory in MiB. */
+    memoryMiB?: number;
+}
+
+/** A port a service listens on, and who may reach it. */
+export interface PortArgs {
+    /** Port number, 1-65535. */
+    port: number;
+    /**
+     * Transport protocol.
+     * @default tcp
+     */
+    protocol?: Protocol;
+    /**
+     * CIDR blocks allowed to connect.
+     * @default - public: 0.0.0.0/0 (anyone); private: the VPC or network range only.
+     */
+    sources?: string[];
+}

@@ -1,0 +1,383 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import {
+    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, parseApplication, parseTarget,
+} from "../model";
+import { planBuild } from "../engines/build";
+import { BuildRequest } from "../engines/engine";
+import { detectEngine } from "../engines/detect";
+import { cacheRoot } from "../internal/cacheDir";
+import { sha256 } from "../internal/hashing";
+import { unikernelCommand } from "./cliCommand";
+import { BootMode, DiskFormat, Engine, KernelFamily, Platform } from "./enums";
+import { checkedArgs, isPlain } from "./inputErrors";
+import { ApplicationArgs, TargetArgs } from "./types";
+
+/** Inputs of {@link UnikernelImage}. */
+export interface UnikernelImageArgs {
+    /**
+     * The application directory: its sources and its Kraftfile, ops `config.json` or Makefile. Its
+     * files (minus .gitignore/.dockerignore/.kraftignore entries) decide the content hash.
+     */
+    directory: pulumi.Input<string>;
+    /**
+     * The engine that builds it.
+     * @default - `kraft` for a Kraftfile, `ops` for config.json, `make` for a Makefile, `prebuilt` when a prebuilt file is given.
+     */
+    engine?: pulumi.Input<Engine>;
+    /**
+     * The application as program input. When set, it is rendered to a Kraftfile (kraft) or
+     * config.json (ops) instead of reading the directory's own.
+     * @default - read from the directory.
+     */
+    application?: pulumi.Input<ApplicationArgs>;
+    /**
+     * The target to build.
+     * @default - the application's first target; qemu/x86_64 for make and prebuilt.
+     */
+    target?: pulumi.Input<TargetArgs>;
+    /**
+     * What kind of kernel the result is; decides boot protocols, drivers and where it can run.
+     * @default - unikraft for kraft, make and prebuilt; nanos for ops.
+     */
+    kernelFamily?: pulumi.Input<KernelFamily>;
+    /** make engine: the kernel the Makefile produces, relative to `directory`. Required with `make`. */
+    makeKernelPath?: pulumi.Input<string>;
+    /** make engine: the make target. */
+    makeGoal?: pulumi.Input<string>;
+    /** make engine: variables passed as `NAME=value`. */
+    makeVariables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** prebuilt engine: a kernel file. Mutually exclusive with `prebuiltDisk`. */
+    prebuiltKernel?: pulumi.Input<string>;
+    /** prebuilt engine: an initrd for `prebuiltKernel`. */
+    prebuiltInitrd?: pulumi.Input<string>;
+    /** prebuilt engine: a finished disk image. Mutually exclusive with `prebuiltKernel`. */
+    prebuiltDisk?: pulumi.Input<string>;
+    /**
+     * Firmware the disk boots with. arm64 is UEFI only.
+     * @default - uefi for arm64, bios otherwise.
+     */
+    bootMode?: pulumi.Input<BootMode>;
+    /**
+     * Disk size in GiB.
+     * @default - the smallest size that fits (formats for GCE round up to whole GiB themselves).
+     */
+    diskSizeGiB?: pulumi.Input<number>;
+    /**
+     * The kernel command line.
+     * @default - derived from the application's `cmd` and `env`.
+     */
+    cmdline?: pulumi.Input<string>;
+    /**
+     * Extra disk formats to produce from the raw disk (for uploads elsewhere).
+     * @default []
+     */
+    formats?: pulumi.Input<pulumi.Input<DiskFormat>[]>;
+}
+
+/**
+ * Builds a unikernel with its own engine and turns it into a bootable disk. Each step is a
+ * `local.Command` that runs the package's `unikernel` CLI with the step's content hash as its
+ * trigger: a preview builds nothing, and an unchanged program rebuilds nothing.
+ *
+ * @example
+ * ```ts
+ * const image = new UnikernelImage("hello", {
+ *     directory: "./hello-kernel",
+ *     engine: Engine.Make,
+ *     makeKernelPath: "build/hello.elf",
+ *     kernelFamily: KernelFamily.Bare,
+ * });
+ * export const disk = image.diskPath;
+ * ```
+ */
+export class UnikernelImage extends pulumi.ComponentResource {
+    /** Content hash of every build input (known at preview). */
+    public readonly digest: pulumi.Output<string>;
+    /** The engine that built it. */
+    public readonly engine: pulumi.Output<string>;
+    /** Kernel family. */
+    public readonly kernelFamily: pulumi.Output<string>;
+    /** Unikraft platform of the built target. */
+    public readonly platform: pulumi.Output<string>;
+    /** Architecture of the built target. */
+    public readonly architecture: pulumi.Output<string>;
+    /** Firmware the disk boots with. */
+    public readonly bootMode: pulumi.Output<string>;
+    /** The engine's output (kernel or disk) in the artifact cache. */
+    public readonly artifactPath: pulumi.Output<string>;
+    /** SHA-256 of the artifact. */
+    public readonly artifactSha256: pulumi.Output<string>;
+    /** The kernel, when the engine made one. */
+    public readonly kernelPath: pulumi.Output<string | undefined>;
+    /** The kernel command line on the disk. */
+    public readonly cmdline: pulumi.Output<string>;
+    /** The bootable raw disk. */
+    public readonly diskPath: pulumi.Output<string>;
+    /** SHA-256 of the raw disk. */
+    public readonly diskSha256: pulumi.Output<string>;
+    /** Size of the raw disk in bytes. */
+    public readonly diskSizeBytes: pulumi.Output<number>;
+    /** Paths of the extra formats, by format name. */
+    public readonly formatPaths: pulumi.Output<Record<string, string>>;
+
+    /**
+     * @param name The component name; children are named `${name}-build`, `${name}-disk`, `${name}-<format>`.
+     * @param args The application, engine, target and disk settings.
+     * @param opts Resource options.
+     */
+    constructor(name: string, args: UnikernelImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("unikernel:index:UnikernelImage", name, {}, opts);
+        const structure = imageStructure(args);
+        const resolved = checkedArgs("UnikernelImage", args, validateImageArgs);
+        const planned = resolved.apply(async (r) => {
+            const request = toBuildRequest(r, structure.engine);
+            const { digest, build } = await planBuild(request);
+            return { ...r, request, digest, target: build.target, family: build.kernelFamily };
+        });
+        const children = createImageSteps(name, planned, structure, this);
+
+        this.digest = planned.digest;
+        this.engine = planned.request.engine;
+        this.kernelFamily = planned.family;
+        this.platform = planned.target.platform;
+        this.architecture = planned.target.architecture;
+        this.bootMode = planned.boot;
+        this.artifactPath = children.artifact.path;
+        this.artifactSha256 = children.artifact.sha256;
+        this.kernelPath = children.artifact.apply((a) => a.kernel);
+        this.cmdline = children.cmdline;
+        this.diskPath = children.disk.path;
+        this.diskSha256 = children.disk.sha256;
+        this.diskSizeBytes = children.disk.sizeBytes;
+        this.formatPaths = children.formatPaths;
+        this.registerOutputs({
+            digest: this.digest, artifactPath: this.artifactPath, diskPath: this.diskPath, diskSha256: this.diskSha256, formatPaths: this.formatPaths,
+        });
+    }
+}
+
+/** Validated, defaulted image inputs. @internal */
+export interface ResolvedImageArgs {
+    directory: string;
+    engine?: EngineName;
+    application?: Application;
+    target?: Target;
+    kernelFamily?: ModelKernelFamily;
+    make?: { kernel: string; goal?: string; variables: Record<string, string> };
+    prebuilt?: { kernel?: string; initrd?: string; disk?: string };
+    boot: DiskBootMode;
+    diskSizeGiB?: number;
+    cmdline?: string;
+    formats: DiskFormat[];
+}
+
+/** Checks the inputs and applies defaults; returns every problem at once. @internal */
+export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { value?: ResolvedImageArgs; problems: Problem[] } {
+    const problems: Problem[] = [];
+    if (typeof args.directory !== "string" || !args.directory) {
+        problems.push({ path: "directory", message: `got ${JSON.stringify(args.directory)}; expected the application directory` });
+    }
+    const engines = Object.values(Engine) as string[];
+    if (args.engine !== undefined && !engines.includes(args.engine)) {
+        problems.push({ path: "engine", message: `got "${args.engine}"; expected one of ${engines.join(", ")}` });
+    }
+    const prebuiltSet = [args.prebuiltKernel, args.prebuiltInitrd, args.prebuiltDisk].some((v) => v !== undefined);
+    const makeSet = [args.makeKernelPath, args.makeGoal, args.makeVariables].some((v) => v !== undefined);
+    if (args.prebuiltKernel !== undefined && args.prebuiltDisk !== undefined) {
+        problems.push({ path: "prebuiltDisk", message: "`prebuiltKernel` and `prebuiltDisk` are both set; keep the kernel to get a disk made for it, or the disk to use it as it is" });
+    }
+    if (args.prebuiltInitrd !== undefined && args.prebuiltKernel === undefined) {
+        problems.push({ path: "prebuiltInitrd", message: "is set without `prebuiltKernel`; an initrd goes with a kernel" });
+    }
+    if (prebuiltSet && args.engine !== undefined && args.engine !== Engine.Prebuilt) {
+        problems.push({ path: "engine", message: `is "${args.engine}", but prebuilt files are given; use engine "prebuilt" or remove the prebuilt inputs` });
+    }
+    if (makeSet && args.engine !== undefined && args.engine !== Engine.Make) {
+        problems.push({ path: "engine", message: `is "${args.engine}", but make inputs are given; use engine "make" or remove the make inputs` });
+    }
+    if (args.engine === Engine.Make && !args.makeKernelPath) {
+        problems.push({ path: "makeKernelPath", message: "missing; the make engine needs the path of the kernel the Makefile produces, e.g. \"build/kernel.elf\"" });
+    }
+    if (args.engine === Engine.Prebuilt && !args.prebuiltKernel && !args.prebuiltDisk) {
+        problems.push({ path: "prebuiltKernel", message: "missing; the prebuilt engine needs `prebuiltKernel` or `prebuiltDisk`" });
+    }
+    const application = args.application === undefined ? undefined : toModelApplication(args.application, problems);
+    let target: Target | undefined;
+    if (args.target !== undefined) {
+        const parsed = parseTarget(args.target, "target");
+        problems.push(...parsed.problems);
+        target = parsed.value;
+    }
+    const families = Object.values(KernelFamily) as string[];
+    if (args.kernelFamily !== undefined && !families.includes(args.kernelFamily)) {
+        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
+    }
+    const architecture = target?.architecture ?? application?.targets[0]?.architecture ?? "x86_64";
+    const boot: DiskBootMode = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
+    if (args.bootMode !== undefined && args.bootMode !== BootMode.Bios && args.bootMode !== BootMode.Uefi) {
+        problems.push({ path: "bootMode", message: `got "${args.bootMode}"; expected bios or uefi` });
+    } else if (architecture === "arm64" && boot === "bios") {
+        problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
+    }
+    const platform = target?.platform ?? application?.targets[0]?.platform ?? Platform.Qemu;
+    const family = (args.kernelFamily ?? (args.engine === Engine.Ops ? "nanos" : "unikraft")) as ModelKernelFamily;
+    if (!args.prebuiltDisk && args.engine !== Engine.Ops && families.includes(family) && (architecture === "x86_64" || architecture === "arm64")) {
+        const answer = assessDisk({ family, platform, architecture }, boot);
+        if (!answer.bootable) {
+            problems.push({ path: "bootMode", message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}` });
+        }
+    }
+    if (args.diskSizeGiB !== undefined && (!Number.isInteger(args.diskSizeGiB) || args.diskSizeGiB < 1)) {
+        problems.push({ path: "diskSizeGiB", message: `got ${args.diskSizeGiB}; expected a whole number of GiB, at least 1` });
+    }
+    const formats = (args.formats ?? []) as DiskFormat[];
+    formats.forEach((f, i) => {
+        if (!(Object.values(DiskFormat) as string[]).includes(f)) {
+            problems.push({ path: `formats[${i}]`, message: `got "${f}"; expected one of ${Object.values(DiskFormat).join(", ")}` });
+        }
+    });
+    if (problems.length) {
+        return { problems };
+    }
+    return {
+        problems: [],
+        value: {
+            directory: args.directory,
+            engine: args.engine as EngineName | undefined,
+            application,
+            target,
+            kernelFamily: args.kernelFamily as ModelKernelFamily | undefined,
+            make: args.makeKernelPath ? { kernel: args.makeKernelPath, goal: args.makeGoal, variables: { ...(args.makeVariables ?? {}) } } : undefined,
+            prebuilt: prebuiltSet ? { kernel: args.prebuiltKernel, initrd: args.prebuiltInitrd, disk: args.prebuiltDisk } : undefined,
+            boot,
+            diskSizeGiB: args.diskSizeGiB,
+            cmdline: args.cmdline,
+            formats: [...new Set(formats)],
+        },
+    };
+}
+
+/** Maps the schema-friendly application input onto the model, collecting problems under `application`. */
+function toModelApplication(input: pulumi.Unwrap<ApplicationArgs>, problems: Problem[]): Application | undefined {
+    const { unikraftVersion, memoryMiB, rootfs, ...rest } = input as ApplicationArgs & Record<string, unknown>;
+    const parsed = parseApplication({
+        ...rest,
+        ...(unikraftVersion !== undefined ? { unikraft: { version: unikraftVersion } } : {}),
+        ...(memoryMiB !== undefined ? { memory: memoryMiB } : {}),
+        ...(rootfs !== undefined ? { rootfs } : {}),
+    }, "application");
+    // parseApplication names `unikraft` and `memory`; point users at the input names they wrote.
+    problems.push(...parsed.problems.map((p) => ({
+        ...p,
+        path: p.path.replace(/^application\.unikraft(\.version)?/, "application.unikraftVersion").replace(/^application\.memory/, "application.memoryMiB"),
+    })));
+    return parsed.value;
+}
+
+/**
+ * What decides which children exist: the engine (does it make a kernel that needs a disk?) and the
+ * formats. They must be known when the program runs, so they are read from plain inputs here; the
+ * engine is detected from the directory when not given.
+ */
+function imageStructure(args: UnikernelImageArgs): { engine: EngineName; makesDisk: boolean; formats: DiskFormat[] } {
+    const mustBePlain = (key: "engine" | "prebuiltDisk" | "formats" | "directory") => {
+        if (!isPlain(args[key])) {
+            throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be a plain value, not an Output: it decides which resources this component creates" });
+        }
+    };
+    mustBePlain("engine");
+    mustBePlain("prebuiltDisk");
+    mustBePlain("formats");
+    const prebuilt = [args.prebuiltKernel, args.prebuiltDisk].some((v) => v !== undefined);
+    let engine = args.engine as EngineName | undefined;
+    if (!engine) {
+        mustBePlain("directory");
+        try {
+            engine = detectEngine(args.directory as string, prebuilt);
+        } catch (error) {
+            throw new pulumi.InputPropertyError({ propertyPath: "engine", reason: `${(error as Error).message}` });
+        }
+    }
+    const formats = [...new Set((args.formats ?? []) as DiskFormat[])];
+    return { engine, makesDisk: !(args.prebuiltDisk !== undefined || engine === "ops"), formats };
+}
+
+function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest {
+    return {
+        engine,
+        dir: path.resolve(r.directory),
+        application: r.application,
+        target: r.target,
+        kernelFamily: r.kernelFamily,
+        make: r.make,
+        prebuilt: r.prebuilt,
+    };
+}
+
+type PlannedImage = ResolvedImageArgs & { request: BuildRequest; digest: string; target: Target; family: ModelKernelFamily };
+
+interface ArtifactJson {
+    path: string;
+    sha256: string;
+    kernel?: string;
+    initrd?: string;
+    disk?: string;
+    cmdline: string;
+    sizeBytes: number;
+}
+
+/** The build, disk and format steps. */
+function createImageSteps(name: string, planned: pulumi.Output<PlannedImage>, structure: ReturnType<typeof imageStructure>, parent: pulumi.Resource) {
+    const build = new command.local.Command(`${name}-build`, {
+        create: planned.apply((p) => unikernelCommand(buildArgv(p))),
+        triggers: [planned.digest],
+    }, { parent });
+    const artifact = build.stdout.apply((s) => JSON.parse(s) as ArtifactJson);
+    const cmdline = pulumi.all([planned, artifact]).apply(([p, a]) => p.cmdline ?? a.cmdline ?? "");
+    const diskKey = pulumi.all([planned, cmdline]).apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])).slice(0, 16));
+    let disk: pulumi.Output<{ path: string; sha256: string; sizeBytes: number }>;
+    if (structure.makesDisk) {
+        const step = new command.local.Command(`${name}-disk`, {
+            create: pulumi.all([planned, artifact, cmdline, diskKey]).apply(([p, a, c, key]) => unikernelCommand([
+                "disk", "--kernel", a.kernel!, ...(a.initrd ? ["--initrd", a.initrd] : []), "--cmdline", c, "--boot", p.boot,
+                "--arch", p.target.architecture, ...(p.diskSizeGiB ? ["--size", String(p.diskSizeGiB)] : []),
+                "--target", `${p.target.platform}/${p.target.architecture}`, "--family", p.family,
+                "--out", path.join(cacheRoot(), "disks", `${name}-${key}.img`), "--json",
+            ])),
+            triggers: [diskKey],
+        }, { parent });
+        disk = step.stdout.apply((s) => JSON.parse(s) as { path: string; sha256: string; sizeBytes: number });
+    } else {
+        disk = artifact.apply((a) => ({ path: a.disk!, sha256: a.sha256, sizeBytes: a.sizeBytes }));
+    }
+    const formatPaths: Record<string, pulumi.Output<string>> = {};
+    for (const format of structure.formats) {
+        const convert = new command.local.Command(`${name}-${format}`, {
+            create: pulumi.all([disk.path, diskKey]).apply(([d, key]) => unikernelCommand([
+                "convert", d, "--format", format, "--out", path.join(cacheRoot(), "images", `${name}-${key}.${extension(format)}`), "--json",
+            ])),
+            triggers: [diskKey, format],
+        }, { parent });
+        formatPaths[format] = convert.stdout.apply((s) => (JSON.parse(s) as { path: string }).path);
+    }
+    return { artifact, cmdline, disk, formatPaths: pulumi.output(formatPaths) as pulumi.Output<Record<string, string>> };
+}
+
+function buildArgv(p: PlannedImage): string[] {
+    const r = p.request;
+    return [
+        "build", r.dir, "--engine", r.engine, "--target", `${p.target.platform}/${p.target.architecture}`, "--family", p.family,
+        ...(p.application ? ["--application-json", JSON.stringify(p.application)] : []),
+        ...(r.make ? ["--kernel-path", r.make.kernel, ...(r.make.goal ? ["--goal", r.make.goal] : []), ...Object.entries(r.make.variables ?? {}).flatMap(([k, v]) => ["--make-var", `${k}=${v}`])] : []),
+        ...(r.prebuilt?.kernel ? ["--kernel", r.prebuilt.kernel] : []),
+        ...(r.prebuilt?.initrd ? ["--initrd", r.prebuilt.initrd] : []),
+        ...(r.prebuilt?.disk ? ["--disk", r.prebuilt.disk] : []),
+        "--json",
+    ];
+}
+
+function extension(format: DiskFormat): string {
+    return format === DiskFormat.Gce ? "tar.gz" : format === DiskFormat.Raw ? "raw" : format;
+}

@@ -1,0 +1,186 @@
+/**
+ * Scripts that install and remove a unikernel service on a private Linux host, run over SSH.
+ *
+ * Where systemd runs, the service is a unit with Restart=on-failure. Where it does not (containers,
+ * the loopback test host), the same VM runs under a small supervisor loop in the background with a
+ * pidfile: it restarts QEMU when QEMU exits, and is killed as a process group on removal. `auto`
+ * picks at install time by looking for /run/systemd/system. Both write the serial console to a
+ * file beside the image, and the install waits for the ready line when one is given, failing with
+ * the console's tail if it never comes.
+ */
+import { quote } from "shell-quote";
+import { QemuOptions, qemuCommand } from "./qemu";
+
+/** How the host keeps the VM running. */
+export type HostRunMode = "auto" | "systemd" | "background";
+
+/** What to run on the host. */
+export interface HostServiceSpec {
+    /** Service name: names the unit and the state directory. */
+    name: string;
+    /** State directory on the host (image, console log, pidfile). */
+    stateDir: string;
+    /** The image on the host. */
+    imagePath: string;
+    /** `disk` boots the image as a disk; `kernel` boots it directly (Firecracker needs a kernel). */
+    imageKind: "disk" | "kernel";
+    hypervisor: "qemu" | "firecracker";
+    architecture: "x86_64" | "arm64";
+    boot?: "bios" | "uefi";
+    memoryMiB: number;
+    cpus?: number;
+    cmdline?: string;
+    /** Guest ports forwarded from the same host ports (QEMU user networking, all addresses of the host). */
+    ports: { protocol: "tcp" | "udp"; port: number }[];
+    mode: HostRunMode;
+    /** Ready pattern (an extended regex, as grep -E reads it). */
+    expect?: string;
+    /** Seconds to wait for `expect`. */
+    timeoutSeconds: number;
+}
+
+/** Paths the scripts use. */
+export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
+    return {
+        unit: `/etc/systemd/system/unikernel-${spec.name}.service`,
+        console: `${spec.stateDir}/console.log`,
+        pidfile: `${spec.stateDir}/supervisor.pid`,
+        supervisor: `${spec.stateDir}/supervise.sh`,
+        vmCommand: `${spec.stateDir}/vm.sh`,
+        firecrackerConfig: `${spec.stateDir}/firecracker.json`,
+    };
+}
+
+/** The shell script that starts the VM in the foreground (run by systemd or the supervisor). */
+export function vmScript(spec: HostServiceSpec): string {
+    const paths = hostPaths(spec);
+    if (spec.hypervisor === "firecracker") {
+        return [
+            "#!/bin/sh",
+            "# Firecracker boots the kernel directly (no BIOS, no UEFI): the image must be a kernel.",
+            `exec firecracker --no-api --config-file ${quote([paths.firecrackerConfig])} >> ${quote([paths.console])} 2>&1`,
+            "",
+        ].join("\n");
+    }
+    const options: QemuOptions = {
+        architecture: spec.architecture,
+        ...(spec.imageKind === "disk" ? { disk: spec.imagePath, boot: spec.boot } : { kernel: spec.imagePath, cmdline: spec.cmdline }),
+        firmware: spec.imageKind === "disk" && (spec.boot === "uefi" || spec.architecture === "arm64")
+            ? spec.architecture === "arm64" ? { code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" } : { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: `${spec.stateDir}/efivars.fd` }
+            : undefined,
+        memoryMiB: spec.memoryMiB,
+        cpus: spec.cpus,
+        accel: "kvm", // replaced below at run time
+        // A private host serves its own network: forwards listen on all of the host's addresses.
+        ports: spec.ports.map((p) => ({ protocol: p.protocol, host: p.port, guest: p.port, hostAddress: "" })),
+    };
+    const { command, args } = qemuCommand(options);
+    const argv = args.map((a, i) => (args[i - 1] === "-serial" && a === "stdio" ? `file:${paths.console}` : a));
+    const accelAt = argv.indexOf("-accel") + 1;
+    const shown = quote([command, ...argv.slice(0, accelAt)]) + ' "$ACCEL" ' + quote(argv.slice(accelAt + 1));
+    return [
+        "#!/bin/sh",
+        "# KVM only when it really works: /dev/kvm usable and VT-x/AMD-V (or an arm64 host).",
+        "ACCEL=tcg",
+        "if [ -w /dev/kvm ] && { grep -qE '\\b(vmx|svm)\\b' /proc/cpuinfo || [ \"$(uname -m)\" = aarch64 ]; }; then ACCEL=kvm; fi",
+        ...(options.firmware?.vars ? [`[ -f ${quote([options.firmware.vars])} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${quote([options.firmware.vars])}`] : []),
+        `exec ${shown}`,
+        "",
+    ].join("\n");
+}
+
+/** The Firecracker VM configuration (boot source, memory, vCPUs). */
+export function firecrackerConfig(spec: HostServiceSpec): string {
+    return `${JSON.stringify({
+        "boot-source": { kernel_image_path: spec.imagePath, boot_args: spec.cmdline ?? "" },
+        drives: [],
+        "machine-config": { vcpu_count: spec.cpus ?? 1, mem_size_mib: spec.memoryMiB },
+    }, null, 2)}\n`;
+}
+
+/** Installs (or replaces) the service and starts it; waits for the ready line when given. Idempotent. */
+export function installScript(spec: HostServiceSpec): string {
+    const p = hostPaths(spec);
+    const unit = [
+        "[Unit]",
+        `Description=unikernel ${spec.name} (managed by pulumi-unikernel)`,
+        "After=network.target",
+        "[Service]",
+        `ExecStart=/bin/sh ${p.vmCommand}`,
+        "Restart=on-failure",
+        "RestartSec=1",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+    const supervisor = [
+        "#!/bin/sh",
+        "# Restarts the VM whenever it exits, like systemd's Restart=on-failure (and after a clean exit too).",
+        `while true; do /bin/sh ${quote([p.vmCommand])}; sleep 1; done`,
+        "",
+    ].join("\n");
+    const lines = [
+        "set -eu",
+        `mkdir -p ${quote([spec.stateDir])}`,
+        writeFile(p.vmCommand, vmScript(spec)),
+        ...(spec.hypervisor === "firecracker" ? [writeFile(p.firecrackerConfig, firecrackerConfig(spec))] : []),
+        `: > ${quote([p.console])}`,
+        `MODE=${quote([spec.mode])}`,
+        'if [ "$MODE" = auto ]; then if [ -d /run/systemd/system ]; then MODE=systemd; else MODE=background; fi; fi',
+        'if [ "$MODE" = systemd ]; then',
+        `  ${writeFile(p.unit, unit)}`,
+        "  systemctl daemon-reload",
+        `  systemctl enable unikernel-${spec.name}.service >/dev/null 2>&1`,
+        `  systemctl restart unikernel-${spec.name}.service`,
+        "else",
+        `  if [ -f ${quote([p.pidfile])} ]; then kill -TERM -"$(cat ${quote([p.pidfile])})" 2>/dev/null || true; fi`,
+        `  ${writeFile(p.supervisor, supervisor)}`,
+        `  setsid /bin/sh ${quote([p.supervisor])} > /dev/null 2>&1 < /dev/null &`,
+        `  echo $! > ${quote([p.pidfile])}`,
+        "fi",
+        ...(spec.expect ? waitForReady(spec, p.console) : []),
+        'echo "{\\"mode\\": \\"$MODE\\", \\"console\\": \\"' + p.console + '\\"}"',
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
+/** Stops and removes the service and its state directory. Succeeds when nothing is installed. */
+export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir">): string {
+    const p = hostPaths(spec);
+    return [
+        "set -u",
+        `if [ -f ${quote([p.unit])} ]; then`,
+        `  systemctl disable --now unikernel-${spec.name}.service >/dev/null 2>&1 || true`,
+        `  rm -f ${quote([p.unit])}`,
+        "  systemctl daemon-reload || true",
+        "fi",
+        `if [ -f ${quote([p.pidfile])} ]; then`,
+        "  # The supervisor is a process group leader (setsid): stop it and its VM together.",
+        `  PGID=$(cat ${quote([p.pidfile])})`,
+        '  kill -TERM -"$PGID" 2>/dev/null || true',
+        '  for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -"$PGID" 2>/dev/null || break; sleep 0.5; done',
+        '  kill -KILL -"$PGID" 2>/dev/null || true',
+        "fi",
+        `rm -rf ${quote([spec.stateDir])}`,
+        "",
+    ].join("\n");
+}
+
+function writeFile(file: string, content: string): string {
+    // A quoted heredoc: the content is written byte for byte, no expansion.
+    return `cat > ${quote([file])} <<'UNIKERNEL_EOF'\n${content}UNIKERNEL_EOF`;
+}
+
+function waitForReady(spec: HostServiceSpec, consoleLog: string): string[] {
+    return [
+        `i=0; while [ "$i" -lt ${spec.timeoutSeconds * 5} ]; do`,
+        `  if grep -qE ${quote([spec.expect!])} ${quote([consoleLog])}; then break; fi`,
+        "  i=$((i + 1)); sleep 0.2",
+        "done",
+        `if ! grep -qE ${quote([spec.expect!])} ${quote([consoleLog])}; then`,
+        `  echo "unikernel ${spec.name} did not print ${spec.expect!.replace(/["\\$`]/g, "")} within ${spec.timeoutSeconds} s; last console lines:" >&2`,
+        `  tail -n 20 ${quote([consoleLog])} >&2`,
+        "  exit 1",
+        "fi",
+    ];
+}
