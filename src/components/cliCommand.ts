@@ -4,7 +4,7 @@
  * content hash, so previews build nothing and an unchanged program rebuilds nothing.
  */
 import * as path from "path";
-import { quote } from "shell-quote";
+import { shellCommand } from "../internal/shellQuote";
 
 /**
  * The CLI entry point: dist/cli/main.js beside this package. Resolved from this file so it works
@@ -16,5 +16,5 @@ export function cliPath(): string {
 
 /** A shell command running `unikernel <args>` with this Node.js. */
 export function unikernelCommand(args: readonly string[]): string {
-    return quote([process.execPath, cliPath(), ...args]);
+    return shellCommand([process.execPath, cliPath(), ...args]);
 }

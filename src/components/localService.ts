@@ -19,7 +19,10 @@ export interface LocalServiceArgs {
     cmdline?: pulumi.Input<string>;
     /** Identity of the image (its digest or SHA-256): a change restarts the VM with the new image. */
     imageDigest: pulumi.Input<string>;
-    /** @default x86_64 */
+    /**
+     * CPU architecture of the image.
+     * @default x86_64
+     */
     architecture?: pulumi.Input<Architecture>;
     /** Firmware for `diskPath`. @default bios (uefi on arm64) */
     bootMode?: pulumi.Input<BootMode>;

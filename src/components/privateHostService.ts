@@ -32,9 +32,15 @@ export interface PrivateHostServiceArgs {
     imageIsKernel?: pulumi.Input<boolean>;
     /** Command line, when `imagePath` is a kernel. */
     cmdline?: pulumi.Input<string>;
-    /** @default qemu */
+    /**
+     * The hypervisor on the host: QEMU (disks or kernels) or Firecracker (kernels only).
+     * @default qemu
+     */
     hypervisor?: pulumi.Input<Hypervisor>;
-    /** @default x86_64 */
+    /**
+     * CPU architecture of the image.
+     * @default x86_64
+     */
     architecture?: pulumi.Input<Architecture>;
     /** Firmware for a disk image. @default bios (uefi on arm64) */
     bootMode?: pulumi.Input<BootMode>;

@@ -221,9 +221,10 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     } else if (architecture === "arm64" && boot === "bios") {
         problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
     }
+    const bootProblem = problems.some((p) => p.path === "bootMode");
     const platform = target?.platform ?? application?.targets[0]?.platform ?? Platform.Qemu;
     const family = (args.kernelFamily ?? (args.engine === Engine.Ops ? "nanos" : "unikraft")) as ModelKernelFamily;
-    if (!args.prebuiltDisk && args.engine !== Engine.Ops && families.includes(family) && (architecture === "x86_64" || architecture === "arm64")) {
+    if (!bootProblem && !args.prebuiltDisk && args.engine !== Engine.Ops && families.includes(family) && (architecture === "x86_64" || architecture === "arm64")) {
         const answer = assessDisk({ family, platform, architecture }, boot);
         if (!answer.bootable) {
             problems.push({ path: "bootMode", message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}` });

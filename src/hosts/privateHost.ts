@@ -8,7 +8,7 @@
  * file beside the image, and the install waits for the ready line when one is given, failing with
  * the console's tail if it never comes.
  */
-import { quote } from "shell-quote";
+import { shellCommand } from "../internal/shellQuote";
 import { QemuOptions, qemuCommand } from "./qemu";
 
 /** How the host keeps the VM running. */
@@ -58,7 +58,7 @@ export function vmScript(spec: HostServiceSpec): string {
         return [
             "#!/bin/sh",
             "# Firecracker boots the kernel directly (no BIOS, no UEFI): the image must be a kernel.",
-            `exec firecracker --no-api --config-file ${quote([paths.firecrackerConfig])} >> ${quote([paths.console])} 2>&1`,
+            `exec firecracker --no-api --config-file ${shellCommand([paths.firecrackerConfig])} >> ${shellCommand([paths.console])} 2>&1`,
             "",
         ].join("\n");
     }
@@ -77,13 +77,13 @@ export function vmScript(spec: HostServiceSpec): string {
     const { command, args } = qemuCommand(options);
     const argv = args.map((a, i) => (args[i - 1] === "-serial" && a === "stdio" ? `file:${paths.console}` : a));
     const accelAt = argv.indexOf("-accel") + 1;
-    const shown = quote([command, ...argv.slice(0, accelAt)]) + ' "$ACCEL" ' + quote(argv.slice(accelAt + 1));
+    const shown = shellCommand([command, ...argv.slice(0, accelAt)]) + ' "$ACCEL" ' + shellCommand(argv.slice(accelAt + 1));
     return [
         "#!/bin/sh",
         "# KVM only when it really works: /dev/kvm usable and VT-x/AMD-V (or an arm64 host).",
         "ACCEL=tcg",
         "if [ -w /dev/kvm ] && { grep -qE '\\b(vmx|svm)\\b' /proc/cpuinfo || [ \"$(uname -m)\" = aarch64 ]; }; then ACCEL=kvm; fi",
-        ...(options.firmware?.vars ? [`[ -f ${quote([options.firmware.vars])} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${quote([options.firmware.vars])}`] : []),
+        ...(options.firmware?.vars ? [`[ -f ${shellCommand([options.firmware.vars])} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${shellCommand([options.firmware.vars])}`] : []),
         `exec ${shown}`,
         "",
     ].join("\n");
@@ -116,16 +116,16 @@ export function installScript(spec: HostServiceSpec): string {
     const supervisor = [
         "#!/bin/sh",
         "# Restarts the VM whenever it exits, like systemd's Restart=on-failure (and after a clean exit too).",
-        `while true; do /bin/sh ${quote([p.vmCommand])}; sleep 1; done`,
+        `while true; do /bin/sh ${shellCommand([p.vmCommand])}; sleep 1; done`,
         "",
     ].join("\n");
     const lines = [
         "set -eu",
-        `mkdir -p ${quote([spec.stateDir])}`,
+        `mkdir -p ${shellCommand([spec.stateDir])}`,
         writeFile(p.vmCommand, vmScript(spec)),
         ...(spec.hypervisor === "firecracker" ? [writeFile(p.firecrackerConfig, firecrackerConfig(spec))] : []),
-        `: > ${quote([p.console])}`,
-        `MODE=${quote([spec.mode])}`,
+        `: > ${shellCommand([p.console])}`,
+        `MODE=${shellCommand([spec.mode])}`,
         'if [ "$MODE" = auto ]; then if [ -d /run/systemd/system ]; then MODE=systemd; else MODE=background; fi; fi',
         'if [ "$MODE" = systemd ]; then',
         `  ${writeFile(p.unit, unit)}`,
@@ -133,10 +133,10 @@ export function installScript(spec: HostServiceSpec): string {
         `  systemctl enable unikernel-${spec.name}.service >/dev/null 2>&1`,
         `  systemctl restart unikernel-${spec.name}.service`,
         "else",
-        `  if [ -f ${quote([p.pidfile])} ]; then kill -TERM -"$(cat ${quote([p.pidfile])})" 2>/dev/null || true; fi`,
+        `  if [ -f ${shellCommand([p.pidfile])} ]; then kill -TERM -"$(cat ${shellCommand([p.pidfile])})" 2>/dev/null || true; fi`,
         `  ${writeFile(p.supervisor, supervisor)}`,
-        `  setsid /bin/sh ${quote([p.supervisor])} > /dev/null 2>&1 < /dev/null &`,
-        `  echo $! > ${quote([p.pidfile])}`,
+        `  setsid /bin/sh ${shellCommand([p.supervisor])} > /dev/null 2>&1 < /dev/null &`,
+        `  echo $! > ${shellCommand([p.pidfile])}`,
         "fi",
         ...(spec.expect ? waitForReady(spec, p.console) : []),
         'echo "{\\"mode\\": \\"$MODE\\", \\"console\\": \\"' + p.console + '\\"}"',
@@ -149,37 +149,37 @@ export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir">): 
     const p = hostPaths(spec);
     return [
         "set -u",
-        `if [ -f ${quote([p.unit])} ]; then`,
+        `if [ -f ${shellCommand([p.unit])} ]; then`,
         `  systemctl disable --now unikernel-${spec.name}.service >/dev/null 2>&1 || true`,
-        `  rm -f ${quote([p.unit])}`,
+        `  rm -f ${shellCommand([p.unit])}`,
         "  systemctl daemon-reload || true",
         "fi",
-        `if [ -f ${quote([p.pidfile])} ]; then`,
+        `if [ -f ${shellCommand([p.pidfile])} ]; then`,
         "  # The supervisor is a process group leader (setsid): stop it and its VM together.",
-        `  PGID=$(cat ${quote([p.pidfile])})`,
+        `  PGID=$(cat ${shellCommand([p.pidfile])})`,
         '  kill -TERM -"$PGID" 2>/dev/null || true',
         '  for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -"$PGID" 2>/dev/null || break; sleep 0.5; done',
         '  kill -KILL -"$PGID" 2>/dev/null || true',
         "fi",
-        `rm -rf ${quote([spec.stateDir])}`,
+        `rm -rf ${shellCommand([spec.stateDir])}`,
         "",
     ].join("\n");
 }
 
 function writeFile(file: string, content: string): string {
     // A quoted heredoc: the content is written byte for byte, no expansion.
-    return `cat > ${quote([file])} <<'UNIKERNEL_EOF'\n${content}UNIKERNEL_EOF`;
+    return `cat > ${shellCommand([file])} <<'UNIKERNEL_EOF'\n${content}UNIKERNEL_EOF`;
 }
 
 function waitForReady(spec: HostServiceSpec, consoleLog: string): string[] {
     return [
         `i=0; while [ "$i" -lt ${spec.timeoutSeconds * 5} ]; do`,
-        `  if grep -qE ${quote([spec.expect!])} ${quote([consoleLog])}; then break; fi`,
+        `  if grep -qE ${shellCommand([spec.expect!])} ${shellCommand([consoleLog])}; then break; fi`,
         "  i=$((i + 1)); sleep 0.2",
         "done",
-        `if ! grep -qE ${quote([spec.expect!])} ${quote([consoleLog])}; then`,
+        `if ! grep -qE ${shellCommand([spec.expect!])} ${shellCommand([consoleLog])}; then`,
         `  echo "unikernel ${spec.name} did not print ${spec.expect!.replace(/["\\$`]/g, "")} within ${spec.timeoutSeconds} s; last console lines:" >&2`,
-        `  tail -n 20 ${quote([consoleLog])} >&2`,
+        `  tail -n 20 ${shellCommand([consoleLog])} >&2`,
         "  exit 1",
         "fi",
     ];

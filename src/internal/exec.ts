@@ -3,6 +3,7 @@
  * failure that names the command. Every tool run in the package goes through here.
  */
 import { spawn } from "child_process";
+import { shellCommand } from "./shellQuote";
 
 /** How to run one command. */
 export interface RunOptions {
@@ -39,7 +40,7 @@ export class ToolFailure extends Error {
 
 /** Quotes an argv for messages, the way a shell user would type it. */
 export function formatCommand(command: string, args: readonly string[]): string {
-    return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+    return shellCommand([command, ...args]);
 }
 
 /** Runs a command to completion; rejects with {@link ToolFailure} unless it exits 0. */

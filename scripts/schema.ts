@@ -1,0 +1,28 @@
+/**
+ * Writes schema.json: the component provider schema inferred from src/index.ts by Pulumi's own
+ * analyzer (the one `pulumi package get-schema` runs). The reviewed copy lives in the repository,
+ * so an API change shows as a diff; test/unit/components/schema.spec.ts fails when they differ.
+ */
+import { writeFileSync } from "fs";
+import * as path from "path";
+import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** The schema as the provider would report it, pretty-printed. */
+export async function generateSchema(): Promise<string> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const components = getPulumiComponents(require(path.join(ROOT, "src", "index")));
+    const schema = JSON.parse(await new ComponentProvider({ components, name: "unikernel", dirname: ROOT }).getSchema());
+    return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+if (require.main === module) {
+    generateSchema().then((text) => {
+        writeFileSync(path.join(ROOT, "schema.json"), text);
+        process.stdout.write(`wrote ${path.join(ROOT, "schema.json")}\n`);
+    }, (error) => {
+        process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exitCode = 1;
+    });
+}

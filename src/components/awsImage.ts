@@ -1,0 +1,204 @@
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { KERNEL_CAPABILITIES, Problem } from "../model";
+import { cacheRoot } from "../internal/cacheDir";
+import { unikernelCommand } from "./cliCommand";
+import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
+import { checkedArgs, isPlain } from "./inputErrors";
+
+/** Inputs of {@link AwsImage}. */
+export interface AwsImageArgs {
+    /** The bootable raw disk (from {@link UnikernelImage.diskPath}). */
+    diskPath: pulumi.Input<string>;
+    /** Content digest of the image: names the AMI, tags it, and triggers a new upload when it changes. */
+    digest: pulumi.Input<string>;
+    /** Kernel family: decides ENA support and where the AMI can run. */
+    kernelFamily: pulumi.Input<KernelFamily>;
+    /** Unikraft platform of the kernel. @default qemu */
+    platform?: pulumi.Input<Platform>;
+    /**
+     * CPU architecture of the image.
+     * @default x86_64
+     */
+    architecture?: pulumi.Input<Architecture>;
+    /** Firmware of the disk. arm64 AMIs boot UEFI only. @default - bios on x86_64, uefi on arm64 */
+    bootMode?: pulumi.Input<BootMode>;
+    /**
+     * How the disk becomes a snapshot.
+     * @default ebs-direct
+     */
+    uploadMethod?: AwsUploadMethod;
+    /** AWS region for the upload (the AMI is made in the provider's region). @default - the `aws:region` config */
+    region?: pulumi.Input<string>;
+    /** Other regions to copy the AMI to. @default [] */
+    copyToRegions?: pulumi.Input<string>[];
+    /** Tags for the snapshot and the AMI, beside the digest and build metadata. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * Disk -> EBS snapshot -> AMI. The snapshot comes from the EBS direct APIs (only non-zero blocks are
+ * sent; no bucket, no role; deleted on destroy) or from a streamOptimized VMDK in a private,
+ * encrypted S3 bucket imported with a least-privilege `vmimport` role. The AMI declares what the
+ * kernel needs: hvm, the architecture, the boot mode (UEFI for arm64) and ENA support only for kernels
+ * that have an ENA driver.
+ *
+ * @example
+ * ```ts
+ * const ami = new AwsImage("web", { diskPath: image.diskPath, digest: image.digest, kernelFamily: KernelFamily.Nanos });
+ * export const amiId = ami.imageId;
+ * ```
+ */
+export class AwsImage extends pulumi.ComponentResource {
+    /** The AMI id in the provider's region. */
+    public readonly imageId: pulumi.Output<string>;
+    /** The EBS snapshot behind the AMI. */
+    public readonly snapshotId: pulumi.Output<string>;
+    /** AMI ids of the copies, by region. */
+    public readonly regionImageIds: pulumi.Output<Record<string, string>>;
+    /** Whether the AMI declares ENA support. */
+    public readonly enaSupport: pulumi.Output<boolean>;
+    /** The AMI boot mode: legacy-bios or uefi. */
+    public readonly bootMode: pulumi.Output<string>;
+
+    /**
+     * @param name The component name; the AMI is `${name}`, the other children `${name}-<role>`.
+     * @param args The disk and what the kernel is.
+     * @param opts Resource options.
+     */
+    constructor(name: string, args: AwsImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("unikernel:index:AwsImage", name, {}, opts);
+        if (!isPlain(args.uploadMethod)) {
+            throw new pulumi.InputPropertyError({ propertyPath: "uploadMethod", reason: "must be a plain value: it decides which resources this component creates" });
+        }
+        const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
+        const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
+        const tags: pulumi.Output<Record<string, string>> = pulumi.all([args.tags ?? {}, args.digest, resolved]).apply(([t, digest, r]): Record<string, string> => ({
+            ...t, "unikernel:digest": digest, "unikernel:kernel-family": r.kernelFamily, "unikernel:managed-by": "pulumi-unikernel",
+        }));
+        const snapshotId = args.uploadMethod === AwsUploadMethod.S3Import
+            ? createS3Import(name, args, tags, this)
+            : createEbsDirectUpload(name, args, region, tags, this);
+        const ami = new aws.ec2.Ami(name, {
+            name: pulumi.interpolate`${name}-${pulumi.output(args.digest).apply((d) => d.slice(0, 16))}`,
+            virtualizationType: "hvm",
+            architecture: resolved.architecture,
+            bootMode: resolved.amiBootMode,
+            enaSupport: resolved.enaSupport,
+            rootDeviceName: "/dev/xvda",
+            ebsBlockDevices: [{ deviceName: "/dev/xvda", snapshotId, volumeType: "gp3", deleteOnTermination: true }],
+            tags,
+        }, { parent: this });
+        const copies: Record<string, pulumi.Output<string>> = {};
+        for (const target of args.copyToRegions ?? []) {
+            if (!isPlain(target)) {
+                throw new pulumi.InputPropertyError({ propertyPath: "copyToRegions", reason: "must be plain region names: each one creates a provider and a copy" });
+            }
+            const provider = new aws.Provider(`${name}-${target}`, { region: target as aws.Region }, { parent: this });
+            copies[target as string] = new aws.ec2.AmiCopy(`${name}-copy-${target}`, {
+                name: ami.name, sourceAmiId: ami.id, sourceAmiRegion: region, tags,
+            }, { parent: this, provider }).id;
+        }
+        this.imageId = ami.id;
+        this.snapshotId = snapshotId;
+        this.regionImageIds = pulumi.output(copies) as pulumi.Output<Record<string, string>>;
+        this.enaSupport = resolved.enaSupport;
+        this.bootMode = resolved.amiBootMode;
+        this.registerOutputs({ imageId: this.imageId, snapshotId: this.snapshotId, regionImageIds: this.regionImageIds });
+    }
+}
+
+interface ResolvedAwsImageArgs {
+    kernelFamily: string;
+    architecture: "x86_64" | "arm64";
+    amiBootMode: "legacy-bios" | "uefi";
+    enaSupport: boolean;
+}
+
+/** Checks AwsImage inputs and derives the AMI settings. @internal */
+export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value?: ResolvedAwsImageArgs; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const families = Object.values(KernelFamily) as string[];
+    if (!families.includes(args.kernelFamily)) {
+        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
+    }
+    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
+    const boot = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
+    if (architecture === "arm64" && boot !== "uefi") {
+        problems.push({ path: "bootMode", message: "is bios, but arm64 AMIs (Graviton) boot UEFI only; make the disk with bootMode uefi" });
+    }
+    if (!args.diskPath) problems.push({ path: "diskPath", message: "missing; give the raw disk (UnikernelImage.diskPath)" });
+    if (!args.digest) problems.push({ path: "digest", message: "missing; give the image digest (UnikernelImage.digest)" });
+    if (problems.length) return { problems };
+    const platform = (args.platform ?? "qemu") as "qemu" | "fc" | "xen";
+    // ENA support on an AMI that has no ENA driver lets it start on ENA-only types and hang; declare it only when true.
+    const caps = KERNEL_CAPABILITIES[args.kernelFamily as "unikraft" | "nanos" | "bare"][platform];
+    return { problems, value: { kernelFamily: args.kernelFamily, architecture, amiBootMode: boot === "uefi" ? "uefi" : "legacy-bios", enaSupport: caps.network.includes("ena") } };
+}
+
+function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): pulumi.Output<string> {
+    const upload = new command.local.Command(`${name}-snapshot`, {
+        create: pulumi.all([args.diskPath, region, tags, args.digest]).apply(([disk, r, t, digest]) => unikernelCommand([
+            "aws", "upload-snapshot", "--disk", disk, "--region", r, "--client-token", digest.slice(0, 64),
+            ...Object.entries(t).flatMap(([k, v]) => ["--tag", `${k}=${v}`]), "--json",
+        ])),
+        delete: region.apply((r) => unikernelCommand(["aws", "delete-snapshot", "--region", r, "--from-command-stdout"])),
+        addPreviousOutputInEnv: true,
+        triggers: [args.digest],
+    }, { parent });
+    return upload.stdout.apply((s) => (JSON.parse(s) as { snapshotId: string }).snapshotId);
+}
+
+/**
+ * The S3 import path: the disk as a streamOptimized VMDK in a private, encrypted bucket, and a
+ * `vmimport` role trusted only by vmie.amazonaws.com (with the ExternalId AWS documents) that may
+ * read that one bucket and nothing else.
+ */
+function createS3Import(name: string, args: AwsImageArgs, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): pulumi.Output<string> {
+    const vmdk = new command.local.Command(`${name}-vmdk`, {
+        create: pulumi.all([args.diskPath, args.digest]).apply(([disk, digest]) => unikernelCommand([
+            "convert", disk, "--format", "vmdk", "--out", path.join(cacheRoot(), "images", `${name}-${digest.slice(0, 16)}.vmdk`), "--json",
+        ])),
+        triggers: [args.digest],
+    }, { parent });
+    const vmdkPath = vmdk.stdout.apply((s) => (JSON.parse(s) as { path: string }).path);
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: true, tags }, { parent });
+    new aws.s3.BucketPublicAccessBlock(`${name}-bucket`, {
+        bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    }, { parent });
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-bucket`, {
+        bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+    }, { parent });
+    const key = pulumi.interpolate`${name}-${pulumi.output(args.digest).apply((d) => d.slice(0, 16))}.vmdk`;
+    const object = new aws.s3.BucketObjectv2(`${name}-vmdk`, {
+        bucket: bucket.id, key, source: vmdkPath.apply((p) => new pulumi.asset.FileAsset(p)), serverSideEncryption: "aws:kms", tags,
+    }, { parent });
+    const role = new aws.iam.Role(`${name}-vmimport`, {
+        assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "vmie.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:Externalid": "vmimport" } } }],
+        }),
+        tags,
+    }, { parent });
+    new aws.iam.RolePolicy(`${name}-vmimport`, {
+        role: role.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [arn] },
+                { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/*`] },
+                { Effect: "Allow", Action: ["ec2:ModifySnapshotAttribute", "ec2:CopySnapshot", "ec2:RegisterImage", "ec2:Describe*"], Resource: "*" },
+                { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.amazonaws.com" } } },
+            ],
+        })),
+    }, { parent });
+    const imported = new aws.ebs.SnapshotImport(`${name}-import`, {
+        diskContainer: { format: "VMDK", userBucket: { s3Bucket: bucket.id, s3Key: object.key } },
+        roleName: role.name,
+        description: key,
+        tags,
+    }, { parent });
+    return imported.id;
+}

@@ -1,0 +1,233 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Problem, VENUE_REQUIREMENTS, assessVenue, ec2Architecture, ec2Venue } from "../model";
+import { Architecture, Environment, KernelFamily, Platform } from "./enums";
+import { isPlain, throwProblems } from "./inputErrors";
+import { ResolvedPort, validatePorts } from "./ports";
+import { PortArgs } from "./types";
+
+/** Inputs of {@link AwsService}. */
+export interface AwsServiceArgs {
+    /** The AMI (from {@link AwsImage.imageId}). */
+    imageId: pulumi.Input<string>;
+    /** Kernel family of the image: checked against the instance type's drivers before anything is created. */
+    kernelFamily: KernelFamily;
+    /** Unikraft platform of the image. @default qemu */
+    platform?: Platform;
+    /** Architecture of the image. @default x86_64 */
+    architecture?: Architecture;
+    /** EC2 instance type. Its hypervisor (Nitro or Xen) decides which drivers the kernel needs. */
+    instanceType: string;
+    /**
+     * public: a public address, declared ports open to declared sources. private: no public address,
+     * traffic only from the VPC (or declared sources).
+     * @default public
+     */
+    environment?: Environment;
+    /**
+     * Ports the service listens on. Only these are opened, and only to their `sources`.
+     * @default - [] (nothing is reachable)
+     */
+    ports?: PortArgs[];
+    /**
+     * Number of instances. Above 1 (or with `maxReplicas` above it) the service is an Auto Scaling
+     * group with a launch template instead of one instance.
+     * @default 1
+     */
+    replicas?: number;
+    /** Upper bound for the Auto Scaling group. @default - `replicas` */
+    maxReplicas?: number;
+    /** An existing VPC. With it, give `subnetIds`. @default - a new VPC with a public and a private subnet per zone */
+    vpcId?: pulumi.Input<string>;
+    /** Subnets to place instances in (public subnets for `public`, private ones for `private`). */
+    subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Tags for everything created. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * Runs an AMI as a service on EC2: one instance, or an Auto Scaling group behind a launch template
+ * when there are several; a security group that opens the declared ports only, to the declared
+ * sources; a VPC with public and private subnets when none is given. Before anything is created,
+ * the kernel is checked against the instance type: a Unikraft image on a Nitro type (ENA and NVMe
+ * only) is refused with the missing drivers and the alternatives.
+ *
+ * @example
+ * ```ts
+ * const web = new AwsService("web", { imageId: ami.imageId, kernelFamily: KernelFamily.Nanos, instanceType: "t3.micro", ports: [{ port: 80 }] });
+ * export const urls = web.urls;
+ * ```
+ */
+export class AwsService extends pulumi.ComponentResource {
+    /** Instance ids (one instance), or the Auto Scaling group's name in `autoScalingGroupName`. */
+    public readonly instanceIds: pulumi.Output<string[]>;
+    /** Auto Scaling group name, when the service is a group. */
+    public readonly autoScalingGroupName: pulumi.Output<string | undefined>;
+    /** Private addresses (single instance). */
+    public readonly privateIps: pulumi.Output<string[]>;
+    /** Public addresses (single public instance); empty in private environments. */
+    public readonly publicIps: pulumi.Output<string[]>;
+    /** `http://<public ip>:<port>` for each TCP port of a single public instance. */
+    public readonly urls: pulumi.Output<string[]>;
+    /** The security group. */
+    public readonly securityGroupId: pulumi.Output<string>;
+    /** The VPC the service runs in. */
+    public readonly vpcId: pulumi.Output<string>;
+    /** How to read the serial console of an instance. */
+    public readonly consoleCommand: pulumi.Output<string>;
+
+    /**
+     * @param name The component name; the instance or group is `${name}`, the rest `${name}-<role>`.
+     * @param args Image, instance type, environment and ports.
+     * @param opts Resource options.
+     */
+    constructor(name: string, args: AwsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("unikernel:index:AwsService", name, {}, opts);
+        for (const key of ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas"] as const) {
+            if (!isPlain(args[key])) {
+                throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be a plain value: it decides which resources are created and is checked before any is" });
+            }
+        }
+        // Everything checked here is a plain value (above), so the check runs before any child exists.
+        const checked = validateAwsServiceArgs(args as pulumi.Unwrap<AwsServiceArgs>, args.vpcId !== undefined, args.subnetIds !== undefined);
+        throwProblems("AwsService", checked.problems);
+        const p = checked.value!;
+        const tags = pulumi.output(args.tags ?? {}).apply((t): Record<string, string> => ({ ...t, "unikernel:service": name }));
+        const network = args.vpcId
+            ? { vpcId: pulumi.output(args.vpcId), cidr: aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock, subnetIds: pulumi.output(args.subnetIds!) }
+            : createNetwork(name, p.public, tags, this);
+        const securityGroup = createSecurityGroup(name, p, network.vpcId, network.cidr, tags, this);
+        if (p.replicas === 1 && p.maxReplicas === 1) {
+            const instance = new aws.ec2.Instance(name, {
+                ami: args.imageId,
+                instanceType: p.instanceType,
+                subnetId: network.subnetIds.apply((ids) => ids[0]),
+                vpcSecurityGroupIds: [securityGroup.id],
+                associatePublicIpAddress: p.public,
+                // IMDSv2 only: a unikernel rarely reads metadata, and when it does it should be the safe way.
+                metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+                tags: tags.apply((t) => ({ ...t, Name: name })),
+            }, { parent: this });
+            this.instanceIds = instance.id.apply((id) => [id]);
+            this.privateIps = instance.privateIp.apply((ip) => [ip]);
+            this.publicIps = p.public ? instance.publicIp.apply((ip) => (ip ? [ip] : [])) : pulumi.output([]);
+            this.urls = p.public ? instance.publicIp.apply((ip) => p.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)) : pulumi.output([]);
+            this.autoScalingGroupName = pulumi.output(undefined);
+            this.consoleCommand = instance.id.apply((id) => `aws ec2 get-console-output --latest --output text --instance-id ${id}`);
+        } else {
+            const template = new aws.ec2.LaunchTemplate(`${name}-lt`, {
+                imageId: args.imageId,
+                instanceType: p.instanceType,
+                networkInterfaces: [{ associatePublicIpAddress: String(p.public), securityGroups: [securityGroup.id] }],
+                metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+                tagSpecifications: [{ resourceType: "instance", tags: tags.apply((t) => ({ ...t, Name: name })) }],
+                tags,
+            }, { parent: this });
+            const group = new aws.autoscaling.Group(name, {
+                vpcZoneIdentifiers: network.subnetIds,
+                desiredCapacity: p.replicas,
+                minSize: p.replicas,
+                maxSize: p.maxReplicas,
+                launchTemplate: { id: template.id, version: "$Latest" },
+                healthCheckType: "EC2",
+                tags: [{ key: "unikernel:service", value: name, propagateAtLaunch: true }],
+            }, { parent: this });
+            this.instanceIds = pulumi.output([]);
+            this.privateIps = pulumi.output([]);
+            this.publicIps = pulumi.output([]);
+            this.urls = pulumi.output([]);
+            this.autoScalingGroupName = group.name;
+            this.consoleCommand = group.name.apply((g) => `aws ec2 get-console-output --latest --output text --instance-id $(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${g} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)`);
+        }
+        this.securityGroupId = securityGroup.id;
+        this.vpcId = network.vpcId;
+        this.registerOutputs({
+            instanceIds: this.instanceIds, autoScalingGroupName: this.autoScalingGroupName, privateIps: this.privateIps, publicIps: this.publicIps,
+            urls: this.urls, securityGroupId: this.securityGroupId, vpcId: this.vpcId, consoleCommand: this.consoleCommand,
+        });
+    }
+}
+
+interface ResolvedAwsService {
+    instanceType: string;
+    public: boolean;
+    ports: ResolvedPort[];
+    replicas: number;
+    maxReplicas: number;
+}
+
+/**
+ * Checks AwsService inputs, including the compatibility of the kernel with the instance type.
+ * @internal
+ */
+export function validateAwsServiceArgs(args: pulumi.Unwrap<AwsServiceArgs>, hasVpc: boolean, hasSubnets: boolean): { value?: ResolvedAwsService; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const venue = ec2Venue(args.instanceType ?? "");
+    if (!venue) {
+        problems.push({ path: "instanceType", message: `got "${args.instanceType}"; expected an EC2 instance type such as "t3.micro"` });
+    }
+    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
+    if (venue && ec2Architecture(args.instanceType) !== architecture) {
+        problems.push({ path: "instanceType", message: `"${args.instanceType}" runs ${ec2Architecture(args.instanceType)}, but the image is ${architecture}; pick a ${architecture} instance type` });
+    }
+    const families = Object.values(KernelFamily) as string[];
+    if (!families.includes(args.kernelFamily)) {
+        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
+    } else if (venue) {
+        const answer = assessVenue({ family: args.kernelFamily as "unikraft" | "nanos" | "bare", platform: (args.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, venue);
+        if (!answer.bootable) {
+            problems.push({
+                path: "instanceType",
+                message: `"${args.instanceType}" is one of ${VENUE_REQUIREMENTS[venue].title}: ${answer.reasons.join("; ")}` +
+                    (answer.missingDrivers.length ? ` (missing: ${answer.missingDrivers.join(", ")})` : "") +
+                    `. Alternatives: ${answer.alternatives.join("; ") || "none"}`,
+            });
+        }
+    }
+    const environment = args.environment ?? Environment.Public;
+    if (environment !== Environment.Public && environment !== Environment.Private) {
+        problems.push({ path: "environment", message: `got "${environment}"; expected public or private` });
+    }
+    const ports = validatePorts(args.ports ?? [], "ports", problems);
+    const replicas = args.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) problems.push({ path: "replicas", message: `got ${replicas}; expected a whole number, at least 1` });
+    const maxReplicas = args.maxReplicas ?? replicas;
+    if (!Number.isInteger(maxReplicas) || maxReplicas < replicas) problems.push({ path: "maxReplicas", message: `got ${maxReplicas}; expected a whole number, at least \`replicas\` (${replicas})` });
+    if (hasVpc !== hasSubnets) {
+        problems.push({ path: hasVpc ? "subnetIds" : "vpcId", message: "`vpcId` and `subnetIds` go together: give both to use an existing network, or neither to get a new one" });
+    }
+    if (problems.length) return { problems };
+    return { problems, value: { instanceType: args.instanceType, public: environment === Environment.Public, ports, replicas, maxReplicas } };
+}
+
+/** A VPC with one public and one private subnet in each of two zones; an internet gateway only for public services. */
+function createNetwork(name: string, isPublic: boolean, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource) {
+    const cidr = "10.0.0.0/16";
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags }, { parent });
+    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent }).names;
+    const subnets = [0, 1].map((i) => ({
+        public: new aws.ec2.Subnet(`${name}-public-${i}`, { vpcId: vpc.id, cidrBlock: `10.0.${i}.0/24`, availabilityZone: zones.apply((z) => z[i % z.length]), mapPublicIpOnLaunch: false, tags }, { parent }),
+        private: new aws.ec2.Subnet(`${name}-private-${i}`, { vpcId: vpc.id, cidrBlock: `10.0.${100 + i}.0/24`, availabilityZone: zones.apply((z) => z[i % z.length]), mapPublicIpOnLaunch: false, tags }, { parent }),
+    }));
+    if (isPublic) {
+        // The route to the internet exists only when the service is public; a private VPC has no way out or in.
+        const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, { parent });
+        const table = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }], tags }, { parent });
+        subnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.public.id, routeTableId: table.id }, { parent }));
+    }
+    const chosen = subnets.map((s) => (isPublic ? s.public : s.private).id);
+    return { vpcId: vpc.id, cidr: pulumi.output(cidr), subnetIds: pulumi.all(chosen) };
+}
+
+/** Ingress only on declared ports from declared sources (public default: anywhere; private: the VPC). */
+function createSecurityGroup(name: string, p: ResolvedAwsService, vpcId: pulumi.Output<string>, vpcCidr: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource) {
+    const group = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId, description: `unikernel ${name}: declared ports only`, tags }, { parent });
+    for (const port of p.ports) {
+        const sources = port.sources ?? (p.public ? [pulumi.output("0.0.0.0/0")] : [vpcCidr]);
+        sources.forEach((source, i) => new aws.vpc.SecurityGroupIngressRule(`${name}-${port.protocol}-${port.port}-${i}`, {
+            securityGroupId: group.id, ipProtocol: port.protocol, fromPort: port.port, toPort: port.port, cidrIpv4: source, tags,
+        }, { parent }));
+    }
+    new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, { securityGroupId: group.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", tags }, { parent });
+    return group;
+}

@@ -1,0 +1,189 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { Problem, VENUE_REQUIREMENTS, assessVenue, gceArchitecture, gceVenue } from "../model";
+import { Architecture, Environment, KernelFamily, Platform } from "./enums";
+import { isPlain, throwProblems } from "./inputErrors";
+import { ResolvedPort, validatePorts } from "./ports";
+import { PortArgs } from "./types";
+
+/** Inputs of {@link GcpService}. */
+export interface GcpServiceArgs {
+    /** The image (from {@link GcpImage.imageSelfLink}). */
+    image: pulumi.Input<string>;
+    /** Kernel family of the image: checked against the machine series' devices before anything is created. */
+    kernelFamily: KernelFamily;
+    /** Unikraft platform of the image. @default qemu */
+    platform?: Platform;
+    /**
+     * CPU architecture of the image.
+     * @default x86_64
+     */
+    architecture?: Architecture;
+    /** Machine type, e.g. `e2-small`. Its series decides the NIC (virtio or gVNIC) and disk interface. */
+    machineType: string;
+    /** Zone to run in, e.g. `us-central1-a`. */
+    zone: string;
+    /**
+     * public: an external address, declared ports open to declared sources. private: no external
+     * address, traffic only from the subnetwork (or declared sources).
+     * @default public
+     */
+    environment?: Environment;
+    /** Ports the service listens on; firewall rules open only these, only to their sources. @default [] */
+    ports?: PortArgs[];
+    /** Number of instances; above 1 a managed instance group with an instance template. @default 1 */
+    replicas?: number;
+    /** An existing subnetwork (self link). @default - a new network and subnetwork */
+    subnetwork?: pulumi.Input<string>;
+    /** The network of `subnetwork` (for the firewall rules). Required with `subnetwork`. */
+    network?: pulumi.Input<string>;
+    /** Labels for everything created. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * Runs a GCE image as a service: one instance, or a managed instance group when there are several;
+ * firewall rules for the declared ports only; serial port logging on, so the console can be read.
+ * A kernel without the devices of the machine series (Unikraft has no gVNIC or NVMe driver, which
+ * C3, C4, N4 and T2A require) is refused before anything is created.
+ *
+ * @example
+ * ```ts
+ * const svc = new GcpService("web", { image: img.imageSelfLink, kernelFamily: KernelFamily.Unikraft, machineType: "e2-small", zone: "us-central1-a", ports: [{ port: 8080 }] });
+ * ```
+ */
+export class GcpService extends pulumi.ComponentResource {
+    /** Instance names (single instance). */
+    public readonly instanceNames: pulumi.Output<string[]>;
+    /** Managed instance group, when the service is a group. */
+    public readonly instanceGroupManager: pulumi.Output<string | undefined>;
+    /** Internal addresses (single instance). */
+    public readonly privateIps: pulumi.Output<string[]>;
+    /** External addresses (single public instance). */
+    public readonly publicIps: pulumi.Output<string[]>;
+    /** `http://<external ip>:<port>` for each TCP port of a single public instance. */
+    public readonly urls: pulumi.Output<string[]>;
+    /** How to read the serial console. */
+    public readonly consoleCommand: pulumi.Output<string>;
+
+    /**
+     * @param name The component name; the instance or group is `${name}`, the rest `${name}-<role>`.
+     * @param args Image, machine type, zone, environment and ports.
+     * @param opts Resource options.
+     */
+    constructor(name: string, args: GcpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("unikernel:index:GcpService", name, {}, opts);
+        for (const key of ["kernelFamily", "platform", "architecture", "machineType", "zone", "environment", "ports", "replicas"] as const) {
+            if (!isPlain(args[key])) {
+                throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be a plain value: it decides which resources are created and is checked before any is" });
+            }
+        }
+        const checked = validateGcpServiceArgs(args as pulumi.Unwrap<GcpServiceArgs>, args.subnetwork !== undefined, args.network !== undefined);
+        throwProblems("GcpService", checked.problems);
+        const p = checked.value!;
+        const labels = pulumi.output(args.labels ?? {}).apply((l): Record<string, string> => ({ ...l, "unikernel-service": name }));
+        const region = p.zone.replace(/-[a-z]$/, "");
+        let network: pulumi.Output<string>;
+        let subnetwork: pulumi.Output<string>;
+        let range: pulumi.Output<string>;
+        if (args.subnetwork) {
+            network = pulumi.output(args.network!);
+            subnetwork = pulumi.output(args.subnetwork);
+            range = gcp.compute.getSubnetworkOutput({ selfLink: args.subnetwork }, { parent: this }).ipCidrRange;
+        } else {
+            const net = new gcp.compute.Network(`${name}-net`, { autoCreateSubnetworks: false }, { parent: this });
+            const sub = new gcp.compute.Subnetwork(`${name}-subnet`, { network: net.id, region, ipCidrRange: "10.10.0.0/24", privateIpGoogleAccess: true }, { parent: this });
+            network = net.selfLink;
+            subnetwork = sub.selfLink;
+            range = pulumi.output("10.10.0.0/24");
+        }
+        for (const port of p.ports) {
+            new gcp.compute.Firewall(`${name}-${port.protocol}-${port.port}`, {
+                network,
+                direction: "INGRESS",
+                allows: [{ protocol: port.protocol, ports: [String(port.port)] }],
+                sourceRanges: port.sources ? port.sources : p.public ? ["0.0.0.0/0"] : [range],
+                targetTags: [name],
+            }, { parent: this });
+        }
+        const networkInterfaces = [{ subnetwork, accessConfigs: p.public ? [{}] : [] }];
+        const metadata = { "serial-port-logging-enable": "TRUE" };
+        if (p.replicas === 1) {
+            const instance = new gcp.compute.Instance(name, {
+                machineType: p.machineType, zone: p.zone, tags: [name], labels, metadata,
+                bootDisk: { initializeParams: { image: args.image } },
+                networkInterfaces,
+            }, { parent: this });
+            this.instanceNames = instance.name.apply((n) => [n]);
+            this.instanceGroupManager = pulumi.output(undefined);
+            this.privateIps = instance.networkInterfaces.apply((n) => n.map((i) => i.networkIp));
+            this.publicIps = instance.networkInterfaces.apply((n) => n.flatMap((i) => (i.accessConfigs ?? []).map((a) => a.natIp).filter((ip): ip is string => Boolean(ip))));
+            this.urls = this.publicIps.apply((ips) => ips.flatMap((ip) => p.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)));
+            this.consoleCommand = instance.name.apply((n) => `gcloud compute instances get-serial-port-output ${n} --zone ${p.zone}`);
+        } else {
+            const template = new gcp.compute.InstanceTemplate(`${name}-template`, {
+                machineType: p.machineType, tags: [name], labels, metadata,
+                disks: [{ sourceImage: args.image, boot: true, autoDelete: true }],
+                networkInterfaces,
+            }, { parent: this });
+            const group = new gcp.compute.InstanceGroupManager(name, {
+                zone: p.zone, baseInstanceName: name, targetSize: p.replicas,
+                versions: [{ instanceTemplate: template.selfLinkUnique, name: "primary" }],
+            }, { parent: this });
+            this.instanceNames = pulumi.output([]);
+            this.instanceGroupManager = group.name;
+            this.privateIps = pulumi.output([]);
+            this.publicIps = pulumi.output([]);
+            this.urls = pulumi.output([]);
+            this.consoleCommand = group.name.apply((g) => `gcloud compute instances get-serial-port-output $(gcloud compute instance-groups managed list-instances ${g} --zone ${p.zone} --format 'value(name)' --limit 1) --zone ${p.zone}`);
+        }
+        this.registerOutputs({
+            instanceNames: this.instanceNames, instanceGroupManager: this.instanceGroupManager, privateIps: this.privateIps,
+            publicIps: this.publicIps, urls: this.urls, consoleCommand: this.consoleCommand,
+        });
+    }
+}
+
+interface ResolvedGcpService {
+    machineType: string;
+    zone: string;
+    public: boolean;
+    ports: ResolvedPort[];
+    replicas: number;
+}
+
+/** Checks GcpService inputs, including the kernel against the machine series. @internal */
+export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasSubnetwork: boolean, hasNetwork: boolean): { value?: ResolvedGcpService; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const venue = gceVenue(args.machineType ?? "");
+    if (!venue) problems.push({ path: "machineType", message: `got "${args.machineType}"; expected a GCE machine type such as "e2-small"` });
+    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
+    if (venue && gceArchitecture(args.machineType) !== architecture) {
+        problems.push({ path: "machineType", message: `"${args.machineType}" runs ${gceArchitecture(args.machineType)}, but the image is ${architecture}` });
+    }
+    const families = Object.values(KernelFamily) as string[];
+    if (!families.includes(args.kernelFamily)) {
+        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
+    } else if (venue) {
+        const answer = assessVenue({ family: args.kernelFamily as "unikraft" | "nanos" | "bare", platform: (args.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, venue);
+        if (!answer.bootable) {
+            problems.push({
+                path: "machineType",
+                message: `"${args.machineType}" is one of ${VENUE_REQUIREMENTS[venue].title}: ${answer.reasons.join("; ")}. Alternatives: ${answer.alternatives.join("; ") || "none"}`,
+            });
+        }
+    }
+    if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(args.zone ?? "")) problems.push({ path: "zone", message: `got "${args.zone}"; expected a zone such as "us-central1-a"` });
+    const environment = args.environment ?? Environment.Public;
+    if (environment !== Environment.Public && environment !== Environment.Private) {
+        problems.push({ path: "environment", message: `got "${environment}"; expected public or private` });
+    }
+    const ports = validatePorts(args.ports ?? [], "ports", problems);
+    const replicas = args.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) problems.push({ path: "replicas", message: `got ${replicas}; expected a whole number, at least 1` });
+    if (hasSubnetwork !== hasNetwork) {
+        problems.push({ path: hasSubnetwork ? "network" : "subnetwork", message: "`network` and `subnetwork` go together: give both to use an existing network, or neither to get a new one" });
+    }
+    if (problems.length) return { problems };
+    return { problems, value: { machineType: args.machineType, zone: args.zone, public: environment === Environment.Public, ports, replicas } };
+}

@@ -1,0 +1,104 @@
+/**
+ * Pulumi mocks for component tests: every registered resource is recorded with its type, name,
+ * inputs and parent; unmocked invokes fail the test; `local.Command`s answer with the JSON the real
+ * CLI prints, so outputs downstream of a build are exercised too.
+ * Register before importing the components (pulumi-eks:nodejs/eks/nodes/nodegroup.test.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** One registered resource. */
+export interface Recorded {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    parentName?: string;
+    parentType?: string;
+}
+
+export const recorded: Recorded[] = [];
+/** Invokes the components may make, and what they answer. Anything else throws. */
+const CALLS: Record<string, (args: Record<string, any>) => Record<string, any>> = {
+    "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: ["us-east-1a", "us-east-1b"], zoneIds: ["use1-az1", "use1-az2"], id: "us-east-1" }),
+};
+
+/** What the CLI prints for each verb, derived from the command line the component built. */
+function cliStdout(create: string): string {
+    if (/ aws upload-snapshot /.test(create)) return JSON.stringify({ snapshotId: "snap-0123456789abcdef0", blocksSent: 2, blocksTotal: 18 });
+    if (/ build /.test(create)) {
+        const disk = / --disk /.test(create);
+        const base = "/cache/artifacts/0123456789abcdef";
+        return JSON.stringify(disk
+            ? { path: `${base}/disk.img`, disk: `${base}/disk.img`, sha256: "a".repeat(64), sizeBytes: 1048576, cmdline: "" }
+            : { path: `${base}/kernel`, kernel: `${base}/kernel`, sha256: "b".repeat(64), sizeBytes: 8760, cmdline: "-- /app" });
+    }
+    if (/ disk /.test(create)) return JSON.stringify({ path: "/cache/disks/app.img", sha256: "c".repeat(64), sizeBytes: 9437184 });
+    if (/ convert /.test(create)) return JSON.stringify({ path: `/cache/images/app.${/--format (\w+)/.exec(create)?.[1]}`, sha256: "d".repeat(64), sizeBytes: 1000 });
+    if (/ run /.test(create)) return JSON.stringify({ matched: true, bootMs: 420, consoleLog: "/cache/local/app/console.log", pidfile: "/cache/local/app/qemu.pid", accel: "tcg" });
+    return "{}";
+}
+
+let installed = false;
+
+/** Installs the mocks once per process. */
+export function installMocks(): void {
+    if (installed) return;
+    installed = true;
+    pulumi.runtime.setMocks({
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+            const state: Record<string, any> = { ...args.inputs };
+            if (args.type === "command:local:Command") state.stdout = cliStdout(String(args.inputs.create ?? ""));
+            if (args.type === "command:remote:Command") state.stdout = JSON.stringify({ mode: "systemd", console: "/var/lib/unikernel/x/console.log" });
+            if (args.type === "aws:ec2/instance:Instance") Object.assign(state, { privateIp: "10.0.0.10", publicIp: args.inputs.associatePublicIpAddress ? "203.0.113.10" : "" });
+            if (args.type === "gcp:compute/instance:Instance") {
+                state.networkInterfaces = (args.inputs.networkInterfaces ?? []).map((n: any) => ({ ...n, networkIp: "10.10.0.2", accessConfigs: (n.accessConfigs ?? []).map(() => ({ natIp: "198.51.100.7" })) }));
+                state.name = args.name;
+            }
+            if (args.type === "gcp:compute/image:Image") state.selfLink = `https://www.googleapis.com/compute/v1/projects/p/global/images/${args.inputs.name}`;
+            if (args.type === "aws:s3/bucket:Bucket") state.arn = `arn:aws:s3:::${args.name}`;
+            if (args.type === "gcp:storage/bucket:Bucket") state.name = args.name;
+            if (args.type === "aws:autoscaling/group:Group" || args.type === "gcp:compute/instanceGroupManager:InstanceGroupManager") state.name = args.name;
+            return { id: `${args.name}-id`, state };
+        },
+        call(args: pulumi.runtime.MockCallArgs) {
+            const answer = CALLS[args.token];
+            if (!answer) throw new Error(`unmocked invoke ${args.token}`);
+            return answer(args.inputs);
+        },
+    }, "project", "stack", false);
+}
+
+/**
+ * A transformation that records each resource with its parent. Pass it in the component's
+ * `transformations` option: it then sees the component and every child (mocks alone do not see parents).
+ */
+export const record: pulumi.ResourceTransformation = (args) => {
+    const parent = args.opts.parent as any;
+    recorded.push({ type: args.type, name: args.name, inputs: args.props as Record<string, any>, parentName: parent?.__name, parentType: parent?.__pulumiType });
+    return undefined;
+};
+
+/** Resolves an Output (or plain value) in tests. */
+export function unwrap<T>(value: pulumi.Input<T> | undefined): Promise<T> {
+    return new Promise((resolve) => pulumi.output(value as pulumi.Input<T>).apply((v) => {
+        resolve(v as T);
+        return v;
+    }));
+}
+
+/** Deeply resolves a recorded input (which may hold Outputs). */
+export function resolved(value: any): Promise<any> {
+    return unwrap(pulumi.output(value));
+}
+
+/** The resources recorded since `mark`, excluding the components themselves when `childrenOnly`. */
+export function since(mark: number): Recorded[] {
+    return recorded.slice(mark);
+}
+
+/** Waits for pending registrations and applies. */
+export async function settle(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+}

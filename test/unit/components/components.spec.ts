@@ -1,0 +1,340 @@
+/**
+ * Every component under pulumi.runtime.setMocks: the exact children, their parents and key inputs,
+ * and every invalid combination rejected before any child is registered.
+ */
+import { strict as assert } from "assert";
+import { copyFileSync, mkdtempSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks, record, recorded, resolved, settle, unwrap } from "../../helpers/mocks";
+import { DEMO_DIR, demoKernel } from "../../helpers/demoKernel";
+
+installMocks();
+// Imported after the mocks, as the components must see them.
+/* eslint-disable @typescript-eslint/no-var-requires */
+const uk = require("../../../src") as typeof import("../../../src");
+import type * as UK from "../../../src";
+import { planBuild } from "../../../src/engines/build";
+
+const opts = { transformations: [record] };
+
+/** Builds a component and returns what it registered (the component first, then its children). */
+async function construct<T>(make: () => T): Promise<{ component: T; children: typeof recorded }> {
+    const mark = recorded.length;
+    const component = make();
+    await settle();
+    const all = recorded.slice(mark);
+    return { component, children: all.slice(1) };
+}
+
+/** Asserts that construction throws an input error mentioning each path, and registers no child. */
+async function rejects(make: () => unknown, paths: string[], fragment?: RegExp): Promise<void> {
+    const mark = recorded.length;
+    let error: any;
+    try {
+        make();
+    } catch (e) {
+        error = e;
+    }
+    assert.ok(error, "expected an input error");
+    assert.ok(pulumi.InputPropertyError.isInstance(error) || pulumi.InputPropertiesError.isInstance(error), `${error?.name}: ${error?.message}`);
+    const got: string[] = pulumi.InputPropertiesError.isInstance(error) ? error.errors.map((e: any) => e.propertyPath) : [error.propertyPath];
+    assert.deepEqual(got.sort(), [...paths].sort(), error.message);
+    if (fragment) assert.match(pulumi.InputPropertiesError.isInstance(error) ? error.message : error.reason, fragment);
+    assert.equal(recorded.slice(mark).filter((r) => !r.type.startsWith("unikernel:")).length, 0, "no child was registered");
+}
+
+const shape = (children: typeof recorded) => children.map((c) => `${c.type} ${c.name}`);
+
+describe("UnikernelImage", () => {
+    it("builds with the make engine and makes a disk: two commands under the component, triggered by the digest", async () => {
+        const { component, children } = await construct(() => new uk.UnikernelImage("hello", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: uk.KernelFamily.Bare, cmdline: "hi",
+        }, opts));
+        assert.deepEqual(shape(children), ["command:local:Command hello-build", "command:local:Command hello-disk"]);
+        for (const c of children) assert.equal(c.parentName, "hello");
+        const expected = await planBuild({ engine: "make", dir: DEMO_DIR, make: { kernel: "build/hello.elf", variables: {} }, kernelFamily: "bare" });
+        assert.equal(await unwrap(component.digest), expected.digest);
+        assert.deepEqual(await resolved(children[0].inputs.triggers), [expected.digest]);
+        const create = await resolved(children[0].inputs.create);
+        assert.match(create, / build \S+hello-kernel --engine make --target qemu\/x86_64 --family bare --kernel-path build\/hello\.elf --json$/);
+        const disk = await resolved(children[1].inputs.create);
+        assert.match(disk, / disk --kernel \/cache\/artifacts\/0123456789abcdef\/kernel --cmdline hi --boot bios --arch x86_64 --target qemu\/x86_64 --family bare --out \S+hello-[0-9a-f]{16}\.img --json$/);
+        assert.equal(await unwrap(component.diskPath), "/cache/disks/app.img");
+        assert.equal(await unwrap(component.bootMode), "bios");
+    });
+
+    it("makes one convert command per extra format", async () => {
+        const { children } = await construct(() => new uk.UnikernelImage("fmt", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: uk.KernelFamily.Bare,
+            formats: [uk.DiskFormat.Vmdk, uk.DiskFormat.Gce],
+        }, opts));
+        assert.deepEqual(shape(children), ["command:local:Command fmt-build", "command:local:Command fmt-disk", "command:local:Command fmt-vmdk", "command:local:Command fmt-gce"]);
+        assert.match(await resolved(children[3].inputs.create), / convert \/cache\/disks\/app\.img --format gce --out \S+\.tar\.gz --json$/);
+    });
+
+    it("uses a prebuilt disk as it is: no disk step", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "prebuilt-"));
+        copyFileSync(demoKernel(), path.join(dir, "nanos.img"));
+        const { component, children } = await construct(() => new uk.UnikernelImage("pre", {
+            directory: dir, prebuiltDisk: path.join(dir, "nanos.img"), kernelFamily: uk.KernelFamily.Nanos,
+        }, opts));
+        assert.deepEqual(shape(children), ["command:local:Command pre-build"]);
+        assert.match(await resolved(children[0].inputs.create), / build \S+ --engine prebuilt .* --disk \S+nanos\.img --json$/);
+        assert.equal(await unwrap(component.diskPath), "/cache/artifacts/0123456789abcdef/disk.img");
+    });
+
+    it("renders a typed application into the build command", async () => {
+        const { children } = await construct(() => new uk.UnikernelImage("typed", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "build/hello.elf",
+            application: { name: "typed", targets: [{ platform: uk.Platform.Qemu, architecture: uk.Architecture.X86_64 }], cmd: ["/app"], memoryMiB: 64 },
+        }, opts));
+        const create: string = await resolved(children[0].inputs.create);
+        assert.match(create, /--application-json '\{"name":"typed",.*"memory":64\}'/);
+    });
+
+    const cases: [string, () => unknown, string[], RegExp?][] = [
+        ["prebuilt kernel and disk together", () => new uk.UnikernelImage("bad1", { directory: DEMO_DIR, engine: uk.Engine.Prebuilt, prebuiltKernel: "k", prebuiltDisk: "d" }, opts), ["prebuiltDisk"], /keep the kernel .* or the disk/],
+        ["make without a kernel path", () => new uk.UnikernelImage("bad2", { directory: DEMO_DIR, engine: uk.Engine.Make }, opts), ["makeKernelPath"]],
+        ["arm64 with BIOS and an unknown target", () => new uk.UnikernelImage("bad3", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: "vmware" as UK.Platform, architecture: uk.Architecture.X86_64 }, diskSizeGiB: 0,
+        }, opts), ["target.platform", "diskSizeGiB"]],
+        ["an fc target on a BIOS disk", () => new uk.UnikernelImage("bad4", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: uk.Platform.Firecracker, architecture: uk.Architecture.X86_64 },
+        }, opts), ["bootMode"], /boots only by lxboot/],
+        ["arm64 on BIOS", () => new uk.UnikernelImage("bad5", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: uk.Platform.Qemu, architecture: uk.Architecture.Arm64 }, bootMode: uk.BootMode.Bios,
+        }, opts), ["bootMode"], /arm64 boots by UEFI only/],
+        ["a bad application", () => new uk.UnikernelImage("bad6", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", application: { name: "bad name", memoryMiB: -1 },
+        }, opts), ["application.name", "application.memoryMiB", "application.targets"]],
+        ["a directory with nothing to build", () => new uk.UnikernelImage("bad7", { directory: os.tmpdir() + "/definitely-missing-dir" }, opts), ["engine"], /does not exist/],
+    ];
+    for (const [title, make, paths, fragment] of cases) {
+        it(`rejects ${title} before creating anything`, () => rejects(make, paths, fragment));
+    }
+});
+
+describe("AwsImage", () => {
+    const base = { diskPath: "/cache/disks/app.img", digest: "f".repeat(64), region: "us-east-1" };
+
+    it("uploads with the EBS direct APIs and registers an AMI without ENA for Unikraft", async () => {
+        const { component, children } = await construct(() => new uk.AwsImage("ami", { ...base, kernelFamily: uk.KernelFamily.Unikraft }, opts));
+        assert.deepEqual(shape(children), ["command:local:Command ami-snapshot", "aws:ec2/ami:Ami ami"]);
+        for (const c of children) assert.equal(c.parentName, "ami");
+        const upload = children[0].inputs;
+        assert.match(await resolved(upload.create), / aws upload-snapshot --disk \/cache\/disks\/app\.img --region us-east-1 --client-token f{64} .*--tag unikernel:digest=f{64}/);
+        assert.match(await resolved(upload.delete), / aws delete-snapshot --region us-east-1 --from-command-stdout$/);
+        assert.equal(await resolved(upload.addPreviousOutputInEnv), true);
+        assert.deepEqual(await resolved(upload.triggers), ["f".repeat(64)]);
+        const ami = await resolved(children[1].inputs);
+        assert.equal(ami.virtualizationType, "hvm");
+        assert.equal(ami.architecture, "x86_64");
+        assert.equal(ami.bootMode, "legacy-bios");
+        assert.equal(ami.enaSupport, false);
+        assert.equal(ami.rootDeviceName, "/dev/xvda");
+        assert.deepEqual(ami.ebsBlockDevices, [{ deviceName: "/dev/xvda", snapshotId: "snap-0123456789abcdef0", volumeType: "gp3", deleteOnTermination: true }]);
+        assert.equal(ami.tags["unikernel:digest"], "f".repeat(64));
+        assert.equal(await unwrap(component.snapshotId), "snap-0123456789abcdef0");
+    });
+
+    it("declares ENA for Nanos and UEFI for arm64", async () => {
+        const { children } = await construct(() => new uk.AwsImage("arm", { ...base, kernelFamily: uk.KernelFamily.Nanos, architecture: uk.Architecture.Arm64 }, opts));
+        const ami = await resolved(children[1].inputs);
+        assert.equal(ami.enaSupport, true);
+        assert.equal(ami.bootMode, "uefi");
+        assert.equal(ami.architecture, "arm64");
+    });
+
+    it("imports through a private, encrypted bucket with a least-privilege vmimport role", async () => {
+        const { children } = await construct(() => new uk.AwsImage("imp", { ...base, kernelFamily: uk.KernelFamily.Nanos, uploadMethod: uk.AwsUploadMethod.S3Import }, opts));
+        assert.deepEqual(shape(children), [
+            "command:local:Command imp-vmdk", "aws:s3/bucket:Bucket imp-bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock imp-bucket",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration imp-bucket", "aws:s3/bucketObjectv2:BucketObjectv2 imp-vmdk",
+            "aws:iam/role:Role imp-vmimport", "aws:iam/rolePolicy:RolePolicy imp-vmimport", "aws:ebs/snapshotImport:SnapshotImport imp-import", "aws:ec2/ami:Ami imp",
+        ]);
+        const block = await resolved(children[2].inputs);
+        assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+        const sse = await resolved(children[3].inputs);
+        assert.equal(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+        const trust = JSON.parse(await resolved(children[5].inputs.assumeRolePolicy));
+        assert.deepEqual(trust.Statement[0].Principal, { Service: "vmie.amazonaws.com" });
+        assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "sts:Externalid": "vmimport" } });
+        const policy = JSON.parse(await resolved(children[6].inputs.policy));
+        assert.deepEqual(policy.Statement[1], { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::imp-bucket/*"] });
+        assert.ok(!JSON.stringify(policy).includes("\"s3:*\""), "no s3 wildcard");
+        const imported = await resolved(children[7].inputs);
+        assert.equal(imported.diskContainer.format, "VMDK");
+        assert.equal(await resolved(children[0].inputs.create).then((c: string) => / convert \S+ --format vmdk /.test(c)), true);
+    });
+
+    it("copies the AMI to other regions with a provider each", async () => {
+        const { children } = await construct(() => new uk.AwsImage("cp", { ...base, kernelFamily: uk.KernelFamily.Nanos, copyToRegions: ["eu-west-1"] }, opts));
+        assert.deepEqual(shape(children).slice(2), ["pulumi:providers:aws cp-eu-west-1", "aws:ec2/amiCopy:AmiCopy cp-copy-eu-west-1"]);
+    });
+
+    it("rejects an unknown family and a BIOS arm64 AMI", () => rejects(() => new uk.AwsImage("bad", {
+        ...base, kernelFamily: "linux" as UK.KernelFamily, architecture: uk.Architecture.Arm64, bootMode: uk.BootMode.Bios,
+    }, opts), ["kernelFamily", "bootMode"]));
+});
+
+describe("AwsService", () => {
+    const ports = [{ port: 80 }, { port: 53, protocol: uk.Protocol.Udp, sources: ["192.0.2.0/24"] }];
+
+    it("public: a new VPC with an internet gateway, a public address, and only the declared ports open", async () => {
+        const { component, children } = await construct(() => new uk.AwsService("web", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", ports,
+        }, opts));
+        assert.deepEqual(shape(children), [
+            "aws:ec2/vpc:Vpc web-vpc", "aws:ec2/subnet:Subnet web-public-0", "aws:ec2/subnet:Subnet web-private-0", "aws:ec2/subnet:Subnet web-public-1",
+            "aws:ec2/subnet:Subnet web-private-1", "aws:ec2/internetGateway:InternetGateway web-igw", "aws:ec2/routeTable:RouteTable web-public",
+            "aws:ec2/routeTableAssociation:RouteTableAssociation web-public-0", "aws:ec2/routeTableAssociation:RouteTableAssociation web-public-1",
+            "aws:ec2/securityGroup:SecurityGroup web-sg", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule web-tcp-80-0",
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule web-udp-53-0", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule web-egress",
+            "aws:ec2/instance:Instance web",
+        ]);
+        const rules = await Promise.all(children.filter((c) => c.type.endsWith("SecurityGroupIngressRule")).map((c) => resolved(c.inputs)));
+        assert.deepEqual(rules.map((r) => [r.ipProtocol, r.fromPort, r.toPort, r.cidrIpv4]), [["tcp", 80, 80, "0.0.0.0/0"], ["udp", 53, 53, "192.0.2.0/24"]]);
+        const instance = await resolved(children[children.length - 1].inputs);
+        assert.equal(instance.associatePublicIpAddress, true);
+        assert.equal(instance.metadataOptions.httpTokens, "required");
+        assert.deepEqual(await unwrap(component.urls), ["http://203.0.113.10:80"]);
+    });
+
+    it("private: no internet gateway, no public address, and no rule open to 0.0.0.0/0", async () => {
+        const { component, children } = await construct(() => new uk.AwsService("db", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "m5.large", environment: uk.Environment.Private, ports: [{ port: 5432 }],
+        }, opts));
+        assert.ok(!shape(children).some((s) => /InternetGateway|RouteTable/.test(s)));
+        const inputs = await Promise.all(children.map((c) => resolved(c.inputs)));
+        assert.ok(!JSON.stringify(inputs.filter((_, i) => children[i].type.endsWith("IngressRule"))).includes("0.0.0.0/0"));
+        const rule = inputs[children.findIndex((c) => c.type.endsWith("IngressRule"))];
+        assert.equal(rule.cidrIpv4, "10.0.0.0/16");
+        const instance = inputs[inputs.length - 1];
+        assert.equal(instance.associatePublicIpAddress, false);
+        assert.equal(instance.subnetId, "db-private-0-id");
+        assert.deepEqual(await unwrap(component.publicIps), []);
+    });
+
+    it("several replicas: a launch template and an Auto Scaling group", async () => {
+        const { children } = await construct(() => new uk.AwsService("asg", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.small", replicas: 2, maxReplicas: 4, vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"],
+        }, opts).securityGroupId);
+        assert.deepEqual(shape(children).slice(-2), ["aws:ec2/launchTemplate:LaunchTemplate asg-lt", "aws:autoscaling/group:Group asg"]);
+        const group = await resolved(children[children.length - 1].inputs);
+        assert.deepEqual([group.minSize, group.desiredCapacity, group.maxSize, group.healthCheckType], [2, 2, 4, "EC2"]);
+        assert.deepEqual(group.vpcZoneIdentifiers, ["subnet-a", "subnet-b"]);
+    });
+
+    it("refuses a Unikraft image on a Nitro type, naming the missing drivers and the alternatives, before creating anything", () => rejects(() => new uk.AwsService("nitro", {
+        imageId: "ami-1", kernelFamily: uk.KernelFamily.Unikraft, instanceType: "m5.large", ports: [{ port: 80 }],
+    }, opts), ["instanceType"], /"m5\.large" is one of EC2 Nitro instance types: a unikraft qemu\/x86_64 kernel has no ENA network driver .*\(missing: ena\)\. Alternatives: the ops engine \(Nanos\).*GCE machine series with VirtIO/));
+
+    it("rejects an arm64 image on an x86 type, a bad port, a bad source and half a network", () => rejects(() => new uk.AwsService("mix", {
+        imageId: "ami-1", kernelFamily: uk.KernelFamily.Nanos, architecture: uk.Architecture.Arm64, instanceType: "t3.micro",
+        ports: [{ port: 70000 }, { port: 80, sources: ["everyone"] }], vpcId: "vpc-1",
+    }, opts), ["instanceType", "ports[0].port", "ports[1].sources[0]", "subnetIds"]));
+});
+
+describe("GcpImage", () => {
+    it("uploads the archive to a private bucket and declares the kernel's guest features", async () => {
+        const { component, children } = await construct(() => new uk.GcpImage("img", {
+            diskPath: "/cache/disks/app.img", digest: "e".repeat(64), kernelFamily: uk.KernelFamily.Nanos, bootMode: uk.BootMode.Uefi, family: "web",
+        }, opts));
+        assert.deepEqual(shape(children), ["command:local:Command img-archive", "gcp:storage/bucket:Bucket img-bucket", "gcp:storage/bucketObject:BucketObject img-archive", "gcp:compute/image:Image img"]);
+        const bucket = await resolved(children[1].inputs);
+        assert.equal(bucket.uniformBucketLevelAccess, true);
+        assert.equal(bucket.publicAccessPrevention, "enforced");
+        const image = await resolved(children[3].inputs);
+        assert.deepEqual(image.guestOsFeatures, [{ type: "GVNIC" }, { type: "UEFI_COMPATIBLE" }]);
+        assert.equal(image.rawDisk.source, "https://storage.googleapis.com/img-bucket/img-eeeeeeeeeeeeeeee.tar.gz");
+        assert.equal(image.labels["unikernel-digest"], "eeeeeeeeeeeeeeee");
+        assert.equal(image.family, "web");
+        assert.deepEqual(await unwrap(component.guestOsFeatures), ["GVNIC", "UEFI_COMPATIBLE"]);
+    });
+
+    it("declares no gVNIC for a Unikraft BIOS image", async () => {
+        const { children } = await construct(() => new uk.GcpImage("uk", { diskPath: "/d", digest: "1".repeat(64), kernelFamily: uk.KernelFamily.Unikraft }, opts));
+        assert.deepEqual((await resolved(children[3].inputs)).guestOsFeatures, []);
+    });
+});
+
+describe("GcpService", () => {
+    it("public: an external address, serial logging, and a firewall rule per declared port", async () => {
+        const { component, children } = await construct(() => new uk.GcpService("svc", {
+            image: "img", kernelFamily: uk.KernelFamily.Unikraft, machineType: "e2-small", zone: "us-central1-a", ports: [{ port: 8080 }],
+        }, opts));
+        assert.deepEqual(shape(children), ["gcp:compute/network:Network svc-net", "gcp:compute/subnetwork:Subnetwork svc-subnet", "gcp:compute/firewall:Firewall svc-tcp-8080", "gcp:compute/instance:Instance svc"]);
+        const fw = await resolved(children[2].inputs);
+        assert.deepEqual([fw.allows, fw.sourceRanges, fw.targetTags], [[{ protocol: "tcp", ports: ["8080"] }], ["0.0.0.0/0"], ["svc"]]);
+        const instance = await resolved(children[3].inputs);
+        assert.deepEqual(instance.networkInterfaces[0].accessConfigs, [{}]);
+        assert.equal(instance.metadata["serial-port-logging-enable"], "TRUE");
+        assert.deepEqual(await unwrap(component.urls), ["http://198.51.100.7:8080"]);
+    });
+
+    it("private: no external address; rules admit only the subnetwork", async () => {
+        const { children } = await construct(() => new uk.GcpService("priv", {
+            image: "img", kernelFamily: uk.KernelFamily.Unikraft, machineType: "n2-standard-2", zone: "europe-west1-b", environment: uk.Environment.Private, ports: [{ port: 9000 }],
+        }, opts));
+        const fw = await resolved(children[2].inputs);
+        assert.deepEqual(fw.sourceRanges, ["10.10.0.0/24"]);
+        assert.deepEqual((await resolved(children[3].inputs)).networkInterfaces[0].accessConfigs, []);
+    });
+
+    it("several replicas: an instance template and a managed instance group", async () => {
+        const { children } = await construct(() => new uk.GcpService("mig", {
+            image: "img", kernelFamily: uk.KernelFamily.Nanos, machineType: "c3-standard-4", zone: "us-central1-a", replicas: 3,
+        }, opts));
+        assert.deepEqual(shape(children).slice(-2), ["gcp:compute/instanceTemplate:InstanceTemplate mig-template", "gcp:compute/instanceGroupManager:InstanceGroupManager mig"]);
+        assert.equal((await resolved(children[children.length - 1].inputs)).targetSize, 3);
+    });
+
+    it("refuses a Unikraft image on a gVNIC-only series", () => rejects(() => new uk.GcpService("c3", {
+        image: "img", kernelFamily: uk.KernelFamily.Unikraft, machineType: "c3-standard-4", zone: "us-central1-a",
+    }, opts), ["machineType"], /no gVNIC network driver/));
+});
+
+describe("PrivateHostService", () => {
+    const base = { host: "127.0.0.1", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG", imagePath: "/cache/disks/app.img", imageDigest: "9".repeat(64) };
+
+    it("copies the image and installs the service over SSH with the host key verified and the key secret", async () => {
+        const { component, children } = await construct(() => new uk.PrivateHostService("edge", { ...base, ports: [{ port: 8080 }], readyPattern: "ready" }, opts));
+        assert.deepEqual(shape(children), ["command:remote:CopyToRemote edge-copy", "command:remote:Command edge"]);
+        const copy = await resolved(children[0].inputs);
+        assert.equal(copy.connection.hostKey, base.hostKey);
+        assert.equal(copy.remotePath, "/var/lib/unikernel/edge/image-9999999999999999.img");
+        assert.ok(pulumi.Output.isInstance(children[1].inputs.connection.privateKey));
+        assert.equal(await (children[1].inputs.connection.privateKey as unknown as { isSecret: Promise<boolean> }).isSecret, true);
+        const create: string = await resolved(children[1].inputs.create);
+        assert.match(create, /Restart=on-failure/);
+        assert.match(create, /hostfwd=tcp::8080-:8080/);
+        assert.match(create, /grep -qE ready/);
+        assert.match(await resolved(children[1].inputs.delete), /systemctl disable --now unikernel-edge\.service/);
+        assert.equal(await unwrap(component.runMode), "systemd");
+    });
+
+    it("refuses a missing host key, a disk for Firecracker and a relative state directory", () => rejects(() => new uk.PrivateHostService("bad", {
+        ...base, hostKey: "", hypervisor: uk.Hypervisor.Firecracker, stateDirectory: "relative",
+    }, opts), ["hostKey", "hypervisor", "stateDirectory"], /ssh-keyscan/));
+});
+
+describe("LocalService", () => {
+    it("runs QEMU in the background with a pidfile, and stops it on delete", async () => {
+        const { component, children } = await construct(() => new uk.LocalService("local", {
+            diskPath: "/cache/disks/app.img", imageDigest: "7".repeat(64), readyPattern: "Hello", ports: [{ port: 8080 }],
+        }, opts));
+        assert.deepEqual(shape(children), ["command:local:Command local"]);
+        const create: string = await resolved(children[0].inputs.create);
+        assert.match(create, / run --disk \/cache\/disks\/app\.img --arch x86_64 --memory 64M --port tcp:8080:8080 --expect Hello --timeout 120 --detach --pidfile \S+local\/qemu\.pid --console \S+console\.log --json$/);
+        assert.match(await resolved(children[0].inputs.delete), / stop --pidfile \S+local\/qemu\.pid$/);
+        assert.deepEqual(await resolved(children[0].inputs.triggers), ["7".repeat(64)]);
+        assert.deepEqual(await unwrap(component.urls), ["http://127.0.0.1:8080"]);
+        assert.equal(await unwrap(component.bootMs), 420);
+    });
+
+    it("refuses both a disk and a kernel, and a bad pattern", () => rejects(() => new uk.LocalService("bad", {
+        diskPath: "/d", kernelPath: "/k", imageDigest: "1", readyPattern: "(",
+    }, opts), ["kernelPath", "readyPattern"]));
+});

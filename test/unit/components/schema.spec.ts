@@ -1,0 +1,34 @@
+/** The component provider schema, inferred in-process, equals the reviewed copy in schema.json. */
+import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { ROOT, generateSchema } from "../../../scripts/schema";
+
+describe("component provider schema", function () {
+    this.timeout(120_000);
+    let generated: string;
+    before(async () => {
+        generated = await generateSchema();
+    });
+
+    it("matches the reviewed schema.json (run `npm run schema` and review the diff after an API change)", () => {
+        assert.equal(generated, readFileSync(path.join(ROOT, "schema.json"), "utf8"));
+    });
+
+    it("has every component under the unikernel:index module, with enums and documented inputs", () => {
+        const schema = JSON.parse(generated);
+        assert.equal(schema.name, "unikernel");
+        assert.deepEqual(Object.keys(schema.resources).sort(), [
+            "unikernel:index:AwsImage", "unikernel:index:AwsService", "unikernel:index:GcpImage", "unikernel:index:GcpService",
+            "unikernel:index:LocalService", "unikernel:index:PrivateHostService", "unikernel:index:UnikernelImage",
+        ]);
+        assert.deepEqual(schema.types["unikernel:index:Engine"].enum.map((e: { value: string }) => e.value), ["kraft", "ops", "make", "prebuilt"]);
+        for (const [token, resource] of Object.entries<any>(schema.resources)) {
+            assert.ok(resource.isComponent, token);
+            for (const [name, property] of Object.entries<any>(resource.inputProperties)) {
+                assert.ok(property.description, `${token}.${name} has no description`);
+            }
+        }
+        assert.deepEqual(schema.resources["unikernel:index:PrivateHostService"].requiredInputs.sort(), ["host", "hostKey", "imageDigest", "imagePath", "privateKey"]);
+    });
+});
