@@ -16,6 +16,8 @@ export interface Recorded {
 }
 
 export const recorded: Recorded[] = [];
+/** Every resource the mock engine was asked to create (custom resources only; no parent information). */
+export const created: { type: string; name: string }[] = [];
 /** Invokes the components may make, and what they answer. Anything else throws. */
 const CALLS: Record<string, (args: Record<string, any>) => Record<string, any>> = {
     "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
@@ -46,6 +48,7 @@ export function installMocks(): void {
     installed = true;
     pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs) {
+            created.push({ type: args.type, name: args.name });
             const state: Record<string, any> = { ...args.inputs };
             if (args.type === "command:local:Command") state.stdout = cliStdout(String(args.inputs.create ?? ""));
             if (args.type === "command:remote:Command") state.stdout = JSON.stringify({ mode: "systemd", console: "/var/lib/unikernel/x/console.log" });
