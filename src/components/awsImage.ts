@@ -6,7 +6,7 @@ import { KERNEL_CAPABILITIES, Problem } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
 import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
-import { checkedArgs, isPlain } from "./inputErrors";
+import { checkedArgs, requirePlain } from "./inputErrors";
 
 /** Inputs of {@link AwsImage}. */
 export interface AwsImageArgs {
@@ -70,9 +70,7 @@ export class AwsImage extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AwsImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("unikernel:index:AwsImage", name, {}, opts);
-        if (!isPlain(args.uploadMethod)) {
-            throw new pulumi.InputPropertyError({ propertyPath: "uploadMethod", reason: "must be a plain value: it decides which resources this component creates" });
-        }
+        requirePlain(args, ["uploadMethod", "copyToRegions"]);
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
         const tags: pulumi.Output<Record<string, string>> = pulumi.all([args.tags ?? {}, args.digest, resolved]).apply(([t, digest, r]): Record<string, string> => ({
@@ -93,9 +91,6 @@ export class AwsImage extends pulumi.ComponentResource {
         }, { parent: this });
         const copies: Record<string, pulumi.Output<string>> = {};
         for (const target of args.copyToRegions ?? []) {
-            if (!isPlain(target)) {
-                throw new pulumi.InputPropertyError({ propertyPath: "copyToRegions", reason: "must be plain region names: each one creates a provider and a copy" });
-            }
             const provider = new aws.Provider(`${name}-${target}`, { region: target as aws.Region }, { parent: this });
             copies[target as string] = new aws.ec2.AmiCopy(`${name}-copy-${target}`, {
                 name: ami.name, sourceAmiId: ami.id, sourceAmiRegion: region, tags,

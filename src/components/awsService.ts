@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, VENUE_REQUIREMENTS, assessVenue, ec2Architecture, ec2Venue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
-import { isPlain, throwProblems } from "./inputErrors";
+import { requirePlain, throwProblems } from "./inputErrors";
 import { ResolvedPort, validatePorts } from "./ports";
 import { PortArgs } from "./types";
 
@@ -83,11 +83,8 @@ export class AwsService extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AwsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("unikernel:index:AwsService", name, {}, opts);
-        for (const key of ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas"] as const) {
-            if (!isPlain(args[key])) {
-                throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be a plain value: it decides which resources are created and is checked before any is" });
-            }
-        }
+        requirePlain(args, ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas"],
+            "it decides which resources are created and is checked before any is");
         // Everything checked here is a plain value (above), so the check runs before any child exists.
         const checked = validateAwsServiceArgs(args as pulumi.Unwrap<AwsServiceArgs>, args.vpcId !== undefined, args.subnetIds !== undefined);
         throwProblems("AwsService", checked.problems);

@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, VENUE_REQUIREMENTS, assessVenue, gceArchitecture, gceVenue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
-import { isPlain, throwProblems } from "./inputErrors";
+import { requirePlain, throwProblems } from "./inputErrors";
 import { ResolvedPort, validatePorts } from "./ports";
 import { PortArgs } from "./types";
 
@@ -73,11 +73,8 @@ export class GcpService extends pulumi.ComponentResource {
      */
     constructor(name: string, args: GcpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("unikernel:index:GcpService", name, {}, opts);
-        for (const key of ["kernelFamily", "platform", "architecture", "machineType", "zone", "environment", "ports", "replicas"] as const) {
-            if (!isPlain(args[key])) {
-                throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be a plain value: it decides which resources are created and is checked before any is" });
-            }
-        }
+        requirePlain(args, ["kernelFamily", "platform", "architecture", "machineType", "zone", "environment", "ports", "replicas"],
+            "it decides which resources are created and is checked before any is");
         const checked = validateGcpServiceArgs(args as pulumi.Unwrap<GcpServiceArgs>, args.subnetwork !== undefined, args.network !== undefined);
         throwProblems("GcpService", checked.problems);
         const p = checked.value!;

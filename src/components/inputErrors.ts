@@ -51,3 +51,15 @@ export function checkedArgs<T extends object, R>(component: string, args: T, val
         return result.value as R;
     }) as pulumi.Output<R>;
 }
+
+/**
+ * Throws when any of `keys` holds an Output: such inputs decide which resources a component creates,
+ * or are checked before any is created, so they must be known when the program runs.
+ */
+export function requirePlain<T extends object>(args: T, keys: readonly (keyof T & string)[], reason = "it decides which resources this component creates"): void {
+    for (const key of keys) {
+        if (!isPlain(args[key])) {
+            throw new pulumi.InputPropertyError({ propertyPath: key, reason: `must be a plain value, not an Output: ${reason}` });
+        }
+    }
+}

@@ -11,7 +11,7 @@ import { cacheRoot } from "../internal/cacheDir";
 import { sha256 } from "../internal/hashing";
 import { unikernelCommand } from "./cliCommand";
 import { BootMode, DiskFormat, Engine, KernelFamily, Platform } from "./enums";
-import { checkedArgs, isPlain } from "./inputErrors";
+import { checkedArgs, requirePlain } from "./inputErrors";
 import { ApplicationArgs, TargetArgs } from "./types";
 
 /** Inputs of {@link UnikernelImage}. */
@@ -283,18 +283,11 @@ function toModelApplication(input: pulumi.Unwrap<ApplicationArgs>, problems: Pro
  * engine is detected from the directory when not given.
  */
 function imageStructure(args: UnikernelImageArgs): { engine: EngineName; makesDisk: boolean; formats: DiskFormat[] } {
-    const mustBePlain = (key: "engine" | "prebuiltDisk" | "formats" | "directory") => {
-        if (!isPlain(args[key])) {
-            throw new pulumi.InputPropertyError({ propertyPath: key, reason: "must be a plain value, not an Output: it decides which resources this component creates" });
-        }
-    };
-    mustBePlain("engine");
-    mustBePlain("prebuiltDisk");
-    mustBePlain("formats");
+    requirePlain(args, ["engine", "prebuiltDisk", "formats"]);
     const prebuilt = [args.prebuiltKernel, args.prebuiltDisk].some((v) => v !== undefined);
     let engine = args.engine as EngineName | undefined;
     if (!engine) {
-        mustBePlain("directory");
+        requirePlain(args, ["directory"], "the engine is detected from the directory when `engine` is not set");
         try {
             engine = detectEngine(args.directory as string, prebuilt);
         } catch (error) {

@@ -231,6 +231,10 @@ describe("AwsService", () => {
         imageId: "ami-1", kernelFamily: uk.KernelFamily.Unikraft, instanceType: "m5.large", ports: [{ port: 80 }],
     }, opts), ["instanceType"], /"m5\.large" is one of EC2 Nitro instance types: a unikraft qemu\/x86_64 kernel has no ENA network driver .*\(missing: ena\)\. Alternatives: the ops engine \(Nanos\).*GCE machine series with VirtIO/));
 
+    it("requires structural inputs to be plain values, not Outputs", () => rejects(() => new uk.AwsService("out", {
+        imageId: "ami-1", kernelFamily: uk.KernelFamily.Nanos, instanceType: pulumi.output("t3.micro") as unknown as string,
+    }, opts), ["instanceType"], /must be a plain value, not an Output/));
+
     it("rejects an arm64 image on an x86 type, a bad port, a bad source and half a network", () => rejects(() => new uk.AwsService("mix", {
         imageId: "ami-1", kernelFamily: uk.KernelFamily.Nanos, architecture: uk.Architecture.Arm64, instanceType: "t3.micro",
         ports: [{ port: 70000 }, { port: 80, sources: ["everyone"] }], vpcId: "vpc-1",
