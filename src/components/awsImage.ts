@@ -136,7 +136,9 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value
 function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): pulumi.Output<string> {
     const upload = new command.local.Command(`${name}-snapshot`, {
         create: pulumi.all([args.diskPath, region, tags, args.digest]).apply(([disk, r, t, digest]) => unikernelCommand([
-            "aws", "upload-snapshot", "--disk", disk, "--region", r, "--client-token", digest.slice(0, 64),
+            // No idempotency token: a failed upload deletes its snapshot, and a retry with the same
+            // token would be handed that deleted snapshot back.
+            "aws", "upload-snapshot", "--disk", disk, "--region", r, "--description", `pulumi-unikernel ${digest.slice(0, 16)}`,
             ...Object.entries(t).flatMap(([k, v]) => ["--tag", `${k}=${v}`]), "--json",
         ])),
         delete: region.apply((r) => unikernelCommand(["aws", "delete-snapshot", "--region", r, "--from-command-stdout"])),

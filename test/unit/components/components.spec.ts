@@ -124,7 +124,7 @@ describe("AwsImage", () => {
         assert.deepEqual(shape(children), ["command:local:Command ami-snapshot", "aws:ec2/ami:Ami ami"]);
         for (const c of children) assert.equal(c.parentName, "ami");
         const upload = children[0].inputs;
-        assert.match(await resolved(upload.create), / aws upload-snapshot --disk \/cache\/disks\/app\.img --region us-east-1 --client-token f{64} .*--tag unikernel:digest=f{64}/);
+        assert.match(await resolved(upload.create), / aws upload-snapshot --disk \/cache\/disks\/app\.img --region us-east-1 --description 'pulumi-unikernel f{16}' .*--tag unikernel:digest=f{64}/);
         assert.match(await resolved(upload.delete), / aws delete-snapshot --region us-east-1 --from-command-stdout$/);
         assert.equal(await resolved(upload.addPreviousOutputInEnv), true);
         assert.deepEqual(await resolved(upload.triggers), ["f".repeat(64)]);
