@@ -146,9 +146,13 @@ export function installScript(spec: HostServiceSpec): string {
 
 /** Stops and removes the service and its state directory. Succeeds when nothing is installed. */
 export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir">): string {
+    return ["set -u", ...stopLines(spec), `rm -rf ${shellCommand([spec.stateDir])}`, ""].join("\n");
+}
+
+/** Stops the unit or the supervisor; keeps the state directory (and so the console log). */
+function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
     const p = hostPaths(spec);
     return [
-        "set -u",
         `if [ -f ${shellCommand([p.unit])} ]; then`,
         `  systemctl disable --now unikernel-${spec.name}.service >/dev/null 2>&1 || true`,
         `  rm -f ${shellCommand([p.unit])}`,
@@ -160,10 +164,9 @@ export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir">): 
         '  kill -TERM -"$PGID" 2>/dev/null || true',
         '  for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -"$PGID" 2>/dev/null || break; sleep 0.5; done',
         '  kill -KILL -"$PGID" 2>/dev/null || true',
+        `  rm -f ${shellCommand([p.pidfile])}`,
         "fi",
-        `rm -rf ${shellCommand([spec.stateDir])}`,
-        "",
-    ].join("\n");
+    ];
 }
 
 function writeFile(file: string, content: string): string {
@@ -180,6 +183,8 @@ function waitForReady(spec: HostServiceSpec, consoleLog: string): string[] {
         `if ! grep -qE ${shellCommand([spec.expect!])} ${shellCommand([consoleLog])}; then`,
         `  echo "unikernel ${spec.name} did not print ${spec.expect!.replace(/["\\$`]/g, "")} within ${spec.timeoutSeconds} s; last console lines:" >&2`,
         `  tail -n 20 ${shellCommand([consoleLog])} >&2`,
+        "  # A service that never got ready is not left running behind a failed update; its console stays.",
+        ...stopLines(spec).map((line) => `  ${line}`),
         "  exit 1",
         "fi",
     ];

@@ -1,0 +1,67 @@
+/**
+ * The private-host install and remove scripts, run for real with sh and QEMU on this machine (the
+ * same scripts PrivateHostService runs over SSH): background mode, since there is no systemd here.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { existsSync, readFileSync, rmSync } from "fs";
+import * as path from "path";
+import { makeBootableDisk } from "../../src/disk/bootableDisk";
+import { HostServiceSpec, hostPaths, installScript, removeScript } from "../../src/hosts/privateHost";
+import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
+
+/** True while any process of the group lives (signal 0 to the negative pid: the whole group). */
+function alive(pgid: number): boolean {
+    try {
+        process.kill(-pgid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+describe("private host scripts (background mode, real QEMU)", function () {
+    this.timeout(180_000);
+    let dir: string;
+    before(() => {
+        dir = tempDir();
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("installs a supervised VM that boots and restarts, waits for its line, and removes it all", async () => {
+        const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", out: path.join(dir, "disk.img") });
+        const spec: HostServiceSpec = {
+            name: "demo", stateDir: path.join(dir, "state"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
+            boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: DEMO_LINE, timeoutSeconds: 60,
+        };
+        const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
+        assert.equal(install.status, 0, install.stderr);
+        assert.deepEqual(JSON.parse(install.stdout.trim().split("\n").pop()!), { mode: "background", console: hostPaths(spec).console });
+        const pgid = Number(readFileSync(hostPaths(spec).pidfile, "utf8"));
+        assert.ok(alive(pgid), "the supervisor runs");
+        // The demo kernel powers off at once; the supervisor must start it again (restart on exit).
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.ok(alive(pgid), "the supervisor keeps running after the VM exits");
+        assert.match(readFileSync(hostPaths(spec).console, "utf8"), new RegExp(DEMO_LINE));
+
+        const remove = spawnSync("sh", ["-c", removeScript(spec)], { encoding: "utf8" });
+        assert.equal(remove.status, 0, remove.stderr);
+        assert.equal(alive(pgid), false, "supervisor and VM are gone");
+        assert.equal(existsSync(spec.stateDir), false);
+        assert.equal(spawnSync("sh", ["-c", removeScript(spec)]).status, 0, "removing twice is fine");
+    });
+
+    it("fails the install with the console tail when the ready line never comes", async () => {
+        const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", out: path.join(dir, "disk2.img") });
+        const spec: HostServiceSpec = {
+            name: "never", stateDir: path.join(dir, "never"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
+            boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: "this line is never printed", timeoutSeconds: 3,
+        };
+        const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
+        assert.equal(install.status, 1);
+        assert.match(install.stderr, /unikernel never did not print this line is never printed within 3 s; last console lines:/);
+        assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never got ready was stopped");
+        assert.match(readFileSync(hostPaths(spec).console, "utf8"), new RegExp(DEMO_LINE), "its console is kept for diagnosis");
+        spawnSync("sh", ["-c", removeScript(spec)]);
+    });
+});
