@@ -75,7 +75,10 @@ export function vmScript(spec: HostServiceSpec): string {
         ports: spec.ports.map((p) => ({ protocol: p.protocol, host: p.port, guest: p.port, hostAddress: "" })),
     };
     const { command, args } = qemuCommand(options);
-    const argv = args.map((a, i) => (args[i - 1] === "-serial" && a === "stdio" ? `file:${paths.console}` : a));
+    // The console file is appended to, not truncated: the supervisor or systemd restarts QEMU, and
+    // the lines from before a restart are what explain it.
+    const serialAt = args.indexOf("-serial");
+    const argv = [...args.slice(0, serialAt), "-chardev", `file,id=console0,path=${paths.console},append=on`, "-serial", "chardev:console0", ...args.slice(serialAt + 2)];
     const accelAt = argv.indexOf("-accel") + 1;
     const shown = shellCommand([command, ...argv.slice(0, accelAt)]) + ' "$ACCEL" ' + shellCommand(argv.slice(accelAt + 1));
     return [

@@ -23,8 +23,13 @@ function alive(pgid: number): boolean {
 describe("private host scripts (background mode, real QEMU)", function () {
     this.timeout(180_000);
     let dir: string;
+    const installed: HostServiceSpec[] = [];
     before(() => {
         dir = tempDir();
+    });
+    // Even when an assertion fails, no supervisor or VM outlives the test.
+    afterEach(() => {
+        for (const spec of installed.splice(0)) spawnSync("sh", ["-c", removeScript(spec)]);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,6 +39,7 @@ describe("private host scripts (background mode, real QEMU)", function () {
             name: "demo", stateDir: path.join(dir, "state"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
             boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: DEMO_LINE, timeoutSeconds: 60,
         };
+        installed.push(spec);
         const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
         assert.equal(install.status, 0, install.stderr);
         assert.deepEqual(JSON.parse(install.stdout.trim().split("\n").pop()!), { mode: "background", console: hostPaths(spec).console });
@@ -42,7 +48,8 @@ describe("private host scripts (background mode, real QEMU)", function () {
         // The demo kernel powers off at once; the supervisor must start it again (restart on exit).
         await new Promise((r) => setTimeout(r, 3000));
         assert.ok(alive(pgid), "the supervisor keeps running after the VM exits");
-        assert.match(readFileSync(hostPaths(spec).console, "utf8"), new RegExp(DEMO_LINE));
+        const boots = readFileSync(hostPaths(spec).console, "utf8").split(DEMO_LINE).length - 1;
+        assert.ok(boots >= 2, `the console shows ${boots} boot(s); the supervisor should have restarted the VM`);
 
         const remove = spawnSync("sh", ["-c", removeScript(spec)], { encoding: "utf8" });
         assert.equal(remove.status, 0, remove.stderr);
@@ -57,11 +64,11 @@ describe("private host scripts (background mode, real QEMU)", function () {
             name: "never", stateDir: path.join(dir, "never"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
             boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: "this line is never printed", timeoutSeconds: 3,
         };
+        installed.push(spec);
         const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
         assert.equal(install.status, 1);
         assert.match(install.stderr, /unikernel never did not print this line is never printed within 3 s; last console lines:/);
         assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never got ready was stopped");
         assert.match(readFileSync(hostPaths(spec).console, "utf8"), new RegExp(DEMO_LINE), "its console is kept for diagnosis");
-        spawnSync("sh", ["-c", removeScript(spec)]);
     });
 });
