@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, VENUE_REQUIREMENTS, assessVenue, ec2Architecture, ec2Venue } from "../model";
+import { Problem, ec2Architecture, ec2Venue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
+import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
 import { ResolvedPort, validatePorts } from "./ports";
 import { PortArgs } from "./types";
 
@@ -159,42 +160,19 @@ interface ResolvedAwsService {
  */
 export function validateAwsServiceArgs(args: pulumi.Unwrap<AwsServiceArgs>, hasVpc: boolean, hasSubnets: boolean): { value?: ResolvedAwsService; problems: Problem[] } {
     const problems: Problem[] = [];
-    const venue = ec2Venue(args.instanceType ?? "");
-    if (!venue) {
-        problems.push({ path: "instanceType", message: `got "${args.instanceType}"; expected an EC2 instance type such as "t3.micro"` });
-    }
-    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
-    if (venue && ec2Architecture(args.instanceType) !== architecture) {
-        problems.push({ path: "instanceType", message: `"${args.instanceType}" runs ${ec2Architecture(args.instanceType)}, but the image is ${architecture}; pick a ${architecture} instance type` });
-    }
-    const families = Object.values(KernelFamily) as string[];
-    if (!families.includes(args.kernelFamily)) {
-        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
-    } else if (venue) {
-        const answer = assessVenue({ family: args.kernelFamily as "unikraft" | "nanos" | "bare", platform: (args.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, venue);
-        if (!answer.bootable) {
-            problems.push({
-                path: "instanceType",
-                message: `"${args.instanceType}" is one of ${VENUE_REQUIREMENTS[venue].title}: ${answer.reasons.join("; ")}` +
-                    (answer.missingDrivers.length ? ` (missing: ${answer.missingDrivers.join(", ")})` : "") +
-                    `. Alternatives: ${answer.alternatives.join("; ") || "none"}`,
-            });
-        }
-    }
-    const environment = args.environment ?? Environment.Public;
-    if (environment !== Environment.Public && environment !== Environment.Private) {
-        problems.push({ path: "environment", message: `got "${environment}"; expected public or private` });
-    }
+    checkPlacement({
+        kernelFamily: args.kernelFamily, platform: args.platform, architecture: args.architecture, machineKey: "instanceType", machineType: args.instanceType,
+        venue: ec2Venue(args.instanceType ?? ""), machineArchitecture: ec2Architecture(args.instanceType ?? ""), example: "t3.micro",
+    }, problems);
+    const { public: isPublic, replicas } = checkEnvironmentAndReplicas(args.environment, args.replicas, problems);
     const ports = validatePorts(args.ports ?? [], "ports", problems);
-    const replicas = args.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) problems.push({ path: "replicas", message: `got ${replicas}; expected a whole number, at least 1` });
     const maxReplicas = args.maxReplicas ?? replicas;
     if (!Number.isInteger(maxReplicas) || maxReplicas < replicas) problems.push({ path: "maxReplicas", message: `got ${maxReplicas}; expected a whole number, at least \`replicas\` (${replicas})` });
     if (hasVpc !== hasSubnets) {
         problems.push({ path: hasVpc ? "subnetIds" : "vpcId", message: "`vpcId` and `subnetIds` go together: give both to use an existing network, or neither to get a new one" });
     }
     if (problems.length) return { problems };
-    return { problems, value: { instanceType: args.instanceType, public: environment === Environment.Public, ports, replicas, maxReplicas } };
+    return { problems, value: { instanceType: args.instanceType, public: isPublic, ports, replicas, maxReplicas } };
 }
 
 /** A VPC with one public and one private subnet in each of two zones; an internet gateway only for public services. */

@@ -1,8 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, VENUE_REQUIREMENTS, assessVenue, gceArchitecture, gceVenue } from "../model";
+import { Problem, gceArchitecture, gceVenue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
+import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
 import { ResolvedPort, validatePorts } from "./ports";
 import { PortArgs } from "./types";
 
@@ -152,35 +153,16 @@ interface ResolvedGcpService {
 /** Checks GcpService inputs, including the kernel against the machine series. @internal */
 export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasSubnetwork: boolean, hasNetwork: boolean): { value?: ResolvedGcpService; problems: Problem[] } {
     const problems: Problem[] = [];
-    const venue = gceVenue(args.machineType ?? "");
-    if (!venue) problems.push({ path: "machineType", message: `got "${args.machineType}"; expected a GCE machine type such as "e2-small"` });
-    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
-    if (venue && gceArchitecture(args.machineType) !== architecture) {
-        problems.push({ path: "machineType", message: `"${args.machineType}" runs ${gceArchitecture(args.machineType)}, but the image is ${architecture}` });
-    }
-    const families = Object.values(KernelFamily) as string[];
-    if (!families.includes(args.kernelFamily)) {
-        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
-    } else if (venue) {
-        const answer = assessVenue({ family: args.kernelFamily as "unikraft" | "nanos" | "bare", platform: (args.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, venue);
-        if (!answer.bootable) {
-            problems.push({
-                path: "machineType",
-                message: `"${args.machineType}" is one of ${VENUE_REQUIREMENTS[venue].title}: ${answer.reasons.join("; ")}. Alternatives: ${answer.alternatives.join("; ") || "none"}`,
-            });
-        }
-    }
+    checkPlacement({
+        kernelFamily: args.kernelFamily, platform: args.platform, architecture: args.architecture, machineKey: "machineType", machineType: args.machineType,
+        venue: gceVenue(args.machineType ?? ""), machineArchitecture: gceArchitecture(args.machineType ?? ""), example: "e2-small",
+    }, problems);
     if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(args.zone ?? "")) problems.push({ path: "zone", message: `got "${args.zone}"; expected a zone such as "us-central1-a"` });
-    const environment = args.environment ?? Environment.Public;
-    if (environment !== Environment.Public && environment !== Environment.Private) {
-        problems.push({ path: "environment", message: `got "${environment}"; expected public or private` });
-    }
+    const { public: isPublic, replicas } = checkEnvironmentAndReplicas(args.environment, args.replicas, problems);
     const ports = validatePorts(args.ports ?? [], "ports", problems);
-    const replicas = args.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) problems.push({ path: "replicas", message: `got ${replicas}; expected a whole number, at least 1` });
     if (hasSubnetwork !== hasNetwork) {
         problems.push({ path: hasSubnetwork ? "network" : "subnetwork", message: "`network` and `subnetwork` go together: give both to use an existing network, or neither to get a new one" });
     }
     if (problems.length) return { problems };
-    return { problems, value: { machineType: args.machineType, zone: args.zone, public: environment === Environment.Public, ports, replicas } };
+    return { problems, value: { machineType: args.machineType, zone: args.zone, public: isPublic, ports, replicas } };
 }

@@ -1,0 +1,62 @@
+/**
+ * The checks every cloud service component makes before creating anything: is the kernel family
+ * known, does the machine type run the image's architecture, and does the kernel boot there with
+ * the drivers that machine needs (the compatibility table), with the alternatives when it does not.
+ */
+import { Architecture as ModelArchitecture, Problem, VENUE_REQUIREMENTS, Venue, assessVenue } from "../model";
+import { Environment, KernelFamily } from "./enums";
+
+/** Where an image is to run, as the service component sees it. */
+export interface Placement {
+    kernelFamily: string;
+    platform?: string;
+    architecture?: string;
+    /** The Args property naming the machine (`instanceType`, `machineType`). */
+    machineKey: string;
+    machineType: string;
+    /** The venue of `machineType`, or undefined when it is not a valid type. */
+    venue: Venue | undefined;
+    /** The architecture `machineType` runs. */
+    machineArchitecture: ModelArchitecture;
+    /** An example machine type for the "expected" message. */
+    example: string;
+}
+
+/** Pushes every placement problem. */
+export function checkPlacement(p: Placement, problems: Problem[]): void {
+    if (!p.venue) {
+        problems.push({ path: p.machineKey, message: `got "${p.machineType}"; expected a machine type such as "${p.example}"` });
+    }
+    const architecture = (p.architecture ?? "x86_64") as ModelArchitecture;
+    if (p.venue && p.machineArchitecture !== architecture) {
+        problems.push({ path: p.machineKey, message: `"${p.machineType}" runs ${p.machineArchitecture}, but the image is ${architecture}; pick a ${architecture} machine type` });
+    }
+    const families = Object.values(KernelFamily) as string[];
+    if (!families.includes(p.kernelFamily)) {
+        problems.push({ path: "kernelFamily", message: `got "${p.kernelFamily}"; expected one of ${families.join(", ")}` });
+        return;
+    }
+    if (!p.venue) {
+        return;
+    }
+    const answer = assessVenue({ family: p.kernelFamily as "unikraft" | "nanos" | "bare", platform: (p.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, p.venue);
+    if (!answer.bootable) {
+        problems.push({
+            path: p.machineKey,
+            message: `"${p.machineType}" is one of ${VENUE_REQUIREMENTS[p.venue].title}: ${answer.reasons.join("; ")}` +
+                (answer.missingDrivers.length ? ` (missing: ${answer.missingDrivers.join(", ")})` : "") +
+                `. Alternatives: ${answer.alternatives.join("; ") || "none"}`,
+        });
+    }
+}
+
+/** Reads `environment` (default public) and `replicas` (default 1). */
+export function checkEnvironmentAndReplicas(environment: string | undefined, replicas: number | undefined, problems: Problem[]): { public: boolean; replicas: number } {
+    const env = environment ?? Environment.Public;
+    if (env !== Environment.Public && env !== Environment.Private) {
+        problems.push({ path: "environment", message: `got "${env}"; expected public or private` });
+    }
+    const count = replicas ?? 1;
+    if (!Number.isInteger(count) || count < 1) problems.push({ path: "replicas", message: `got ${count}; expected a whole number, at least 1` });
+    return { public: env === Environment.Public, replicas: count };
+}
