@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { KERNEL_CAPABILITIES, Problem } from "../model";
+import { KERNEL_CAPABILITIES, Problem, parseKernelFamily } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
 import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
@@ -115,10 +115,7 @@ interface ResolvedAwsImageArgs {
 /** Checks AwsImage inputs and derives the AMI settings. @internal */
 export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value?: ResolvedAwsImageArgs; problems: Problem[] } {
     const problems: Problem[] = [];
-    const families = Object.values(KernelFamily) as string[];
-    if (!families.includes(args.kernelFamily)) {
-        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
-    }
+    problems.push(...parseKernelFamily(args.kernelFamily, "kernelFamily").problems);
     const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
     const boot = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
     if (architecture === "arm64" && boot !== "uefi") {

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { KERNEL_CAPABILITIES, Problem } from "../model";
+import { KERNEL_CAPABILITIES, Problem, parseKernelFamily } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
 import { Architecture, BootMode, KernelFamily, Platform } from "./enums";
@@ -100,10 +100,7 @@ export class GcpImage extends pulumi.ComponentResource {
 /** Checks GcpImage inputs and derives the guest OS features from the compatibility table. @internal */
 export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): { value?: { features: string[] }; problems: Problem[] } {
     const problems: Problem[] = [];
-    const families = Object.values(KernelFamily) as string[];
-    if (!families.includes(args.kernelFamily)) {
-        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
-    }
+    problems.push(...parseKernelFamily(args.kernelFamily, "kernelFamily").problems);
     const architecture = args.architecture ?? "x86_64";
     const boot = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
     if (architecture === "arm64" && boot !== "uefi") {

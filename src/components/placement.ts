@@ -3,8 +3,8 @@
  * known, does the machine type run the image's architecture, and does the kernel boot there with
  * the drivers that machine needs (the compatibility table), with the alternatives when it does not.
  */
-import { Architecture as ModelArchitecture, Problem, VENUE_REQUIREMENTS, Venue, assessVenue } from "../model";
-import { Environment, KernelFamily } from "./enums";
+import { Architecture as ModelArchitecture, Problem, VENUE_REQUIREMENTS, Venue, assessVenue, parseKernelFamily } from "../model";
+import { Environment } from "./enums";
 
 /** Where an image is to run, as the service component sees it. */
 export interface Placement {
@@ -31,15 +31,12 @@ export function checkPlacement(p: Placement, problems: Problem[]): void {
     if (p.venue && p.machineArchitecture !== architecture) {
         problems.push({ path: p.machineKey, message: `"${p.machineType}" runs ${p.machineArchitecture}, but the image is ${architecture}; pick a ${architecture} machine type` });
     }
-    const families = Object.values(KernelFamily) as string[];
-    if (!families.includes(p.kernelFamily)) {
-        problems.push({ path: "kernelFamily", message: `got "${p.kernelFamily}"; expected one of ${families.join(", ")}` });
+    const family = parseKernelFamily(p.kernelFamily, "kernelFamily");
+    problems.push(...family.problems);
+    if (!family.value || !p.venue) {
         return;
     }
-    if (!p.venue) {
-        return;
-    }
-    const answer = assessVenue({ family: p.kernelFamily as "unikraft" | "nanos" | "bare", platform: (p.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, p.venue);
+    const answer = assessVenue({ family: family.value, platform: (p.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, p.venue);
     if (!answer.bootable) {
         problems.push({
             path: p.machineKey,

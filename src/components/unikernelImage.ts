@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, parseApplication, parseTarget,
+    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, parseApplication, parseEngine, parseKernelFamily, parseTarget,
 } from "../model";
 import { planBuild } from "../engines/build";
 import { BuildRequest } from "../engines/engine";
@@ -179,9 +179,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     if (typeof args.directory !== "string" || !args.directory) {
         problems.push({ path: "directory", message: `got ${JSON.stringify(args.directory)}; expected the application directory` });
     }
-    const engines = Object.values(Engine) as string[];
-    if (args.engine !== undefined && !engines.includes(args.engine)) {
-        problems.push({ path: "engine", message: `got "${args.engine}"; expected one of ${engines.join(", ")}` });
+    if (args.engine !== undefined) {
+        problems.push(...parseEngine(args.engine, "engine").problems);
     }
     const prebuiltSet = [args.prebuiltKernel, args.prebuiltInitrd, args.prebuiltDisk].some((v) => v !== undefined);
     const makeSet = [args.makeKernelPath, args.makeGoal, args.makeVariables].some((v) => v !== undefined);
@@ -210,10 +209,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
         problems.push(...parsed.problems);
         target = parsed.value;
     }
-    const families = Object.values(KernelFamily) as string[];
-    if (args.kernelFamily !== undefined && !families.includes(args.kernelFamily)) {
-        problems.push({ path: "kernelFamily", message: `got "${args.kernelFamily}"; expected one of ${families.join(", ")}` });
-    }
+    const familyCheck = parseKernelFamily(args.kernelFamily ?? (args.engine === Engine.Ops ? "nanos" : "unikraft"), "kernelFamily");
+    problems.push(...familyCheck.problems);
     const architecture = target?.architecture ?? application?.targets[0]?.architecture ?? "x86_64";
     const boot: DiskBootMode = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
     if (args.bootMode !== undefined && args.bootMode !== BootMode.Bios && args.bootMode !== BootMode.Uefi) {
@@ -223,8 +220,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     }
     const bootProblem = problems.some((p) => p.path === "bootMode");
     const platform = target?.platform ?? application?.targets[0]?.platform ?? Platform.Qemu;
-    const family = (args.kernelFamily ?? (args.engine === Engine.Ops ? "nanos" : "unikraft")) as ModelKernelFamily;
-    if (!bootProblem && !args.prebuiltDisk && args.engine !== Engine.Ops && families.includes(family) && (architecture === "x86_64" || architecture === "arm64")) {
+    const family = familyCheck.value;
+    if (!bootProblem && !args.prebuiltDisk && args.engine !== Engine.Ops && family && (architecture === "x86_64" || architecture === "arm64")) {
         const answer = assessDisk({ family, platform, architecture }, boot);
         if (!answer.bootable) {
             problems.push({ path: "bootMode", message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}` });

@@ -83,8 +83,3 @@ export function compareVersions(a: string, b: string): number {
     }
     return 0;
 }
-
-/** Forgets every cached check (tests change PATH between cases). @internal */
-export function resetToolChecks(): void {
-    checked.clear();
-}
