@@ -9,11 +9,22 @@ import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/
 
 export const ROOT = path.resolve(__dirname, "..");
 
+/**
+ * The provider name, derived from package.json's name exactly as @pulumi/pulumi's run-plugin (what
+ * the Node.js language host runs for `pulumi package add/get-schema`) derives it: an npm scope is
+ * dropped, other characters outside [-a-zA-Z0-9_] become "-". Component type tokens must use it.
+ */
+export function providerName(): string {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const name: string = require(path.join(ROOT, "package.json")).name;
+    return name.replace(/^@.*?\//, "").replace(/[^-a-zA-Z0-9_]/g, "-");
+}
+
 /** The schema as the provider would report it, pretty-printed. */
 export async function generateSchema(): Promise<string> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const components = getPulumiComponents(require(path.join(ROOT, "src", "index")));
-    const schema = JSON.parse(await new ComponentProvider({ components, name: "unikernel", dirname: ROOT }).getSchema());
+    const schema = JSON.parse(await new ComponentProvider({ components, name: providerName(), dirname: ROOT }).getSchema());
     return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

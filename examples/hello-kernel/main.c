@@ -1,6 +1,7 @@
 /*
  * The pulumi-unikernel demo kernel: prints one known line (and the command line it was given) on
- * the first serial port, then powers the VM off. Freestanding: no libc, no drivers beyond the
+ * the first serial port, then powers the VM off; with the word "stay" on its command line it stays
+ * up instead, idle, like a service (halted until the VM is stopped). Freestanding: no libc, no drivers beyond the
  * 16550 UART and the power-off ports.
  */
 typedef unsigned char u8;
@@ -52,6 +53,18 @@ static void power_off(void) {
     outw(0x4004, 0x3400);
 }
 
+/* Whether the command line holds `word` as a whole space-separated word. */
+static int has_word(const char *line, const char *word) {
+    while (*line) {
+        const char *a = line, *b = word;
+        while (*b && *a == *b) { a++; b++; }
+        if (!*b && (*a == ' ' || *a == '\0')) return 1;
+        while (*line && *line != ' ') line++;
+        while (*line == ' ') line++;
+    }
+    return 0;
+}
+
 void kernel_main(u32 magic, const struct multiboot_info *info) {
     serial_init();
     serial_puts("Hello from the pulumi-unikernel demo kernel\n");
@@ -59,6 +72,11 @@ void kernel_main(u32 magic, const struct multiboot_info *info) {
         serial_puts("cmdline: ");
         serial_puts((const char *)(unsigned long)info->cmdline);
         serial_puts("\n");
+    }
+    if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (info->flags & MULTIBOOT_INFO_CMDLINE) && info->cmdline
+        && has_word((const char *)(unsigned long)info->cmdline, "stay")) {
+        serial_puts("staying up\n");
+        for (;;) __asm__ volatile("cli; hlt");
     }
     serial_puts("powering off\n");
     power_off();

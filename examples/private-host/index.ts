@@ -7,10 +7,11 @@ import * as unikernel from "pulumi-unikernel";
 const config = new pulumi.Config();
 
 const image = new unikernel.UnikernelImage("hello", {
-    directory: path.join(__dirname, "..", "hello-kernel"),
+    directory: config.get("kernelDirectory") ?? path.join(__dirname, "..", "hello-kernel"),
     engine: unikernel.Engine.Make,
     makeKernelPath: "build/hello.elf",
     kernelFamily: unikernel.KernelFamily.Bare,
+    cmdline: "private-host stay",
 });
 
 const service = new unikernel.PrivateHostService("hello", {

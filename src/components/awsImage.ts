@@ -69,7 +69,7 @@ export class AwsImage extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: AwsImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:AwsImage", name, {}, opts);
+        super("pulumi-unikernel:index:AwsImage", name, {}, opts);
         requirePlain(args, ["uploadMethod", "copyToRegions"]);
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;

@@ -83,7 +83,7 @@ export class AwsService extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: AwsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:AwsService", name, {}, opts);
+        super("pulumi-unikernel:index:AwsService", name, {}, opts);
         requirePlain(args, ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas"],
             "it decides which resources are created and is checked before any is");
         // Everything checked here is a plain value (above), so the check runs before any child exists.

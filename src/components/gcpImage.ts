@@ -60,7 +60,7 @@ export class GcpImage extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: GcpImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:GcpImage", name, {}, opts);
+        super("pulumi-unikernel:index:GcpImage", name, {}, opts);
         const resolved = checkedArgs("GcpImage", args, validateGcpImageArgs);
         const shortDigest = pulumi.output(args.digest).apply((d) => d.slice(0, 16));
         const labels = pulumi.all([args.labels ?? {}, shortDigest]).apply(([l, d]): Record<string, string> => ({ ...l, "unikernel-digest": d, "managed-by": "pulumi-unikernel" }));

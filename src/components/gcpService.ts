@@ -73,7 +73,7 @@ export class GcpService extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: GcpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:GcpService", name, {}, opts);
+        super("pulumi-unikernel:index:GcpService", name, {}, opts);
         requirePlain(args, ["kernelFamily", "platform", "architecture", "machineType", "zone", "environment", "ports", "replicas"],
             "it decides which resources are created and is checked before any is");
         const checked = validateGcpServiceArgs(args as pulumi.Unwrap<GcpServiceArgs>, args.subnetwork !== undefined, args.network !== undefined);

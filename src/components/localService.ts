@@ -69,7 +69,7 @@ export class LocalService extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: LocalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:LocalService", name, {}, opts);
+        super("pulumi-unikernel:index:LocalService", name, {}, opts);
         const resolved = checkedArgs("LocalService", args, validateLocalArgs);
         const stateDir = path.join(cacheRoot(), "local", name);
         const pidfile = path.join(stateDir, "qemu.pid");
@@ -84,7 +84,11 @@ export class LocalService extends pulumi.ComponentResource {
             ])),
             delete: unikernelCommand(["stop", "--pidfile", pidfile]),
             triggers: [args.imageDigest],
-        }, { parent: this });
+        }, {
+            parent: this,
+            // One pidfile and the same forwarded host ports per service: stop the old VM first.
+            deleteBeforeReplace: true,
+        });
         const result = vm.stdout.apply((s) => JSON.parse(s) as { consoleLog: string; pidfile: string; bootMs?: number; accel: string });
         this.consoleLog = result.consoleLog;
         this.pidfile = result.pidfile;

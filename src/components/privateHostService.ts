@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Problem } from "../model";
 import { HostServiceSpec, hostPaths, installScript, removeScript } from "../hosts/privateHost";
+import { shellCommand } from "../internal/shellQuote";
 import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
 import { checkedArgs } from "./inputErrors";
 import { validatePorts } from "./ports";
@@ -90,7 +91,7 @@ export class PrivateHostService extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: PrivateHostServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:PrivateHostService", name, {}, opts);
+        super("pulumi-unikernel:index:PrivateHostService", name, {}, opts);
         const resolved = checkedArgs("PrivateHostService", args, (a) => validateHostArgs(name, a));
         const connection: command.types.input.remote.ConnectionArgs = {
             host: args.host,
@@ -101,18 +102,27 @@ export class PrivateHostService extends pulumi.ComponentResource {
         };
         const remoteImage = resolved.apply((r) => `${r.stateDir}/image-${r.digest.slice(0, 16)}${r.imageKind === "kernel" ? ".kernel" : ".img"}`);
         // The copy goes to a path that names the image's digest, so a new image never overwrites the running one.
+        // SFTP does not create parent directories: make the state directory first.
+        const prepare = new command.remote.Command(`${name}-prepare`, {
+            connection,
+            create: resolved.apply((r) => `mkdir -p ${shellCommand([r.stateDir])}`),
+        }, { parent: this });
         const copy = new command.remote.CopyToRemote(`${name}-copy`, {
             connection,
             source: pulumi.output(args.imagePath).apply((p) => new pulumi.asset.FileAsset(p)),
             remotePath: remoteImage,
             triggers: [args.imageDigest],
-        }, { parent: this, dependsOn: [] });
+        }, { parent: this, dependsOn: [prepare] });
         const service = new command.remote.Command(name, {
             connection,
             create: pulumi.all([resolved, remoteImage]).apply(([r, image]) => installScript({ ...r.spec, imagePath: image })),
-            delete: resolved.apply((r) => removeScript(r.spec)),
+            delete: pulumi.all([resolved, remoteImage]).apply(([r, image]) => removeScript({ ...r.spec, imagePath: image })),
             triggers: [args.imageDigest, remoteImage],
-        }, { parent: this, dependsOn: [copy] });
+        }, {
+            parent: this, dependsOn: [copy],
+            // One unit name per service: the old one must be gone before the new one is installed.
+            deleteBeforeReplace: true,
+        });
         const status = service.stdout.apply((s) => JSON.parse(s.trim().split("\n").pop() ?? "{}") as { mode?: string; console?: string });
         this.consoleLog = resolved.apply((r) => hostPaths(r.spec).console);
         this.remoteImagePath = remoteImage;

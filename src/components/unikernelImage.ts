@@ -128,7 +128,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
      * @param opts Resource options.
      */
     constructor(name: string, args: UnikernelImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("unikernel:index:UnikernelImage", name, {}, opts);
+        super("pulumi-unikernel:index:UnikernelImage", name, {}, opts);
         const structure = imageStructure(args);
         const resolved = checkedArgs("UnikernelImage", args, validateImageArgs);
         const planned = resolved.apply(async (r) => {

@@ -147,9 +147,16 @@ export function installScript(spec: HostServiceSpec): string {
     return `${lines.join("\n")}\n`;
 }
 
-/** Stops and removes the service and its state directory. Succeeds when nothing is installed. */
-export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir">): string {
-    return ["set -u", ...stopLines(spec), `rm -rf ${shellCommand([spec.stateDir])}`, ""].join("\n");
+/**
+ * Stops the service and removes what its install wrote, and `imagePath` when given (the copy it ran);
+ * the state directory goes when that leaves it empty. Only this service's own files are removed, so
+ * on a replacement (the old service removed, then the new one installed) the new image, copied to a
+ * path named by its digest beforehand, survives. Succeeds when nothing is installed.
+ */
+export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & { imagePath?: string }): string {
+    const p = hostPaths(spec);
+    const files = [p.vmCommand, p.supervisor, p.firecrackerConfig, p.console, ...(spec.imagePath ? [spec.imagePath] : [])];
+    return ["set -u", ...stopLines(spec), `rm -f ${shellCommand(files)}`, `rmdir ${shellCommand([spec.stateDir])} 2>/dev/null || true`, ""].join("\n");
 }
 
 /** Stops the unit or the supervisor; keeps the state directory (and so the console log). */

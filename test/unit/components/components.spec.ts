@@ -42,7 +42,7 @@ async function rejects(make: () => unknown, paths: string[], fragment?: RegExp):
     const got: string[] = pulumi.InputPropertiesError.isInstance(error) ? error.errors.map((e: any) => e.propertyPath) : [error.propertyPath];
     assert.deepEqual(got.sort(), [...paths].sort(), error.message);
     if (fragment) assert.match(pulumi.InputPropertiesError.isInstance(error) ? error.message : error.reason, fragment);
-    assert.equal(recorded.slice(mark).filter((r) => !r.type.startsWith("unikernel:")).length, 0, "no child was registered");
+    assert.equal(recorded.slice(mark).filter((r) => !r.type.startsWith("pulumi-unikernel:")).length, 0, "no child was registered");
 }
 
 const shape = (children: typeof recorded) => children.map((c) => `${c.type} ${c.name}`);
@@ -305,17 +305,21 @@ describe("PrivateHostService", () => {
 
     it("copies the image and installs the service over SSH with the host key verified and the key secret", async () => {
         const { component, children } = await construct(() => new uk.PrivateHostService("edge", { ...base, ports: [{ port: 8080 }], readyPattern: "ready" }, opts));
-        assert.deepEqual(shape(children), ["command:remote:CopyToRemote edge-copy", "command:remote:Command edge"]);
-        const copy = await resolved(children[0].inputs);
+        assert.deepEqual(shape(children), ["command:remote:Command edge-prepare", "command:remote:CopyToRemote edge-copy", "command:remote:Command edge"]);
+        // SFTP makes no parent directories: the state directory is made before the copy.
+        assert.equal(await resolved(children[0].inputs.create), "mkdir -p /var/lib/unikernel/edge");
+        const copy = await resolved(children[1].inputs);
         assert.equal(copy.connection.hostKey, base.hostKey);
         assert.equal(copy.remotePath, "/var/lib/unikernel/edge/image-9999999999999999.img");
-        assert.ok(pulumi.Output.isInstance(children[1].inputs.connection.privateKey));
-        assert.equal(await (children[1].inputs.connection.privateKey as unknown as { isSecret: Promise<boolean> }).isSecret, true);
-        const create: string = await resolved(children[1].inputs.create);
+        assert.ok(pulumi.Output.isInstance(children[2].inputs.connection.privateKey));
+        assert.equal(await (children[2].inputs.connection.privateKey as unknown as { isSecret: Promise<boolean> }).isSecret, true);
+        const create: string = await resolved(children[2].inputs.create);
         assert.match(create, /Restart=on-failure/);
         assert.match(create, /hostfwd=tcp::8080-:8080/);
         assert.match(create, /grep -qE ready/);
-        assert.match(await resolved(children[1].inputs.delete), /systemctl disable --now unikernel-edge\.service/);
+        const remove: string = await resolved(children[2].inputs.delete);
+        assert.match(remove, /systemctl disable --now unikernel-edge\.service/);
+        assert.match(remove, /rm -f .*\/var\/lib\/unikernel\/edge\/image-9999999999999999\.img/, "removes the image it ran, not the whole directory");
         assert.equal(await unwrap(component.runMode), "systemd");
     });
 

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { ROOT, generateSchema } from "../../../scripts/schema";
+import { ROOT, generateSchema, providerName } from "../../../scripts/schema";
 
 describe("component provider schema", function () {
     this.timeout(120_000);
@@ -15,20 +15,21 @@ describe("component provider schema", function () {
         assert.equal(generated, readFileSync(path.join(ROOT, "schema.json"), "utf8"));
     });
 
-    it("has every component under the unikernel:index module, with enums and documented inputs", () => {
+    it("has every component under the pulumi-unikernel:index module (the name run-plugin derives from package.json), with enums and documented inputs", () => {
         const schema = JSON.parse(generated);
-        assert.equal(schema.name, "unikernel");
+        assert.equal(schema.name, "pulumi-unikernel");
+        assert.equal(schema.name, providerName());
         assert.deepEqual(Object.keys(schema.resources).sort(), [
-            "unikernel:index:AwsImage", "unikernel:index:AwsService", "unikernel:index:GcpImage", "unikernel:index:GcpService",
-            "unikernel:index:LocalService", "unikernel:index:PrivateHostService", "unikernel:index:UnikernelImage",
+            "pulumi-unikernel:index:AwsImage", "pulumi-unikernel:index:AwsService", "pulumi-unikernel:index:GcpImage", "pulumi-unikernel:index:GcpService",
+            "pulumi-unikernel:index:LocalService", "pulumi-unikernel:index:PrivateHostService", "pulumi-unikernel:index:UnikernelImage",
         ]);
-        assert.deepEqual(schema.types["unikernel:index:Engine"].enum.map((e: { value: string }) => e.value), ["kraft", "ops", "make", "prebuilt"]);
+        assert.deepEqual(schema.types["pulumi-unikernel:index:Engine"].enum.map((e: { value: string }) => e.value), ["kraft", "ops", "make", "prebuilt"]);
         for (const [token, resource] of Object.entries<any>(schema.resources)) {
             assert.ok(resource.isComponent, token);
             for (const [name, property] of Object.entries<any>(resource.inputProperties)) {
                 assert.ok(property.description, `${token}.${name} has no description`);
             }
         }
-        assert.deepEqual(schema.resources["unikernel:index:PrivateHostService"].requiredInputs.sort(), ["host", "hostKey", "imageDigest", "imagePath", "privateKey"]);
+        assert.deepEqual(schema.resources["pulumi-unikernel:index:PrivateHostService"].requiredInputs.sort(), ["host", "hostKey", "imageDigest", "imagePath", "privateKey"]);
     });
 });

@@ -1,10 +1,12 @@
 import { strict as assert } from "assert";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Application, readKraftfile } from "../../../src/model";
 import { kernelCommandLine } from "../../../src/engines/build";
 import { BuildInputError, ResolvedBuild } from "../../../src/engines/engine";
 import { RENDERED_KRAFTFILE, kraftEngine } from "../../../src/engines/kraft";
+import { hashTree } from "../../../src/engines/contentHash";
 import { makeEngine } from "../../../src/engines/make";
 import { RENDERED_OPS_CONFIG, opsEngine } from "../../../src/engines/ops";
 import { prebuiltEngine } from "../../../src/engines/prebuilt";
@@ -65,7 +67,24 @@ describe("makeEngine.plan", () => {
         const plan = makeEngine.plan(resolved({ request: { engine: "make", dir: "/app", make: { kernel: "build/k.elf", goal: "kernel", variables: { Z: "1", A: "x y" }, jobs: 2 } } }));
         assert.deepEqual(plan.steps, [{ command: "make", args: ["-j2", "kernel", "A=x y", "Z=1"] }]);
         assert.deepEqual(plan.outputs, { kernel: ["build/k.elf"] });
-        assert.deepEqual(plan.ignore, ["build/k.elf"]);
+        assert.deepEqual(plan.ignore, ["build/k.elf", "build/", "*.o", "*.d"]);
+    });
+
+    it("keeps what the build writes out of the content hash, with no .gitignore in the directory", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "make-hash-"));
+        try {
+            writeFileSync(path.join(dir, "Makefile"), "all:\n");
+            writeFileSync(path.join(dir, "main.c"), "int x;\n");
+            const plan = makeEngine.plan(resolved({ request: { engine: "make", dir, make: { kernel: "build/k.elf" } } }));
+            const before = await hashTree(dir, plan.ignore);
+            mkdirSync(path.join(dir, "build"));
+            for (const out of ["build/k.elf", "build/main.o", "main.o", "main.d"]) writeFileSync(path.join(dir, out), "output");
+            assert.deepEqual(await hashTree(dir, plan.ignore), before);
+            writeFileSync(path.join(dir, "main.c"), "int y;\n");
+            assert.notDeepEqual(await hashTree(dir, plan.ignore), before, "a source change still counts");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("needs the kernel path", () => {
