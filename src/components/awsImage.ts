@@ -10,7 +10,7 @@ import { checkedArgs, requirePlain } from "./inputErrors";
 
 /** Inputs of {@link AwsImage}. */
 export interface AwsImageArgs {
-    /** The bootable raw disk (from {@link UnikernelImage.diskPath}). */
+    /** The bootable raw disk (from `UnikernelImage.diskPath`). */
     diskPath: pulumi.Input<string>;
     /** Content digest of the image: names the AMI, tags it, and triggers a new upload when it changes. */
     digest: pulumi.Input<string>;

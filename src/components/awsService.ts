@@ -9,7 +9,7 @@ import { PortArgs } from "./types";
 
 /** Inputs of {@link AwsService}. */
 export interface AwsServiceArgs {
-    /** The AMI (from {@link AwsImage.imageId}). */
+    /** The AMI (from `AwsImage.imageId`). */
     imageId: pulumi.Input<string>;
     /** Kernel family of the image: checked against the instance type's drivers before anything is created. */
     kernelFamily: KernelFamily;

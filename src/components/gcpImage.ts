@@ -10,7 +10,7 @@ import { checkedArgs } from "./inputErrors";
 
 /** Inputs of {@link GcpImage}. */
 export interface GcpImageArgs {
-    /** The bootable raw disk (from {@link UnikernelImage.diskPath}). */
+    /** The bootable raw disk (from `UnikernelImage.diskPath`). */
     diskPath: pulumi.Input<string>;
     /** Content digest of the image: names the archive and labels the image. */
     digest: pulumi.Input<string>;

@@ -9,7 +9,7 @@ import { PortArgs } from "./types";
 
 /** Inputs of {@link GcpService}. */
 export interface GcpServiceArgs {
-    /** The image (from {@link GcpImage.imageSelfLink}). */
+    /** The image (from `GcpImage.imageSelfLink`). */
     image: pulumi.Input<string>;
     /** Kernel family of the image: checked against the machine series' devices before anything is created. */
     kernelFamily: KernelFamily;

@@ -11,7 +11,7 @@ import { PortArgs } from "./types";
 
 /** Inputs of {@link LocalService}. */
 export interface LocalServiceArgs {
-    /** The bootable disk to run (from {@link UnikernelImage.diskPath}). Mutually exclusive with `kernelPath`. */
+    /** The bootable disk to run (from `UnikernelImage.diskPath`). Mutually exclusive with `kernelPath`. */
     diskPath?: pulumi.Input<string>;
     /** A kernel to boot directly (QEMU -kernel). Mutually exclusive with `diskPath`. */
     kernelPath?: pulumi.Input<string>;

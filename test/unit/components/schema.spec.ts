@@ -28,6 +28,8 @@ describe("component provider schema", function () {
             assert.ok(resource.isComponent, token);
             for (const [name, property] of Object.entries<any>(resource.inputProperties)) {
                 assert.ok(property.description, `${token}.${name} has no description`);
+                // The analyzer turns TSDoc {@link} into "[object Object]": property docs must not use it.
+                assert.doesNotMatch(property.description, /\[object Object\]/, `${token}.${name}`);
             }
         }
         assert.deepEqual(schema.resources["pulumi-unikernel:index:PrivateHostService"].requiredInputs.sort(), ["host", "hostKey", "imageDigest", "imagePath", "privateKey"]);
