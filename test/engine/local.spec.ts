@@ -4,23 +4,12 @@
  * replaces the VM; a build that fails keeps the previous image and VM; destroy stops QEMU.
  */
 import * as assert from "assert";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { DEMO_DIR, DEMO_LINE } from "../helpers/demoKernel";
-import { alive, exampleStack, useEngine } from "./engine";
-
-/** The kernel sources only (no build/ output), in a directory the test may edit. */
-function kernelCopy(): string {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "unikernel-kernel-src-"));
-    for (const file of ["Makefile", "boot.S", "linker.ld", "main.c"]) cpSync(path.join(DEMO_DIR, file), path.join(dir, file));
-    return dir;
-}
-
-function changes(summary: Record<string, number> | undefined): Record<string, number> {
-    return Object.fromEntries(Object.entries(summary ?? {}).filter(([op]) => op !== "same"));
-}
+import { DEMO_LINE } from "../helpers/demoKernel";
+import { alive, changes, exampleStack, kernelCopy, useEngine } from "./engine";
 
 describe("engine: examples/local with pulumi up / preview / destroy", function () {
     this.timeout(15 * 60_000);

@@ -5,12 +5,12 @@
  * anything reaches the host.
  */
 import * as assert from "assert";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEMO_LINE } from "../helpers/demoKernel";
-import { alive, exampleStack, useEngine } from "./engine";
+import { alive, changes, exampleStack, kernelCopy, useEngine } from "./engine";
 import { Sshd, startSshd } from "./sshd";
 
 describe("engine: examples/private-host over SSH to a loopback sshd", function () {
@@ -21,8 +21,11 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     const stacks: Stack[] = [];
     const savedCache = process.env.UNIKERNEL_CACHE_DIR;
 
+    let kernelDir: string;
+
     function hostConfig(stateDirectory: string, hostKey: string) {
         return {
+            kernelDirectory: { value: kernelDir },
             host: { value: "127.0.0.1" }, sshPort: { value: String(sshd.port) }, user: { value: "root" },
             privateKey: { value: sshd.privateKey, secret: true }, hostKey: { value: hostKey },
             runMode: { value: "background" }, stateDirectory: { value: stateDirectory },
@@ -33,6 +36,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
         engine = useEngine();
         work = mkdtempSync(path.join(os.tmpdir(), "unikernel-private-host-"));
         process.env.UNIKERNEL_CACHE_DIR = engine.env.UNIKERNEL_CACHE_DIR = path.join(work, "cache");
+        kernelDir = kernelCopy();
         sshd = await startSshd();
     });
 
@@ -45,10 +49,11 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
             else process.env.UNIKERNEL_CACHE_DIR = savedCache;
             engine?.cleanup();
             rmSync(work, { recursive: true, force: true });
+            rmSync(kernelDir, { recursive: true, force: true });
         }
     });
 
-    it("up copies the image and starts the VM on the host; destroy removes it", async () => {
+    it("up copies the image and starts the VM on the host; a new image replaces it; destroy removes it", async () => {
         const stateDir = path.join(work, "host-state");
         const stack = await exampleStack("private-host", "engine-host", engine.env, hostConfig(stateDir, sshd.hostKey));
         stacks.push(stack);
@@ -69,9 +74,23 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
         assert.ok(!checkpoint.includes(keyBody), "the private key is not in the state in clear text");
         assert.ok(checkpoint.includes('"ciphertext"'), "the state holds encrypted secrets");
 
+        // A new image: copied beside the running one, then the old service is removed (with its
+        // image) before the new one starts under the same name.
+        const main = path.join(kernelDir, "main.c");
+        writeFileSync(main, readFileSync(main, "utf8").replace('serial_puts("staying up\\n");', 'serial_puts("staying up, image two\\n");'));
+        const update = await stack.up();
+        assert.ok((changes(update.summary.resourceChanges).replace ?? 0) >= 2, JSON.stringify(update.summary.resourceChanges));
+        const secondImage = update.outputs.remoteImagePath.value as string;
+        assert.notEqual(secondImage, remoteImage);
+        assert.ok(existsSync(secondImage) && !existsSync(remoteImage), "the new image is there, the old one is gone");
+        assert.ok(!alive(supervisor), "the old supervisor was stopped");
+        const secondSupervisor = Number(readFileSync(path.join(stateDir, "supervisor.pid"), "utf8"));
+        assert.ok(alive(secondSupervisor), "the new supervisor runs");
+        assert.ok(readFileSync(update.outputs.consoleLog.value as string, "utf8").includes("staying up, image two"));
+
         const destroy = await stack.destroy();
         assert.ok((destroy.summary.resourceChanges?.delete ?? 0) >= 5, JSON.stringify(destroy.summary.resourceChanges));
-        assert.ok(!alive(supervisor), "the supervisor and its VM are stopped");
+        assert.ok(!alive(secondSupervisor), "the supervisor and its VM are stopped");
         assert.ok(!existsSync(stateDir), "the host's state directory is gone");
     });
 

@@ -1,0 +1,57 @@
+/**
+ * The Pulumi engine that scripts/setup-engine made, for the quick start and the engine tests: its
+ * environment (the CLI built from Go modules, this checkout's PULUMI_HOME, offline settings) and
+ * the examples as Automation API inline programs. Inline, the SDK is the language runtime, so no
+ * Node.js language host is needed (its Go module is not served here; see scripts/setup-engine).
+ */
+import { mkdtempSync, readFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigMap, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+export const ROOT = path.resolve(__dirname, "..");
+const ENV_FILE = path.join(ROOT, ".unikernel", "engine.env");
+
+/** The environment scripts/setup-engine wrote; fails with the fix when it has not run. */
+export function engineEnv(): Record<string, string> {
+    let text: string;
+    try {
+        text = readFileSync(ENV_FILE, "utf8");
+    } catch {
+        throw new Error(`${ENV_FILE} is missing: run ./scripts/setup (or ./scripts/setup-engine) first`);
+    }
+    const env: Record<string, string> = {};
+    for (const match of text.matchAll(/^export (\w+)="(.*)"$/gm)) {
+        env[match[1]] = match[2].replace("$PATH", process.env.PATH ?? "");
+    }
+    return env;
+}
+
+/** The CLI scripts/setup-engine built (`<root>/bin/pulumi`). */
+export async function pulumiCommand(env: Record<string, string>): Promise<PulumiCommand> {
+    return PulumiCommand.get({ root: env.UNIKERNEL_ENGINE_ROOT });
+}
+
+/**
+ * A stack whose program is an example's index.ts, loaded afresh on every run (so each `up` runs the
+ * program as `pulumi up` would). `workDir` holds the project and stack settings (a new temporary
+ * directory when not given).
+ */
+export async function exampleStack(example: string, stackName: string, env: Record<string, string>, config: ConfigMap = {}, workDir?: string): Promise<Stack> {
+    const program = path.join(ROOT, "examples", example, "index.ts");
+    const stack = await LocalWorkspace.createOrSelectStack({
+        projectName: `unikernel-${example}`,
+        stackName,
+        program: async () => {
+            for (const key of Object.keys(require.cache)) if (key.startsWith(path.dirname(program) + path.sep)) delete require.cache[key];
+            // eslint-disable-next-line @typescript-eslint/no-var-requires
+            return { ...require(program) };
+        },
+    }, {
+        workDir: workDir ?? mkdtempSync(path.join(os.tmpdir(), `unikernel-${example}-`)),
+        pulumiCommand: await pulumiCommand(env), envVars: env,
+        projectSettings: { name: `unikernel-${example}`, runtime: "nodejs" },
+    });
+    await stack.setAllConfig(config);
+    return stack;
+}
