@@ -1,4 +1,5 @@
 /** How every verb prints: results on stdout (text or one JSON object), progress and errors on stderr. */
+import { BenchError } from "../bench/bench";
 import { ValidationError, formatProblem } from "../model";
 import { BuildInputError } from "../engines/engine";
 import { DiskInputError } from "../disk/diskInputError";
@@ -23,7 +24,7 @@ export interface CliIo {
 export function isExpectedFailure(error: unknown): error is Error {
     const fromService = error instanceof Error && typeof (error as { $metadata?: unknown }).$metadata === "object";
     return fromService || error instanceof ValidationError || error instanceof BuildInputError || error instanceof DiskInputError ||
-        error instanceof KernelImageError || error instanceof ToolFailure || error instanceof ToolCheckError;
+        error instanceof KernelImageError || error instanceof ToolFailure || error instanceof ToolCheckError || error instanceof BenchError;
 }
 
 /**

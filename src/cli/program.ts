@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerBuildCommands } from "./commands/artifacts";
+import { registerBenchCommand } from "./commands/bench";
 import { registerAwsCommands } from "./commands/aws";
 import { registerProjectFileCommands } from "./commands/projectFile";
 import { CliIo, ExitCode } from "./output";
@@ -35,6 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     registerProjectFileCommands(program, io, setExit);
     registerBuildCommands(program, io, setExit);
     registerAwsCommands(program, io, setExit);
+    registerBenchCommand(program, io, setExit);
 
     try {
         await program.parseAsync([...argv], { from: "user" });

@@ -26,7 +26,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     function hostConfig(stateDirectory: string, hostKey: string) {
         return {
             kernelDirectory: { value: kernelDir },
-            host: { value: "127.0.0.1" }, sshPort: { value: String(sshd.port) }, user: { value: "root" },
+            host: { value: "127.0.0.1" }, sshPort: { value: String(sshd.port) }, user: { value: os.userInfo().username },
             privateKey: { value: sshd.privateKey, secret: true }, hostKey: { value: hostKey },
             runMode: { value: "background" }, stateDirectory: { value: stateDirectory },
         };

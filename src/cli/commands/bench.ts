@@ -1,0 +1,130 @@
+/**
+ * `unikernel bench`: boots an image N times and reports time to first output and to ready, image
+ * size, the smallest memory it boots in, and what one idle instance costs the host; with
+ * `--baseline linux` the same for a minimal Debian Linux VM in the same run. Table (Markdown) by
+ * default, one JSON object with --json, and an SVG chart with --svg.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { promises as fs } from "fs";
+import * as path from "path";
+import { BenchError, BenchSubject, runBench } from "../../bench/bench";
+import { linuxBaseline } from "../../bench/linuxBaseline";
+import { reportSvg, reportTable } from "../../bench/report";
+import { detectDiskFormat } from "../../disk/formats";
+import { checkTool } from "../../internal/toolCheck";
+import { QEMU_X86_64 } from "../../internal/tools";
+import { CliIo, ExitCode, printResult, runVerb } from "../output";
+
+interface BenchCliOptions {
+    kernel?: string;
+    initrd?: string;
+    cmdline?: string;
+    stayCmdline?: string;
+    disk?: string;
+    boot?: "bios" | "uefi";
+    name: string;
+    expect: string;
+    runs: number;
+    memory: number;
+    memoryRange?: [number, number];
+    memorySearch: boolean;
+    idleSeconds: number;
+    timeout: number;
+    baseline?: "linux";
+    svg?: string;
+    accel?: "kvm" | "tcg";
+    json?: boolean;
+}
+
+/** Registers `bench`. */
+export function registerBenchCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+    program
+        .command("bench")
+        .description("Boot an image N times and report boot times, image size, smallest memory and the host cost of an idle instance; optionally against a Linux VM.")
+        .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)")
+        .option("--initrd <file>", "initrd for --kernel")
+        .option("--cmdline <text>", "command line for --kernel")
+        .option("--stay-cmdline <text>", "command line that keeps the guest up, for the idle measurement (default: --cmdline)")
+        .option("--disk <file>", "boot this disk")
+        .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
+        .option("--name <name>", "the system's name in the report", "unikernel")
+        .requiredOption("--expect <regex>", "ready when a console line matches this")
+        .option("--runs <n>", "boots per system", positiveInt, 5)
+        .option("--memory <MiB>", "guest memory for the timed boots, MiB", positiveInt, 128)
+        .option("--memory-range <lo:hi>", "range searched for the smallest memory, MiB (default 1:--memory)", memoryRange)
+        .option("--no-memory-search", "skip the smallest-memory search")
+        .option("--idle-seconds <s>", "seconds an instance idles while its host CPU time is counted; 0 skips", nonNegativeInt, 10)
+        .option("--timeout <seconds>", "give up on a boot after this long", positiveInt, 120)
+        .addOption(new Option("--baseline <kind>", "also measure a minimal Linux VM (Debian cloud kernel + busybox)").choices(["linux"]))
+        .option("--svg <file>", "write an SVG bar chart here")
+        .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
+        .option("--json", "print one JSON object: {machine, settings, results: [...]}")
+        .action(async (options: BenchCliOptions) => {
+            setExit(await runVerb(io, Boolean(options.json), () => benchCommand(options, io)));
+        });
+}
+
+async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number> {
+    const problems: string[] = [];
+    if (Boolean(options.kernel) === Boolean(options.disk)) problems.push("give exactly one of --kernel or --disk");
+    let expect: RegExp | undefined;
+    try {
+        expect = new RegExp(options.expect);
+    } catch (error) {
+        problems.push(`--expect is not a valid regular expression: ${(error as Error).message}`);
+    }
+    const file = options.kernel ?? options.disk;
+    if (file && !(await fs.stat(file).then((s) => s.isFile(), () => false))) problems.push(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
+    const range = options.memoryRange ?? [1, options.memory];
+    if (options.memorySearch && range[0] >= range[1]) problems.push(`--memory-range ${range.join(":")}: the low end must be below the high end`);
+    if (problems.length) throw new BenchError(problems.join("; "));
+    await checkTool(QEMU_X86_64);
+
+    const subjects: BenchSubject[] = [{
+        name: options.name, kernel: options.kernel, initrd: options.initrd, cmdline: options.cmdline, stayCmdline: options.stayCmdline,
+        disk: options.disk, diskFormat: options.disk ? qemuFormat((await detectDiskFormat(options.disk)).format) : undefined, boot: options.boot,
+        expect: expect!, memoryMiB: options.memory, memoryRange: options.memorySearch ? range : undefined,
+    }];
+    if (options.baseline === "linux") {
+        const linux = await linuxBaseline((line) => io.err(`bench: ${line}\n`));
+        subjects.push({
+            name: "linux (debian cloud + busybox)", kernel: linux.kernel, initrd: linux.initrd, cmdline: linux.cmdline,
+            stayCmdline: `${linux.cmdline} stay`, expect: new RegExp(linux.readyLine), memoryMiB: options.memory,
+            memoryRange: options.memorySearch ? range : undefined,
+        });
+    }
+    const report = await runBench(subjects, {
+        runs: options.runs, timeoutMs: options.timeout * 1000, idleSeconds: options.idleSeconds, accel: options.accel,
+        onProgress: (line) => io.err(`bench: ${line}\n`),
+    });
+    let svgPath: string | undefined;
+    if (options.svg) {
+        svgPath = path.resolve(options.svg);
+        await fs.mkdir(path.dirname(svgPath), { recursive: true });
+        await fs.writeFile(svgPath, reportSvg(report));
+    }
+    printResult(io, Boolean(options.json), { ...report, ...(svgPath ? { svg: svgPath } : {}) }, `${reportTable(report)}${svgPath ? `\nchart: ${svgPath}` : ""}`);
+    return ExitCode.Ok;
+}
+
+function qemuFormat(format: string): string {
+    return format === "vhd" ? "vpc" : format;
+}
+
+function positiveInt(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number above 0`);
+    return n;
+}
+
+function nonNegativeInt(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number, 0 or more`);
+    return n;
+}
+
+function memoryRange(value: string): [number, number] {
+    const m = /^(\d+):(\d+)$/.exec(value.trim());
+    if (!m || Number(m[1]) < 1) throw new InvalidArgumentError(`"${value}" is not a range of MiB such as 4:128`);
+    return [Number(m[1]), Number(m[2])];
+}
