@@ -5,7 +5,7 @@ import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
 import { ResolvedPort, validatePorts } from "./ports";
-import { PortArgs } from "./types";
+import { AwsMonitoringArgs, PortArgs } from "./types";
 
 /** Inputs of {@link AwsService}. */
 export interface AwsServiceArgs {
@@ -44,6 +44,8 @@ export interface AwsServiceArgs {
     subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
     /** Tags for everything created. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Opt-in health monitoring: CloudWatch alarms with recover/reboot actions, or a load-balancer health check for groups. */
+    monitoring?: AwsMonitoringArgs;
 }
 
 /**
@@ -95,6 +97,13 @@ export class AwsService extends pulumi.ComponentResource {
             ? { vpcId: pulumi.output(args.vpcId), cidr: aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock, subnetIds: pulumi.output(args.subnetIds!) }
             : createNetwork(name, p.public, tags, this);
         const securityGroup = createSecurityGroup(name, p, network.vpcId, network.cidr, tags, this);
+        if (p.monitoring.loadBalancerPort !== undefined && (p.public || p.ports.find((x) => x.port === p.monitoring.loadBalancerPort)?.sources)) {
+            // The balancer's health checks come from its addresses inside the VPC.
+            new aws.vpc.SecurityGroupIngressRule(`${name}-healthcheck`, {
+                securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: p.monitoring.loadBalancerPort, toPort: p.monitoring.loadBalancerPort,
+                cidrIpv4: network.cidr, tags,
+            }, { parent: this });
+        }
         if (p.replicas === 1 && p.maxReplicas === 1) {
             const instance = new aws.ec2.Instance(name, {
                 ami: args.imageId,
@@ -112,6 +121,7 @@ export class AwsService extends pulumi.ComponentResource {
             this.urls = p.public ? instance.publicIp.apply((ip) => p.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)) : pulumi.output([]);
             this.autoScalingGroupName = pulumi.output(undefined);
             this.consoleCommand = instance.id.apply((id) => `aws ec2 get-console-output --latest --output text --instance-id ${id}`);
+            createStatusAlarms(name, instance.id, p.monitoring, tags, this);
         } else {
             const template = new aws.ec2.LaunchTemplate(`${name}-lt`, {
                 imageId: args.imageId,
@@ -121,19 +131,26 @@ export class AwsService extends pulumi.ComponentResource {
                 tagSpecifications: [{ resourceType: "instance", tags: tags.apply((t) => ({ ...t, Name: name })) }],
                 tags,
             }, { parent: this });
+            const balancer = p.monitoring.loadBalancerPort !== undefined
+                ? createHealthCheckedBalancer(name, p.monitoring.loadBalancerPort, p.public, network.vpcId, network.subnetIds, tags, this)
+                : undefined;
             const group = new aws.autoscaling.Group(name, {
                 vpcZoneIdentifiers: network.subnetIds,
                 desiredCapacity: p.replicas,
                 minSize: p.replicas,
                 maxSize: p.maxReplicas,
                 launchTemplate: { id: template.id, version: "$Latest" },
-                healthCheckType: "EC2",
+                // EC2 status checks always; with a balancer, its TCP check on the port decides too.
+                healthCheckType: balancer ? "ELB" : "EC2",
+                healthCheckGracePeriod: p.monitoring.healthCheckGraceSeconds,
+                targetGroupArns: balancer ? [balancer.targetGroup.arn] : undefined,
                 tags: [{ key: "unikernel:service", value: name, propagateAtLaunch: true }],
             }, { parent: this });
             this.instanceIds = pulumi.output([]);
             this.privateIps = pulumi.output([]);
             this.publicIps = pulumi.output([]);
-            this.urls = pulumi.output([]);
+            // Through the balancer, the one port it listens on.
+            this.urls = balancer && p.public ? balancer.balancer.dnsName.apply((d) => [`http://${d}:${p.monitoring.loadBalancerPort}`]) : pulumi.output([]);
             this.autoScalingGroupName = group.name;
             this.consoleCommand = group.name.apply((g) => `aws ec2 get-console-output --latest --output text --instance-id $(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${g} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)`);
         }
@@ -148,6 +165,7 @@ export class AwsService extends pulumi.ComponentResource {
 
 interface ResolvedAwsService {
     instanceType: string;
+    monitoring: AwsMonitoringArgs;
     public: boolean;
     ports: ResolvedPort[];
     replicas: number;
@@ -171,8 +189,22 @@ export function validateAwsServiceArgs(args: pulumi.Unwrap<AwsServiceArgs>, hasV
     if (hasVpc !== hasSubnets) {
         problems.push({ path: hasVpc ? "subnetIds" : "vpcId", message: "`vpcId` and `subnetIds` go together: give both to use an existing network, or neither to get a new one" });
     }
+    const monitoring = args.monitoring ?? {};
+    const group = replicas > 1 || maxReplicas > replicas;
+    if (group && (monitoring.recoverOnSystemFailure || monitoring.rebootOnInstanceFailure)) {
+        problems.push({ path: monitoring.recoverOnSystemFailure ? "monitoring.recoverOnSystemFailure" : "monitoring.rebootOnInstanceFailure", message: "applies to a single instance; an Auto Scaling group replaces failed instances itself (EC2 health checks), and `monitoring.loadBalancerPort` adds a check on the service's port" });
+    }
+    if (monitoring.loadBalancerPort !== undefined) {
+        if (!group) problems.push({ path: "monitoring.loadBalancerPort", message: "applies to Auto Scaling groups (replicas or maxReplicas above 1); a single instance uses the status-check alarms" });
+        if (!ports.some((x) => x.port === monitoring.loadBalancerPort && x.protocol === "tcp")) {
+            problems.push({ path: "monitoring.loadBalancerPort", message: `got ${monitoring.loadBalancerPort}; expected one of the declared TCP ports (${ports.filter((x) => x.protocol === "tcp").map((x) => x.port).join(", ") || "none declared"})` });
+        }
+    }
+    if (monitoring.healthCheckGraceSeconds !== undefined && (!Number.isInteger(monitoring.healthCheckGraceSeconds) || monitoring.healthCheckGraceSeconds < 0)) {
+        problems.push({ path: "monitoring.healthCheckGraceSeconds", message: `got ${monitoring.healthCheckGraceSeconds}; expected whole seconds, 0 or more` });
+    }
     if (problems.length) return { problems };
-    return { problems, value: { instanceType: args.instanceType, public: isPublic, ports, replicas, maxReplicas } };
+    return { problems, value: { instanceType: args.instanceType, public: isPublic, ports, replicas, maxReplicas, monitoring } };
 }
 
 /** A VPC with one public and one private subnet in each of two zones; an internet gateway only for public services. */
@@ -205,4 +237,40 @@ function createSecurityGroup(name: string, p: ResolvedAwsService, vpcId: pulumi.
     }
     new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, { securityGroupId: group.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", tags }, { parent });
     return group;
+}
+
+/**
+ * CloudWatch alarms on the instance's status checks with EC2's own actions: recover on a failed
+ * system check (the host), reboot on a failed instance check (the guest). Two failed one-minute
+ * periods trigger; notify topics hear about it too.
+ */
+function createStatusAlarms(name: string, instanceId: pulumi.Output<string>, monitoring: AwsMonitoringArgs, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): void {
+    const checks = [
+        ...(monitoring.recoverOnSystemFailure ? [{ suffix: "recover", metric: "StatusCheckFailed_System", action: "recover" }] : []),
+        ...(monitoring.rebootOnInstanceFailure ? [{ suffix: "reboot", metric: "StatusCheckFailed_Instance", action: "reboot" }] : []),
+    ];
+    if (!checks.length) return;
+    const region = aws.getRegionOutput({}, { parent }).region;
+    for (const check of checks) {
+        const actions = pulumi.all([region, monitoring.notifyTopicArns ?? []]).apply(([r, topics]) => [`arn:aws:automate:${r}:ec2:${check.action}`, ...topics]);
+        new aws.cloudwatch.MetricAlarm(`${name}-${check.suffix}`, {
+            alarmDescription: `unikernel ${name}: ${check.metric} -> ${check.action}`,
+            namespace: "AWS/EC2", metricName: check.metric, dimensions: { InstanceId: instanceId },
+            statistic: "Maximum", period: 60, evaluationPeriods: 2, threshold: 0, comparisonOperator: "GreaterThanThreshold",
+            alarmActions: actions, okActions: monitoring.notifyTopicArns ?? [], tags,
+        }, { parent });
+    }
+}
+
+/** A network load balancer with a TCP health check on the port, for an Auto Scaling group. */
+function createHealthCheckedBalancer(name: string, port: number, isPublic: boolean, vpcId: pulumi.Output<string>, subnetIds: pulumi.Output<string[]>,
+    tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource) {
+    const balancer = new aws.lb.LoadBalancer(`${name}-nlb`, { loadBalancerType: "network", internal: !isPublic, subnets: subnetIds, tags }, { parent });
+    const targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+        vpcId, port, protocol: "TCP", targetType: "instance",
+        healthCheck: { protocol: "TCP", port: String(port), interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+        tags,
+    }, { parent });
+    new aws.lb.Listener(`${name}-listener`, { loadBalancerArn: balancer.arn, port, protocol: "TCP", defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }], tags }, { parent });
+    return { balancer, targetGroup };
 }

@@ -5,7 +5,7 @@ import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
 import { ResolvedPort, validatePorts } from "./ports";
-import { PortArgs } from "./types";
+import { GcpMonitoringArgs, PortArgs } from "./types";
 
 /** Inputs of {@link GcpService}. */
 export interface GcpServiceArgs {
@@ -40,6 +40,8 @@ export interface GcpServiceArgs {
     network?: pulumi.Input<string>;
     /** Labels for everything created. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Opt-in health monitoring: autohealing of managed instance groups by a health check on a port. */
+    monitoring?: GcpMonitoringArgs;
 }
 
 /**
@@ -124,9 +126,11 @@ export class GcpService extends pulumi.ComponentResource {
                 disks: [{ sourceImage: args.image, boot: true, autoDelete: true }],
                 networkInterfaces,
             }, { parent: this });
+            const healthCheck = p.monitoring.autohealingPort !== undefined ? createAutohealingCheck(name, p.monitoring.autohealingPort, network, this) : undefined;
             const group = new gcp.compute.InstanceGroupManager(name, {
                 zone: p.zone, baseInstanceName: name, targetSize: p.replicas,
                 versions: [{ instanceTemplate: template.selfLinkUnique, name: "primary" }],
+                autoHealingPolicies: healthCheck ? { healthCheck: healthCheck.id, initialDelaySec: p.monitoring.initialDelaySeconds ?? 60 } : undefined,
             }, { parent: this });
             this.instanceNames = pulumi.output([]);
             this.instanceGroupManager = group.name;
@@ -144,6 +148,7 @@ export class GcpService extends pulumi.ComponentResource {
 
 interface ResolvedGcpService {
     machineType: string;
+    monitoring: GcpMonitoringArgs;
     zone: string;
     public: boolean;
     ports: ResolvedPort[];
@@ -163,6 +168,31 @@ export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasS
     if (hasSubnetwork !== hasNetwork) {
         problems.push({ path: hasSubnetwork ? "network" : "subnetwork", message: "`network` and `subnetwork` go together: give both to use an existing network, or neither to get a new one" });
     }
+    const monitoring = args.monitoring ?? {};
+    if (monitoring.autohealingPort !== undefined) {
+        if (replicas === 1) problems.push({ path: "monitoring.autohealingPort", message: "applies to managed instance groups (replicas above 1)" });
+        if (!ports.some((x) => x.port === monitoring.autohealingPort && x.protocol === "tcp")) {
+            problems.push({ path: "monitoring.autohealingPort", message: `got ${monitoring.autohealingPort}; expected one of the declared TCP ports (${ports.filter((x) => x.protocol === "tcp").map((x) => x.port).join(", ") || "none declared"})` });
+        }
+    }
+    if (monitoring.initialDelaySeconds !== undefined && (!Number.isInteger(monitoring.initialDelaySeconds) || monitoring.initialDelaySeconds < 0)) {
+        problems.push({ path: "monitoring.initialDelaySeconds", message: `got ${monitoring.initialDelaySeconds}; expected whole seconds, 0 or more` });
+    }
     if (problems.length) return { problems };
-    return { problems, value: { machineType: args.machineType, zone: args.zone, public: isPublic, ports, replicas } };
+    return { problems, value: { machineType: args.machineType, zone: args.zone, public: isPublic, ports, replicas, monitoring } };
+}
+
+/** Google's health-check source ranges (documented for TCP health checks). */
+export const GOOGLE_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
+
+/** A TCP health check on the port, and the firewall rule that lets Google's checkers reach it (only it). */
+function createAutohealingCheck(name: string, port: number, network: pulumi.Input<string>, parent: pulumi.Resource) {
+    new gcp.compute.Firewall(`${name}-healthcheck`, {
+        network, direction: "INGRESS", allows: [{ protocol: "tcp", ports: [String(port)] }],
+        sourceRanges: GOOGLE_HEALTH_CHECK_RANGES, targetTags: [name],
+    }, { parent });
+    return new gcp.compute.HealthCheck(`${name}-health`, {
+        checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3,
+        tcpHealthCheck: { port },
+    }, { parent });
 }

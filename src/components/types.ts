@@ -60,3 +60,39 @@ export interface PortArgs {
      */
     sources?: string[];
 }
+
+/** Opt-in health monitoring of an {@link AwsService}. */
+export interface AwsMonitoringArgs {
+    /**
+     * A CloudWatch alarm on StatusCheckFailed_System (the host under the instance failed) with the
+     * EC2 recover action: the instance moves to healthy hardware, same ID, address and volumes.
+     * Single instances only; an Auto Scaling group replaces failed instances itself.
+     */
+    recoverOnSystemFailure?: boolean;
+    /**
+     * A CloudWatch alarm on StatusCheckFailed_Instance (the guest stopped answering EC2's checks) with
+     * the EC2 reboot action. Single instances only.
+     */
+    rebootOnInstanceFailure?: boolean;
+    /** SNS topics that also get the alarms (and their return to OK). */
+    notifyTopicArns?: string[];
+    /**
+     * Auto Scaling groups: put a network load balancer in front and let its TCP health check on this
+     * declared port decide health (health check type ELB) instead of EC2 status checks only.
+     */
+    loadBalancerPort?: number;
+    /** Auto Scaling groups: seconds after launch before health checks count. @default 60 */
+    healthCheckGraceSeconds?: number;
+}
+
+/** Opt-in health monitoring of a {@link GcpService}. */
+export interface GcpMonitoringArgs {
+    /**
+     * Managed instance groups: autohealing by a TCP health check on this declared port; an instance
+     * that fails it is recreated. A firewall rule lets Google's health checkers (35.191.0.0/16,
+     * 130.211.0.0/22) reach that port only.
+     */
+    autohealingPort?: number;
+    /** Seconds after an instance starts before autohealing acts on it. @default 60 */
+    initialDelaySeconds?: number;
+}

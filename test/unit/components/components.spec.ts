@@ -264,6 +264,63 @@ describe("GcpImage", () => {
     });
 });
 
+describe("AwsService monitoring", () => {
+    it("single instance: status-check alarms with the EC2 recover and reboot actions, and notify topics", async () => {
+        const { children } = await construct(() => new uk.AwsService("mon", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", ports: [{ port: 80 }],
+            monitoring: { recoverOnSystemFailure: true, rebootOnInstanceFailure: true, notifyTopicArns: ["arn:aws:sns:us-east-1:123456789012:ops"] },
+        }, opts));
+        const alarms = await Promise.all(children.filter((c) => c.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((c) => resolved(c.inputs)));
+        assert.deepEqual(alarms.map((a) => [a.metricName, a.alarmActions]), [
+            ["StatusCheckFailed_System", ["arn:aws:automate:us-east-1:ec2:recover", "arn:aws:sns:us-east-1:123456789012:ops"]],
+            ["StatusCheckFailed_Instance", ["arn:aws:automate:us-east-1:ec2:reboot", "arn:aws:sns:us-east-1:123456789012:ops"]],
+        ]);
+        for (const alarm of alarms) {
+            assert.deepEqual([alarm.namespace, alarm.statistic, alarm.comparisonOperator, alarm.threshold, alarm.evaluationPeriods], ["AWS/EC2", "Maximum", "GreaterThanThreshold", 0, 2]);
+            assert.match(alarm.dimensions.InstanceId, /^i-|mon/);
+        }
+    });
+
+    it("no monitoring asked: no alarms, EC2 health checks for groups", async () => {
+        const { children } = await construct(() => new uk.AwsService("quiet", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", replicas: 2,
+        }, opts));
+        assert.ok(!children.some((c) => c.type.includes("cloudwatch")));
+        assert.equal((await resolved(children.find((c) => c.type === "aws:autoscaling/group:Group")!.inputs)).healthCheckType, "EC2");
+    });
+
+    it("Auto Scaling group: a network load balancer whose TCP check on the port decides health (ELB), reachable from the VPC", async () => {
+        const { component, children } = await construct(() => new uk.AwsService("fleet", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", replicas: 2, maxReplicas: 4, ports: [{ port: 8080 }],
+            monitoring: { loadBalancerPort: 8080, healthCheckGraceSeconds: 90 },
+        }, opts));
+        const byType = (t: string) => children.filter((c) => c.type === t);
+        const nlb = await resolved(byType("aws:lb/loadBalancer:LoadBalancer")[0].inputs);
+        assert.deepEqual([nlb.loadBalancerType, nlb.internal], ["network", false]);
+        const tg = await resolved(byType("aws:lb/targetGroup:TargetGroup")[0].inputs);
+        assert.deepEqual([tg.port, tg.protocol, tg.healthCheck.protocol, tg.healthCheck.port], [8080, "TCP", "TCP", "8080"]);
+        const group = await resolved(byType("aws:autoscaling/group:Group")[0].inputs);
+        assert.deepEqual([group.healthCheckType, group.healthCheckGracePeriod, group.targetGroupArns.length], ["ELB", 90, 1]);
+        const healthRule = await resolved(children.find((c) => c.name === "fleet-healthcheck")!.inputs);
+        assert.deepEqual([healthRule.fromPort, healthRule.cidrIpv4], [8080, "10.0.0.0/16"]);
+        assert.equal((await unwrap(component.urls)).length, 1);
+    });
+
+    it("private group: an internal balancer, and no extra rule (the VPC is already the default source)", async () => {
+        const { children } = await construct(() => new uk.AwsService("inner", {
+            imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", replicas: 2, environment: uk.Environment.Private, ports: [{ port: 5432 }],
+            monitoring: { loadBalancerPort: 5432 },
+        }, opts));
+        assert.equal((await resolved(children.find((c) => c.type === "aws:lb/loadBalancer:LoadBalancer")!.inputs)).internal, true);
+        assert.ok(!children.some((c) => c.name === "inner-healthcheck"));
+    });
+
+    it("refuses alarms on a group, a balancer on one instance, and a port that is not declared", () => rejects(() => new uk.AwsService("bad", {
+        imageId: "ami-123", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", replicas: 3, ports: [{ port: 80 }],
+        monitoring: { recoverOnSystemFailure: true, loadBalancerPort: 443, healthCheckGraceSeconds: -1 },
+    }, opts), ["monitoring.recoverOnSystemFailure", "monitoring.loadBalancerPort", "monitoring.healthCheckGraceSeconds"], /declared TCP ports \(80\)/));
+});
+
 describe("GcpService", () => {
     it("public: an external address, serial logging, and a firewall rule per declared port", async () => {
         const { component, children } = await construct(() => new uk.GcpService("svc", {
@@ -294,6 +351,25 @@ describe("GcpService", () => {
         assert.deepEqual(shape(children).slice(-2), ["gcp:compute/instanceTemplate:InstanceTemplate mig-template", "gcp:compute/instanceGroupManager:InstanceGroupManager mig"]);
         assert.equal((await resolved(children[children.length - 1].inputs)).targetSize, 3);
     });
+
+    it("managed instance group with autohealing: a TCP health check on the port, reachable from Google's checkers only", async () => {
+        const { children } = await construct(() => new uk.GcpService("heal", {
+            image: "img", kernelFamily: uk.KernelFamily.Nanos, machineType: "e2-small", zone: "us-central1-a", replicas: 2, ports: [{ port: 8080 }],
+            monitoring: { autohealingPort: 8080, initialDelaySeconds: 120 },
+        }, opts));
+        const check = await resolved(children.find((c) => c.type === "gcp:compute/healthCheck:HealthCheck")!.inputs);
+        assert.equal(check.tcpHealthCheck.port, 8080);
+        const fw = await resolved(children.find((c) => c.name === "heal-healthcheck")!.inputs);
+        assert.deepEqual([fw.allows, fw.sourceRanges, fw.targetTags], [[{ protocol: "tcp", ports: ["8080"] }], ["35.191.0.0/16", "130.211.0.0/22"], ["heal"]]);
+        const group = await resolved(children.find((c) => c.type === "gcp:compute/instanceGroupManager:InstanceGroupManager")!.inputs);
+        assert.equal(group.autoHealingPolicies.initialDelaySec, 120);
+        assert.ok(group.autoHealingPolicies.healthCheck);
+    });
+
+    it("refuses autohealing on a single instance and on an undeclared port", () => rejects(() => new uk.GcpService("one", {
+        image: "img", kernelFamily: uk.KernelFamily.Nanos, machineType: "e2-small", zone: "us-central1-a", ports: [{ port: 80 }],
+        monitoring: { autohealingPort: 81 },
+    }, opts), ["monitoring.autohealingPort", "monitoring.autohealingPort"], /managed instance groups[\s\S]*declared TCP ports \(80\)/));
 
     it("refuses a Unikraft image on a gVNIC-only series", () => rejects(() => new uk.GcpService("c3", {
         image: "img", kernelFamily: uk.KernelFamily.Unikraft, machineType: "c3-standard-4", zone: "us-central1-a",
