@@ -36,7 +36,12 @@ export interface LocalServiceArgs {
     ports?: pulumi.Input<pulumi.Input<PortArgs>[]>;
     /** A console line (regular expression) that means the service is ready; `up` waits for it. */
     readyPattern?: pulumi.Input<string>;
-    /** Seconds to wait for `readyPattern`. @default 120 */
+    /**
+     * A declared TCP port that must answer (through the forward on 127.0.0.1) before the service
+     * counts as ready, after `readyPattern` when both are given.
+     */
+    readyPort?: pulumi.Input<number>;
+    /** Seconds to wait for `readyPattern` and `readyPort`. @default 120 */
     readyTimeoutSeconds?: pulumi.Input<number>;
 }
 
@@ -79,7 +84,8 @@ export class LocalService extends pulumi.ComponentResource {
                 "run", ...(r.diskPath ? ["--disk", r.diskPath] : ["--kernel", r.kernelPath!, ...(r.cmdline ? ["--cmdline", r.cmdline] : [])]),
                 "--arch", r.architecture, ...(r.bootMode ? ["--boot", r.bootMode] : []), "--memory", `${r.memoryMiB}M`,
                 ...r.ports.flatMap((p) => ["--port", `${p.protocol}:${p.port}:${p.port}`]),
-                ...(r.readyPattern ? ["--expect", r.readyPattern] : []), "--timeout", String(r.readyTimeoutSeconds),
+                ...(r.readyPattern ? ["--expect", r.readyPattern] : []), ...(r.readyPort !== undefined ? ["--ready-port", String(r.readyPort)] : []),
+                "--timeout", String(r.readyTimeoutSeconds),
                 "--detach", "--pidfile", pidfile, "--console", consoleLog, "--json",
             ])),
             delete: unikernelCommand(["stop", "--pidfile", pidfile]),
@@ -108,6 +114,7 @@ interface ResolvedLocalArgs {
     memoryMiB: number;
     ports: { port: number; protocol: "tcp" | "udp" }[];
     readyPattern?: string;
+    readyPort?: number;
     readyTimeoutSeconds: number;
 }
 
@@ -133,6 +140,9 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
             problems.push({ path: "readyPattern", message: `is not a valid regular expression: ${(error as Error).message}` });
         }
     }
+    if (args.readyPort !== undefined && !ports.some((p) => p.port === args.readyPort && p.protocol === "tcp")) {
+        problems.push({ path: "readyPort", message: `got ${args.readyPort}; expected one of the declared TCP ports (${ports.filter((p) => p.protocol === "tcp").map((p) => p.port).join(", ") || "none declared: add it to \`ports\`"})` });
+    }
     const timeout = args.readyTimeoutSeconds ?? 120;
     if (!Number.isInteger(timeout) || timeout < 1) {
         problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
@@ -143,7 +153,7 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
         value: {
             diskPath: args.diskPath, kernelPath: args.kernelPath, cmdline: args.cmdline, architecture,
             bootMode: args.bootMode as "bios" | "uefi" | undefined, memoryMiB, ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
-            readyPattern: args.readyPattern, readyTimeoutSeconds: timeout,
+            readyPattern: args.readyPattern, readyPort: args.readyPort, readyTimeoutSeconds: timeout,
         },
     };
 }

@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { tailOf } from "../internal/exec";
 import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand } from "./qemu";
+import { waitForTcp } from "./readiness";
 
 /** What to run locally. */
 export interface LocalRunOptions extends Omit<QemuOptions, "accel" | "firmware"> {
@@ -177,7 +178,7 @@ export interface DetachedRunResult extends Omit<LocalRunResult, "exitCode"> {
  * for the ready line in that file. The VM keeps running after this returns; {@link stopDetached}
  * stops it. A VM that never gets ready is stopped before this returns.
  */
-export async function runDetached(options: LocalRunOptions & { pidfile: string }): Promise<DetachedRunResult> {
+export async function runDetached(options: LocalRunOptions & { pidfile: string; readyPort?: number }): Promise<DetachedRunResult> {
     const accel = options.accel ?? ((await kvmAvailable()) ? "kvm" : "tcg");
     const stateDir = path.dirname(path.resolve(options.pidfile));
     await fs.mkdir(stateDir, { recursive: true });
@@ -218,7 +219,13 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string }
         if (!isAlive(pid)) break;
         await new Promise((r) => setTimeout(r, 50));
     }
-    const matched = options.expect ? bootMs !== undefined : isAlive(pid);
+    let matched = options.expect ? bootMs !== undefined : isAlive(pid);
+    if (matched && options.readyPort !== undefined) {
+        // Ready means the service answers on its port too, not only that the console said so.
+        matched = await waitForTcp(options.readyPort, Date.now() + Math.max(0, options.timeoutMs - elapsed()));
+        if (matched) bootMs = elapsed();
+        else text = `${await fs.readFile(consoleLog, "utf8").catch(() => "")}\n(port ${options.readyPort} did not answer)`;
+    }
     if (!matched) {
         await stopDetached(options.pidfile);
     }

@@ -135,6 +135,7 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .option("--wait", "after the ready line, wait for the VM to exit instead of stopping it")
         .option("--detach", "leave the VM running in the background after the ready line (needs --pidfile)")
         .option("--pidfile <file>", "with --detach: where QEMU writes its pid")
+        .option("--ready-port <port>", "with --detach: ready also needs this forwarded host port to answer (TCP)", parsePositiveInt)
         .option("--json", "print one JSON object: {matched, bootMs, consoleLog, ...}")
         .action(async (options: RunCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), () => runCommand(options, io)));
@@ -187,6 +188,7 @@ interface RunCliOptions {
     wait?: boolean;
     detach?: boolean;
     pidfile?: string;
+    readyPort?: number;
     json?: boolean;
 }
 
@@ -256,10 +258,13 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
         if (!options.pidfile) {
             throw new DiskInputError("--detach needs --pidfile, so the VM can be stopped later with `unikernel stop --pidfile`");
         }
+        if (options.readyPort !== undefined && !ports.some((p) => p.protocol === "tcp" && p.host === options.readyPort)) {
+            throw new DiskInputError(`--ready-port ${options.readyPort} is not a forwarded TCP host port; add --port ${options.readyPort}:<guest port>`);
+        }
         const detached = await runDetached({
             architecture: options.arch, kernel: options.kernel, initrd: options.initrd, cmdline: options.cmdline, disk: options.disk,
             diskFormat: diskFormat === "vhd" ? "vpc" : diskFormat, boot: options.boot, memoryMiB, ports, accel: options.accel, expect,
-            timeoutMs: options.timeout * 1000, consoleLog, pidfile: options.pidfile,
+            timeoutMs: options.timeout * 1000, consoleLog, pidfile: options.pidfile, readyPort: options.readyPort,
         });
         printResult(io, Boolean(options.json), detached, detached.matched
             ? `run: running in the background as pid ${detached.pid}, ready${detached.bootMs !== undefined ? ` after ${detached.bootMs} ms` : ""}\n  console: ${detached.consoleLog}`

@@ -1,0 +1,49 @@
+/**
+ * `unikernel run --detach --ready-port` against QEMU's real user-mode networking: the demo kernel
+ * has no network driver, so QEMU accepts the forwarded connection on the host side and the guest
+ * never says anything: that must not count as ready; the run fails with the console tail and
+ * leaves no VM behind.
+ */
+import { strict as assert } from "assert";
+import { existsSync, rmSync } from "fs";
+import * as net from "net";
+import * as path from "path";
+import { jsonOf, unikernelAsync } from "../helpers/cli";
+import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
+
+function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+describe("unikernel run --ready-port", function () {
+    this.timeout(120_000);
+
+    it("does not take QEMU's accepted-but-silent forward for a listening service, and stops the VM", async () => {
+        const dir = tempDir("ready-port-");
+        try {
+            const port = await freePort();
+            const pidfile = path.join(dir, "qemu.pid");
+            const run = await unikernelAsync(["run", "--kernel", demoKernel(), "--cmdline", "port stay", "--port", `${port}:80`, "--expect", DEMO_LINE,
+                "--ready-port", String(port), "--timeout", "8", "--detach", "--pidfile", pidfile, "--console", path.join(dir, "console.log"), "--json"]);
+            assert.equal(run.code, 1, run.stderr);
+            const result = jsonOf(run) as { matched: boolean; consoleTail: string };
+            assert.equal(result.matched, false);
+            assert.match(result.consoleTail, new RegExp(`${DEMO_LINE}[\\s\\S]*port ${port} did not answer`));
+            assert.ok(!existsSync(pidfile), "the VM that never got ready was stopped");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("refuses a ready port that is not forwarded", async () => {
+        const run = await unikernelAsync(["run", "--kernel", demoKernel(), "--ready-port", "8080", "--detach", "--pidfile", "/tmp/x.pid", "--json"]);
+        assert.equal(run.code, 1);
+        assert.match(String(jsonOf(run).error), /--ready-port 8080 is not a forwarded TCP host port; add --port 8080:<guest port>/);
+    });
+});
