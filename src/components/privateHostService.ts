@@ -7,7 +7,7 @@ import { shellCommand } from "../internal/shellQuote";
 import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
 import { checkedArgs } from "./inputErrors";
 import { validatePorts } from "./ports";
-import { PortArgs } from "./types";
+import { HostWatchdogArgs, PortArgs } from "./types";
 
 /** Inputs of {@link PrivateHostService}. */
 export interface PrivateHostServiceArgs {
@@ -56,8 +56,18 @@ export interface PrivateHostServiceArgs {
     runMode?: pulumi.Input<HostRunMode>;
     /** A console line (extended regex) that means ready; `up` waits for it and fails with the console tail. */
     readyPattern?: pulumi.Input<string>;
-    /** Seconds to wait for `readyPattern`. @default 120 */
+    /**
+     * A declared TCP port the guest must answer on (a probe from the host) before `up` counts the
+     * service as ready, after `readyPattern` when both are given. Needs bash on the host.
+     */
+    readyPort?: pulumi.Input<number>;
+    /** Seconds to wait for `readyPattern` and `readyPort`. @default 120 */
     readyTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * Keeps checking a port after `up`: a watchdog (its own systemd unit, or a supervised process)
+     * restarts the VM when the port stops answering. Needs bash on the host.
+     */
+    watchdog?: HostWatchdogArgs;
     /** State directory on the host. @default /var/lib/unikernel/<name> */
     stateDirectory?: pulumi.Input<string>;
 }
@@ -169,6 +179,15 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
     if (!path.posix.isAbsolute(stateDir)) problems.push({ path: "stateDirectory", message: `got "${stateDir}"; expected an absolute path on the host` });
     const timeout = args.readyTimeoutSeconds ?? 120;
     if (!Number.isInteger(timeout) || timeout < 1) problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
+    const tcpPorts = ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
+    const declared = `one of the declared TCP ports (${tcpPorts.join(", ") || "none declared: add it to \`ports\`"})`;
+    if (args.readyPort !== undefined && !tcpPorts.includes(args.readyPort)) problems.push({ path: "readyPort", message: `got ${args.readyPort}; expected ${declared}` });
+    const watchdog = args.watchdog ? { port: args.watchdog.port, intervalSeconds: args.watchdog.intervalSeconds ?? 10, failures: args.watchdog.failures ?? 3 } : undefined;
+    if (watchdog) {
+        if (!tcpPorts.includes(watchdog.port)) problems.push({ path: "watchdog.port", message: `got ${watchdog.port}; expected ${declared}` });
+        if (!Number.isInteger(watchdog.intervalSeconds) || watchdog.intervalSeconds < 1) problems.push({ path: "watchdog.intervalSeconds", message: `got ${watchdog.intervalSeconds}; expected whole seconds above 0` });
+        if (!Number.isInteger(watchdog.failures) || watchdog.failures < 1) problems.push({ path: "watchdog.failures", message: `got ${watchdog.failures}; expected a whole number above 0` });
+    }
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) problems.push({ path: "name", message: `"${name}" cannot name a systemd unit; use letters, digits, ".", "_" and "-"` });
     if (problems.length) return { problems };
     return {
@@ -180,6 +199,7 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
             spec: {
                 name, stateDir, imagePath: "", imageKind, hypervisor, architecture, boot: args.bootMode as "bios" | "uefi" | undefined, memoryMiB,
                 cmdline: args.cmdline, ports: ports.map((p) => ({ protocol: p.protocol, port: p.port })), mode, expect: args.readyPattern, timeoutSeconds: timeout,
+                readyPort: args.readyPort, watchdog,
             },
         },
     };

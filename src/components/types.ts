@@ -96,3 +96,13 @@ export interface GcpMonitoringArgs {
     /** Seconds after an instance starts before autohealing acts on it. @default 60 */
     initialDelaySeconds?: number;
 }
+
+/** A watchdog on a private host that keeps re-checking a port of the running service. */
+export interface HostWatchdogArgs {
+    /** A declared TCP port; the guest must answer a probe on it (an HTTP HEAD request, or speaking first). */
+    port: number;
+    /** Seconds between checks. @default 10 */
+    intervalSeconds?: number;
+    /** Misses in a row before the VM is restarted. @default 3 */
+    failures?: number;
+}

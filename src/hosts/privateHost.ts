@@ -35,8 +35,12 @@ export interface HostServiceSpec {
     mode: HostRunMode;
     /** Ready pattern (an extended regex, as grep -E reads it). */
     expect?: string;
-    /** Seconds to wait for `expect`. */
+    /** Seconds to wait for `expect` and `readyPort`. */
     timeoutSeconds: number;
+    /** A forwarded TCP port that must answer a probe before the install counts as ready. */
+    readyPort?: number;
+    /** Re-check a forwarded TCP port for as long as the service runs; restart the VM after failures. */
+    watchdog?: { port: number; intervalSeconds: number; failures: number };
 }
 
 /** Paths the scripts use. */
@@ -48,6 +52,11 @@ export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
         supervisor: `${spec.stateDir}/supervise.sh`,
         vmCommand: `${spec.stateDir}/vm.sh`,
         firecrackerConfig: `${spec.stateDir}/firecracker.json`,
+        vmPid: `${spec.stateDir}/vm.pid`,
+        probe: `${spec.stateDir}/probe.sh`,
+        watchdog: `${spec.stateDir}/watchdog.sh`,
+        watchdogPid: `${spec.stateDir}/watchdog.pid`,
+        watchdogUnit: `/etc/systemd/system/unikernel-${spec.name}-watchdog.service`,
     };
 }
 
@@ -58,6 +67,7 @@ export function vmScript(spec: HostServiceSpec): string {
         return [
             "#!/bin/sh",
             "# Firecracker boots the kernel directly (no BIOS, no UEFI): the image must be a kernel.",
+            `echo $$ > ${shellCommand([paths.vmPid])}`,
             `exec firecracker --no-api --config-file ${shellCommand([paths.firecrackerConfig])} >> ${shellCommand([paths.console])} 2>&1`,
             "",
         ].join("\n");
@@ -87,6 +97,8 @@ export function vmScript(spec: HostServiceSpec): string {
         "ACCEL=tcg",
         "if [ -w /dev/kvm ] && { grep -qE '\\b(vmx|svm)\\b' /proc/cpuinfo || [ \"$(uname -m)\" = aarch64 ]; }; then ACCEL=kvm; fi",
         ...(options.firmware?.vars ? [`[ -f ${shellCommand([options.firmware.vars])} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${shellCommand([options.firmware.vars])}`] : []),
+        "# exec keeps this pid: the watchdog stops the VM by it, and the supervisor or systemd restarts it.",
+        `echo $$ > ${shellCommand([paths.vmPid])}`,
         `exec ${shown}`,
         "",
     ].join("\n");
@@ -142,9 +154,86 @@ export function installScript(spec: HostServiceSpec): string {
         `  echo $! > ${shellCommand([p.pidfile])}`,
         "fi",
         ...(spec.expect ? waitForReady(spec, p.console) : []),
+        ...(spec.readyPort !== undefined ? waitForPort(spec, spec.readyPort) : []),
+        ...(spec.watchdog ? startWatchdog(spec, spec.watchdog) : []),
         'echo "{\\"mode\\": \\"$MODE\\", \\"console\\": \\"' + p.console + '\\"}"',
     ];
+    const probe = spec.readyPort !== undefined || spec.watchdog ? [
+        'command -v bash >/dev/null || { echo "the port checks need bash on the host (for /dev/tcp)" >&2; exit 1; }',
+        writeFile(p.probe, PROBE_SCRIPT),
+    ] : [];
+    lines.splice(2, 0, ...probe);
     return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Probes a forwarded TCP port the way `src/hosts/readiness.ts` does: QEMU accepts a forwarded
+ * connection on the host whatever the guest does, so the guest must send a byte back to an HTTP
+ * HEAD request within 2 s (services that speak first, like SSH, answer anyway). Exit 0 = answered.
+ */
+export const PROBE_SCRIPT = [
+    "#!/bin/bash",
+    "# usage: probe.sh PORT",
+    "exec 2>/dev/null",
+    "timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/\"$0\" && printf \"HEAD / HTTP/1.0\\r\\n\\r\\n\" >&3 && [ -n \"$(head -c 1 <&3 | od -An -c)\" ]' \"$1\"",
+    "",
+].join("\n");
+
+function waitForPort(spec: HostServiceSpec, port: number): string[] {
+    const p = hostPaths(spec);
+    return [
+        `i=0; until bash ${shellCommand([p.probe, String(port)])}; do`,
+        `  i=$((i + 1)); if [ "$i" -ge ${spec.timeoutSeconds} ]; then`,
+        `    echo "unikernel ${spec.name}: port ${port} did not answer within ${spec.timeoutSeconds} s; last console lines:" >&2`,
+        `    tail -n 20 ${shellCommand([p.console])} >&2`,
+        ...stopLines(spec).map((line) => `    ${line}`),
+        "    exit 1",
+        "  fi",
+        "  sleep 1",
+        "done",
+    ];
+}
+
+/**
+ * The watchdog: every interval, probe the port; after `failures` misses in a row, note it in the
+ * console log and stop the VM by its pid, so systemd (Restart=on-failure) or the supervisor starts
+ * it again. It runs as a unit of its own under systemd, else as a supervised background process.
+ */
+function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; intervalSeconds: number; failures: number }): string[] {
+    const p = hostPaths(spec);
+    const script = [
+        "#!/bin/sh",
+        `# Watchdog of unikernel ${spec.name}: port ${watchdog.port}, every ${watchdog.intervalSeconds} s, restart after ${watchdog.failures} misses.`,
+        "missed=0",
+        "while true; do",
+        `  sleep ${watchdog.intervalSeconds}`,
+        `  if bash ${shellCommand([p.probe, String(watchdog.port)])}; then missed=0; continue; fi`,
+        "  missed=$((missed + 1))",
+        `  if [ "$missed" -ge ${watchdog.failures} ]; then`,
+        `    echo "[watchdog] port ${watchdog.port} did not answer ${watchdog.failures} times: restarting the VM" >> ${shellCommand([p.console])}`,
+        `    kill -TERM "$(cat ${shellCommand([p.vmPid])})" 2>/dev/null || true`,
+        "    missed=0",
+        "  fi",
+        "done",
+        "",
+    ].join("\n");
+    const unit = [
+        "[Unit]", `Description=watchdog of unikernel ${spec.name} (managed by pulumi-unikernel)`, `After=unikernel-${spec.name}.service`,
+        "[Service]", `ExecStart=/bin/sh ${p.watchdog}`, "Restart=always", "RestartSec=5", "[Install]", "WantedBy=multi-user.target", "",
+    ].join("\n");
+    return [
+        writeFile(p.watchdog, script),
+        'if [ "$MODE" = systemd ]; then',
+        `  ${writeFile(p.watchdogUnit, unit)}`,
+        "  systemctl daemon-reload",
+        `  systemctl enable unikernel-${spec.name}-watchdog.service >/dev/null 2>&1`,
+        `  systemctl restart unikernel-${spec.name}-watchdog.service`,
+        "else",
+        `  if [ -f ${shellCommand([p.watchdogPid])} ]; then kill -TERM -"$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null || true; fi`,
+        `  setsid /bin/sh ${shellCommand([p.watchdog])} > /dev/null 2>&1 < /dev/null &`,
+        `  echo $! > ${shellCommand([p.watchdogPid])}`,
+        "fi",
+    ];
 }
 
 /**
@@ -155,7 +244,7 @@ export function installScript(spec: HostServiceSpec): string {
  */
 export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & { imagePath?: string }): string {
     const p = hostPaths(spec);
-    const files = [p.vmCommand, p.supervisor, p.firecrackerConfig, p.console, ...(spec.imagePath ? [spec.imagePath] : [])];
+    const files = [p.vmCommand, p.supervisor, p.firecrackerConfig, p.console, p.vmPid, p.probe, p.watchdog, ...(spec.imagePath ? [spec.imagePath] : [])];
     return ["set -u", ...stopLines(spec), `rm -f ${shellCommand(files)}`, `rmdir ${shellCommand([spec.stateDir])} 2>/dev/null || true`, ""].join("\n");
 }
 
@@ -163,6 +252,15 @@ export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & 
 function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
     const p = hostPaths(spec);
     return [
+        // The watchdog first, so it does not restart what is being stopped.
+        `if [ -f ${shellCommand([p.watchdogUnit])} ]; then`,
+        `  systemctl disable --now unikernel-${spec.name}-watchdog.service >/dev/null 2>&1 || true`,
+        `  rm -f ${shellCommand([p.watchdogUnit])}`,
+        "fi",
+        `if [ -f ${shellCommand([p.watchdogPid])} ]; then`,
+        `  kill -TERM -"$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null || true`,
+        `  rm -f ${shellCommand([p.watchdogPid])}`,
+        "fi",
         `if [ -f ${shellCommand([p.unit])} ]; then`,
         `  systemctl disable --now unikernel-${spec.name}.service >/dev/null 2>&1 || true`,
         `  rm -f ${shellCommand([p.unit])}`,

@@ -5,10 +5,21 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import { existsSync, readFileSync, rmSync } from "fs";
+import * as net from "net";
 import * as path from "path";
 import { makeBootableDisk } from "../../src/disk/bootableDisk";
 import { HostServiceSpec, hostPaths, installScript, removeScript } from "../../src/hosts/privateHost";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
+
+function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
 
 /** True while any process of the group lives (signal 0 to the negative pid: the whole group). */
 function alive(pgid: number): boolean {
@@ -70,5 +81,47 @@ describe("private host scripts (background mode, real QEMU)", function () {
         assert.match(install.stderr, /unikernel never did not print this line is never printed within 3 s; last console lines:/);
         assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never got ready was stopped");
         assert.match(readFileSync(hostPaths(spec).console, "utf8"), new RegExp(DEMO_LINE), "its console is kept for diagnosis");
+    });
+
+    it("fails the install when the ready port never answers (QEMU's forward alone does not count)", async () => {
+        const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", cmdline: "port stay", out: path.join(dir, "disk3.img") });
+        const port = await freePort();
+        const spec: HostServiceSpec = {
+            name: "silent", stateDir: path.join(dir, "silent"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
+            boot: "bios", memoryMiB: 64, ports: [{ protocol: "tcp", port }], mode: "background", expect: DEMO_LINE, timeoutSeconds: 4, readyPort: port,
+        };
+        installed.push(spec);
+        const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
+        assert.equal(install.status, 1, install.stdout);
+        assert.match(install.stderr, new RegExp(`unikernel silent: port ${port} did not answer within 4 s; last console lines:[\\s\\S]*${DEMO_LINE}`));
+        assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never answered was stopped");
+    });
+
+    it("runs a watchdog that restarts the VM when its port stops answering, and removes it with the service", async () => {
+        const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", cmdline: "watchdog stay", out: path.join(dir, "disk4.img") });
+        const port = await freePort();
+        const spec: HostServiceSpec = {
+            name: "watched", stateDir: path.join(dir, "watched"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
+            boot: "bios", memoryMiB: 64, ports: [{ protocol: "tcp", port }], mode: "background", expect: "staying up", timeoutSeconds: 60,
+            watchdog: { port, intervalSeconds: 1, failures: 2 },
+        };
+        installed.push(spec);
+        const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
+        assert.equal(install.status, 0, install.stderr);
+        const watchdog = Number(readFileSync(hostPaths(spec).watchdogPid, "utf8"));
+        assert.ok(alive(watchdog), "the watchdog runs");
+        // The demo kernel stays up but never answers on the port: the watchdog restarts it.
+        let text = "";
+        for (let i = 0; i < 60 && !(text.includes("[watchdog]") && text.split("staying up").length - 1 >= 2); i++) {
+            await new Promise((r) => setTimeout(r, 500));
+            text = readFileSync(hostPaths(spec).console, "utf8");
+        }
+        assert.match(text, new RegExp(`\\[watchdog\\] port ${port} did not answer 2 times: restarting the VM`));
+        assert.ok(text.split("staying up").length - 1 >= 2, `booted again after the watchdog: ${text}`);
+
+        const remove = spawnSync("sh", ["-c", removeScript(spec)], { encoding: "utf8" });
+        assert.equal(remove.status, 0, remove.stderr);
+        assert.equal(alive(watchdog), false, "the watchdog is gone with the service");
+        assert.equal(existsSync(spec.stateDir), false);
     });
 });

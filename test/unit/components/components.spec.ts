@@ -399,6 +399,21 @@ describe("PrivateHostService", () => {
         assert.equal(await unwrap(component.runMode), "systemd");
     });
 
+    it("waits for a ready port and installs a watchdog on a declared port", async () => {
+        const { children } = await construct(() => new uk.PrivateHostService("watched", {
+            ...base, ports: [{ port: 8080 }], readyPort: 8080, watchdog: { port: 8080, intervalSeconds: 5 },
+        }, opts));
+        const create: string = await resolved(children[2].inputs.create);
+        assert.match(create, /until bash \/var\/lib\/unikernel\/watched\/probe\.sh 8080/);
+        assert.match(create, /Watchdog of unikernel watched: port 8080, every 5 s, restart after 3 misses/);
+        assert.match(create, /unikernel-watched-watchdog\.service/);
+        assert.match(await resolved(children[2].inputs.delete), /systemctl disable --now unikernel-watched-watchdog\.service/);
+    });
+
+    it("refuses a ready port and a watchdog port that are not declared, and a zero interval", () => rejects(() => new uk.PrivateHostService("w", {
+        ...base, ports: [{ port: 80 }], readyPort: 81, watchdog: { port: 82, intervalSeconds: 0 },
+    }, opts), ["readyPort", "watchdog.port", "watchdog.intervalSeconds"], /declared TCP ports \(80\)/));
+
     it("refuses a missing host key, a disk for Firecracker and a relative state directory", () => rejects(() => new uk.PrivateHostService("bad", {
         ...base, hostKey: "", hypervisor: uk.Hypervisor.Firecracker, stateDirectory: "relative",
     }, opts), ["hostKey", "hypervisor", "stateDirectory"], /ssh-keyscan/));
