@@ -5,21 +5,12 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import { existsSync, readFileSync, rmSync } from "fs";
-import * as net from "net";
 import * as path from "path";
 import { makeBootableDisk } from "../../src/disk/bootableDisk";
 import { HostServiceSpec, hostPaths, installScript, removeScript } from "../../src/hosts/privateHost";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
+import { freePort } from "../helpers/net";
 
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 /** True while any process of the group lives (signal 0 to the negative pid: the whole group). */
 function alive(pgid: number): boolean {

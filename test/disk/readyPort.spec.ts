@@ -6,20 +6,11 @@
  */
 import { strict as assert } from "assert";
 import { existsSync, rmSync } from "fs";
-import * as net from "net";
 import * as path from "path";
 import { jsonOf, unikernelAsync } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
+import { freePort } from "../helpers/net";
 
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 describe("unikernel run --ready-port", function () {
     this.timeout(120_000);

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs"
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { freePort } from "../helpers/net";
 
 export interface Sshd {
     port: number;
@@ -25,16 +26,6 @@ function keypair(dir: string, name: string): { privateKey: string; publicKey: st
     return { privateKey: readFileSync(file, "utf8"), publicKey: readFileSync(`${file}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ") };
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
 
 async function waitForBanner(port: number, child: ChildProcess, log: () => string): Promise<void> {
     for (let i = 0; i < 100; i++) {
