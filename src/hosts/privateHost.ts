@@ -204,6 +204,8 @@ function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; interval
     const script = [
         "#!/bin/sh",
         `# Watchdog of unikernel ${spec.name}: port ${watchdog.port}, every ${watchdog.intervalSeconds} s, restart after ${watchdog.failures} misses.`,
+        "# Its own pid (a process group leader under setsid), written by itself: what removal stops.",
+        `echo $$ > ${shellCommand([p.watchdogPid])}`,
         "missed=0",
         "while true; do",
         `  sleep ${watchdog.intervalSeconds}`,
@@ -229,9 +231,12 @@ function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; interval
         `  systemctl enable unikernel-${spec.name}-watchdog.service >/dev/null 2>&1`,
         `  systemctl restart unikernel-${spec.name}-watchdog.service`,
         "else",
-        `  if [ -f ${shellCommand([p.watchdogPid])} ]; then kill -TERM -"$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null || true; fi`,
+        `  if [ -f ${shellCommand([p.watchdogPid])} ]; then kill -TERM -"$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null || true; rm -f ${shellCommand([p.watchdogPid])}; fi`,
         `  setsid /bin/sh ${shellCommand([p.watchdog])} > /dev/null 2>&1 < /dev/null &`,
-        `  echo $! > ${shellCommand([p.watchdogPid])}`,
+        "  # Ready when the watchdog has written its pid and lives; say so when it does not start.",
+        `  i=0; until [ -s ${shellCommand([p.watchdogPid])} ] && kill -0 "$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null; do`,
+        `    i=$((i + 1)); if [ "$i" -ge 50 ]; then echo "unikernel ${spec.name}: the watchdog did not start" >&2; exit 1; fi; sleep 0.1`,
+        "  done",
         "fi",
     ];
 }

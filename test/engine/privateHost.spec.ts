@@ -67,6 +67,9 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
         const supervisor = Number(readFileSync(path.join(stateDir, "supervisor.pid"), "utf8"));
         assert.ok(alive(supervisor), "the supervisor runs");
 
+        const preview = await stack.preview();
+        assert.deepEqual(changes(preview.changeSummary), {}, "an unchanged program has nothing to do");
+
         // The checkpoint file as the backend stores it: the connection (with the key) is a secret,
         // encrypted with the stack's passphrase. (`exportStack` would decrypt it.)
         const checkpoint = readFileSync(path.join(engine.backend, ".pulumi", "stacks", "unikernel-private-host", "engine-host.json"), "utf8");
