@@ -44,9 +44,10 @@ describe("engine: the component provider (get-schema, Pulumi YAML through packag
         assert.equal(reported.name, reviewed.name);
         assert.equal(reported.version, reviewed.version);
         // The engine re-serializes the schema as a PackageSpec: the analyzer's own "optional" marks
-        // (required-ness is in the "required" lists, compared here) and its "dependencies" are dropped.
-        assert.deepEqual(withoutOptional(reported.resources), withoutOptional(reviewed.resources));
-        assert.deepEqual(withoutOptional(reported.types), withoutOptional(reviewed.types));
+        // (required-ness is in the "required" lists, compared here), empty "required" lists and its
+        // "dependencies" are dropped.
+        assert.deepEqual(normalized(reported.resources), normalized(reviewed.resources));
+        assert.deepEqual(normalized(reported.types), normalized(reviewed.types));
     });
 
     it("examples/yaml: package add, up (build, disk, QEMU), destroy", async () => {
@@ -77,10 +78,12 @@ describe("engine: the component provider (get-schema, Pulumi YAML through packag
     });
 });
 
-function withoutOptional(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(withoutOptional);
+function normalized(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(normalized);
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "optional").map(([k, v]) => [k, withoutOptional(v)]));
+        return Object.fromEntries(Object.entries(value)
+            .filter(([k, v]) => k !== "optional" && !(k === "required" && Array.isArray(v) && v.length === 0))
+            .map(([k, v]) => [k, normalized(v)]));
     }
     return value;
 }
