@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import { existsSync, rmSync } from "fs";
 import * as path from "path";
-import { jsonOf, unikernelAsync } from "../helpers/cli";
+import { jsonOf, unikernel, unikernelAsync } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 import { freePort } from "../helpers/net";
 
@@ -28,6 +28,8 @@ describe("unikernel run --ready-port", function () {
             assert.match(result.consoleTail, new RegExp(`${DEMO_LINE}[\\s\\S]*port ${port} did not answer`));
             assert.ok(!existsSync(pidfile), "the VM that never got ready was stopped");
         } finally {
+            // Whatever the assertions said, no VM outlives the test.
+            unikernel(["stop", "--pidfile", path.join(dir, "qemu.pid")]);
             rmSync(dir, { recursive: true, force: true });
         }
     });
