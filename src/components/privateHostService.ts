@@ -111,12 +111,12 @@ export class PrivateHostService extends pulumi.ComponentResource {
             hostKey: args.hostKey,
         };
         const remoteImage = resolved.apply((r) => `${r.stateDir}/image-${r.digest.slice(0, 16)}${r.imageKind === "kernel" ? ".kernel" : ".img"}`);
-        // The copy goes to a path that names the image's digest, so a new image never overwrites the running one.
         // SFTP does not create parent directories: make the state directory first.
         const prepare = new command.remote.Command(`${name}-prepare`, {
             connection,
             create: resolved.apply((r) => `mkdir -p ${shellCommand([r.stateDir])}`),
         }, { parent: this });
+        // The copy goes to a path that names the image's digest, so a new image never overwrites the running one.
         const copy = new command.remote.CopyToRemote(`${name}-copy`, {
             connection,
             source: pulumi.output(args.imagePath).apply((p) => new pulumi.asset.FileAsset(p)),

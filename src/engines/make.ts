@@ -28,7 +28,8 @@ export const makeEngine: Engine = {
  * What a make build writes, kept out of the content hash so a build does not change its own inputs
  * (and rebuild on every `pulumi up`) when the directory has no .gitignore for them: the outputs, the
  * directories they are written to (other than the root: `build/`, `out/`), and object and
- * dependency files (`*.o`, `*.d`), which are never sources.
+ * dependency files (`*.o`, `*.d`). A vendored object file linked into the kernel would be missed by
+ * the hash: keep such blobs under another extension.
  */
 function buildOutputs(outputs: string[]): string[] {
     const dirs = outputs.map((o) => path.posix.dirname(o.split(path.sep).join("/"))).filter((d) => d !== "." && !d.startsWith(".."));
