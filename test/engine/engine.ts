@@ -5,7 +5,7 @@
  * deployment must not share @pulumi/pulumi's global runtime state.
  */
 import { spawnSync } from "child_process";
-import { cpSync, mkdtempSync, rmSync } from "fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { engineEnv } from "../../scripts/engine";
@@ -13,23 +13,30 @@ import { DEMO_DIR } from "../helpers/demoKernel";
 
 export { ROOT, exampleStack, pulumiCommand } from "../../scripts/engine";
 
-/** A throw-away file backend and passphrase, plus the engine environment, in this process's env. */
-export function useEngine(): { backend: string; env: Record<string, string>; cleanup: () => void } {
-    const backend = mkdtempSync(path.join(os.tmpdir(), "unikernel-backend-"));
+/**
+ * A throw-away work directory for one suite: the file backend and the artifact cache live in it
+ * (UNIKERNEL_CACHE_DIR, so builds, disks and VM state never touch ~/.cache), with a passphrase and
+ * the engine environment set in this process's env. `cleanup` restores the env and removes it all.
+ */
+export function useEngine(prefix: string): { work: string; cacheDir: string; env: Record<string, string>; cleanup: () => void } {
+    const work = mkdtempSync(path.join(os.tmpdir(), `unikernel-${prefix}-`));
+    const cacheDir = path.join(work, "cache");
     const env = {
         ...engineEnv(),
-        PULUMI_BACKEND_URL: `file://${backend}`,
+        PULUMI_BACKEND_URL: `file://${path.join(work, "backend")}`,
         PULUMI_CONFIG_PASSPHRASE: "engine-tests",
+        UNIKERNEL_CACHE_DIR: cacheDir,
     };
+    mkdirSync(path.join(work, "backend"));
     const saved = { ...process.env };
     // The inline program runs in this process and the providers inherit the CLI's environment.
     Object.assign(process.env, env);
     return {
-        backend, env,
+        work, cacheDir, env,
         cleanup: () => {
             for (const key of Object.keys(env)) delete process.env[key];
             Object.assign(process.env, saved);
-            rmSync(backend, { recursive: true, force: true });
+            rmSync(work, { recursive: true, force: true });
         },
     };
 }

@@ -3,8 +3,7 @@
  * fails `pulumi up` with the tail of its console in the error, and leaves no VM running.
  */
 import * as assert from "assert";
-import { existsSync, mkdtempSync, rmSync } from "fs";
-import * as os from "os";
+import { existsSync } from "fs";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { DEMO_DIR, DEMO_LINE } from "../helpers/demoKernel";
@@ -13,24 +12,17 @@ import { ROOT, pulumiCommand, useEngine } from "./engine";
 describe("engine: health checks fail the update with the console tail", function () {
     this.timeout(10 * 60_000);
     let engine: ReturnType<typeof useEngine>;
-    let work: string;
     let stack: Stack | undefined;
-    const savedCache = process.env.UNIKERNEL_CACHE_DIR;
 
     before(() => {
-        engine = useEngine();
-        work = mkdtempSync(path.join(os.tmpdir(), "unikernel-health-"));
-        process.env.UNIKERNEL_CACHE_DIR = engine.env.UNIKERNEL_CACHE_DIR = path.join(work, "cache");
+        engine = useEngine("health");
     });
 
     after(async () => {
         try {
             await stack?.destroy();
         } finally {
-            if (savedCache === undefined) delete process.env.UNIKERNEL_CACHE_DIR;
-            else process.env.UNIKERNEL_CACHE_DIR = savedCache;
             engine?.cleanup();
-            rmSync(work, { recursive: true, force: true });
         }
     });
 
@@ -45,13 +37,13 @@ describe("engine: health checks fail the update with the console tail", function
                 });
                 new unikernel.LocalService("hello", { diskPath: image.diskPath, imageDigest: image.digest, readyPattern: "this line is never printed", readyTimeoutSeconds: 5 });
             },
-        }, { workDir: work, pulumiCommand: await pulumiCommand(engine.env), envVars: engine.env, projectSettings: { name: "unikernel-health", runtime: "nodejs" } });
+        }, { workDir: engine.work, pulumiCommand: await pulumiCommand(engine.env), envVars: engine.env, projectSettings: { name: "unikernel-health", runtime: "nodejs" } });
         await assert.rejects(stack.up(), (error: Error) => {
             assert.match(error.message, /not ready after 5 s|"matched":false/);
             assert.ok(error.message.includes(DEMO_LINE), "the console tail is in the error");
             return true;
         });
-        assert.ok(!existsSync(path.join(work, "cache", "local", "hello", "qemu.pid")), "the VM that never got ready was stopped");
+        assert.ok(!existsSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid")), "the VM that never got ready was stopped");
         const outputs = await stack.outputs();
         assert.deepEqual(outputs, {}, "no service in the state");
     });

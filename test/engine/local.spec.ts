@@ -4,8 +4,7 @@
  * replaces the VM; a build that fails keeps the previous image and VM; destroy stops QEMU.
  */
 import * as assert from "assert";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
-import * as os from "os";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEMO_LINE } from "../helpers/demoKernel";
@@ -16,16 +15,10 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
     let engine: ReturnType<typeof useEngine>;
     let stack: Stack;
     let kernelDir: string;
-    let cacheDir: string;
-    const savedCache = process.env.UNIKERNEL_CACHE_DIR;
 
     before(async () => {
-        engine = useEngine();
+        engine = useEngine("local");
         kernelDir = kernelCopy();
-        cacheDir = mkdtempSync(path.join(os.tmpdir(), "unikernel-engine-cache-"));
-        // The CLI steps run by the command provider inherit this: builds and disks go to a fresh cache.
-        process.env.UNIKERNEL_CACHE_DIR = cacheDir;
-        engine.env.UNIKERNEL_CACHE_DIR = cacheDir;
         stack = await exampleStack("local", "engine-local", engine.env, { kernelDirectory: { value: kernelDir } });
     });
 
@@ -34,11 +27,8 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         try {
             await stack?.destroy();
         } finally {
-            if (savedCache === undefined) delete process.env.UNIKERNEL_CACHE_DIR;
-            else process.env.UNIKERNEL_CACHE_DIR = savedCache;
             engine?.cleanup();
             rmSync(kernelDir, { recursive: true, force: true });
-            rmSync(cacheDir, { recursive: true, force: true });
         }
     });
 
@@ -54,17 +44,17 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         assert.ok(text.includes("cmdline: ") && text.includes("quickstart stay"), text);
         firstDigest = up.outputs.digest.value as string;
         assert.match(firstDigest, /^[0-9a-f]{64}$/);
-        pid = Number(readFileSync(path.join(cacheDir, "local", "hello", "qemu.pid"), "utf8").trim());
+        pid = Number(readFileSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid"), "utf8").trim());
         assert.ok(alive(pid), "QEMU runs after up");
     });
 
     it("preview of an unchanged program shows no changes, and a second up runs nothing", async () => {
         const preview = await stack.preview();
         assert.deepEqual(changes(preview.changeSummary), {}, JSON.stringify(preview.changeSummary));
-        const buildsBefore = readdirCount(path.join(cacheDir, "artifacts"));
+        const buildsBefore = readdirCount(path.join(engine.cacheDir, "artifacts"));
         const up = await stack.up();
         assert.deepEqual(changes(up.summary.resourceChanges), {}, JSON.stringify(up.summary.resourceChanges));
-        assert.equal(readdirCount(path.join(cacheDir, "artifacts")), buildsBefore, "no new build");
+        assert.equal(readdirCount(path.join(engine.cacheDir, "artifacts")), buildsBefore, "no new build");
         assert.ok(alive(pid), "the same QEMU still runs");
     });
 
@@ -98,7 +88,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         assert.ok(!alive(pid), "the old VM was stopped");
         const text = readFileSync(up.outputs.consoleLog.value as string, "utf8");
         assert.ok(text.includes("staying up, second build"), text);
-        pid = Number(readFileSync(path.join(cacheDir, "local", "hello", "qemu.pid"), "utf8").trim());
+        pid = Number(readFileSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid"), "utf8").trim());
         assert.ok(alive(pid), "the new VM runs");
     });
 
@@ -106,7 +96,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         const destroy = await stack.destroy();
         assert.equal(destroy.summary.resourceChanges?.delete, 6, JSON.stringify(destroy.summary.resourceChanges));
         assert.ok(!alive(pid), "QEMU is stopped");
-        assert.ok(!existsSync(path.join(cacheDir, "local", "hello", "qemu.pid")), "its pidfile is gone");
+        assert.ok(!existsSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid")), "its pidfile is gone");
         const outputs = await stack.outputs();
         assert.deepEqual(outputs, {});
     });

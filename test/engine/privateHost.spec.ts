@@ -5,7 +5,7 @@
  * anything reaches the host.
  */
 import * as assert from "assert";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -17,9 +17,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     this.timeout(15 * 60_000);
     let engine: ReturnType<typeof useEngine>;
     let sshd: Sshd;
-    let work: string;
     const stacks: Stack[] = [];
-    const savedCache = process.env.UNIKERNEL_CACHE_DIR;
 
     let kernelDir: string;
 
@@ -33,9 +31,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     }
 
     before(async () => {
-        engine = useEngine();
-        work = mkdtempSync(path.join(os.tmpdir(), "unikernel-private-host-"));
-        process.env.UNIKERNEL_CACHE_DIR = engine.env.UNIKERNEL_CACHE_DIR = path.join(work, "cache");
+        engine = useEngine("private-host");
         kernelDir = kernelCopy();
         sshd = await startSshd();
     });
@@ -45,16 +41,13 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
             for (const stack of stacks) await stack.destroy().catch(() => undefined);
         } finally {
             sshd?.stop();
-            if (savedCache === undefined) delete process.env.UNIKERNEL_CACHE_DIR;
-            else process.env.UNIKERNEL_CACHE_DIR = savedCache;
             engine?.cleanup();
-            rmSync(work, { recursive: true, force: true });
             rmSync(kernelDir, { recursive: true, force: true });
         }
     });
 
     it("up copies the image and starts the VM on the host; a new image replaces it; destroy removes it", async () => {
-        const stateDir = path.join(work, "host-state");
+        const stateDir = path.join(engine.work, "host-state");
         const stack = await exampleStack("private-host", "engine-host", engine.env, hostConfig(stateDir, sshd.hostKey));
         stacks.push(stack);
         const up = await stack.up();
@@ -72,7 +65,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
 
         // The checkpoint file as the backend stores it: the connection (with the key) is a secret,
         // encrypted with the stack's passphrase. (`exportStack` would decrypt it.)
-        const checkpoint = readFileSync(path.join(engine.backend, ".pulumi", "stacks", "unikernel-private-host", "engine-host.json"), "utf8");
+        const checkpoint = readFileSync(path.join(engine.work, "backend", ".pulumi", "stacks", "unikernel-private-host", "engine-host.json"), "utf8");
         const keyBody = sshd.privateKey.split("\n")[1];
         assert.ok(!checkpoint.includes(keyBody), "the private key is not in the state in clear text");
         assert.ok(checkpoint.includes('"ciphertext"'), "the state holds encrypted secrets");
@@ -98,7 +91,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     });
 
     it("refuses a host whose key is not the declared one, before anything reaches it", async () => {
-        const stateDir = path.join(work, "refused-state");
+        const stateDir = path.join(engine.work, "refused-state");
         const stack = await exampleStack("private-host", "engine-wrong-key", engine.env, hostConfig(stateDir, sshd.otherHostKey));
         stacks.push(stack);
         await assert.rejects(stack.up(), (error: Error) => {

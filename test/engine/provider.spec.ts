@@ -4,8 +4,7 @@
  * (Pulumi YAML, run by the YAML language host built from Go modules).
  */
 import * as assert from "assert";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import * as os from "os";
+import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
@@ -15,29 +14,22 @@ import { ROOT, alive, pulumi, pulumiCommand, useEngine } from "./engine";
 describe("engine: the component provider (get-schema, Pulumi YAML through package add)", function () {
     this.timeout(15 * 60_000);
     let engine: ReturnType<typeof useEngine>;
-    let work: string;
     let stack: Stack | undefined;
-    const savedCache = process.env.UNIKERNEL_CACHE_DIR;
 
     before(() => {
-        engine = useEngine();
-        work = mkdtempSync(path.join(os.tmpdir(), "unikernel-yaml-"));
-        process.env.UNIKERNEL_CACHE_DIR = engine.env.UNIKERNEL_CACHE_DIR = path.join(work, "cache");
+        engine = useEngine("yaml");
     });
 
     after(async () => {
         try {
             await stack?.destroy();
         } finally {
-            if (savedCache === undefined) delete process.env.UNIKERNEL_CACHE_DIR;
-            else process.env.UNIKERNEL_CACHE_DIR = savedCache;
             engine?.cleanup();
-            rmSync(work, { recursive: true, force: true });
         }
     });
 
     it("pulumi package get-schema reports the reviewed schema.json", () => {
-        const result = pulumi(["package", "get-schema", "pulumi-unikernel"], engine.env, work);
+        const result = pulumi(["package", "get-schema", "pulumi-unikernel"], engine.env, engine.work);
         assert.equal(result.status, 0, result.stderr);
         const reported = JSON.parse(result.stdout);
         const reviewed = JSON.parse(readFileSync(path.join(ROOT, "schema.json"), "utf8"));
@@ -56,7 +48,7 @@ describe("engine: the component provider (get-schema, Pulumi YAML through packag
         const project = parse(readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8"));
         delete project.packages;
         project.resources.hello.properties.directory = path.join(ROOT, "examples", "hello-kernel");
-        const dir = path.join(work, "project");
+        const dir = path.join(engine.work, "project");
         mkdirSync(dir);
         writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
         const add = pulumi(["package", "add", "pulumi-unikernel"], engine.env, dir);
@@ -69,7 +61,7 @@ describe("engine: the component provider (get-schema, Pulumi YAML through packag
         const up = await stack.up();
         const text = readFileSync(up.outputs.consoleLog.value as string, "utf8");
         assert.ok(text.includes(DEMO_LINE) && text.includes("yaml stay"), text);
-        const pid = Number(readFileSync(path.join(work, "cache", "local", "helloService", "qemu.pid"), "utf8"));
+        const pid = Number(readFileSync(path.join(engine.cacheDir, "local", "helloService", "qemu.pid"), "utf8"));
         assert.ok(alive(pid), "QEMU runs");
 
         await stack.destroy();
