@@ -4,7 +4,7 @@ import { Problem, ec2Architecture, ec2Venue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
-import { ResolvedPort, validatePorts } from "./ports";
+import { ResolvedPort, checkDeclaredTcpPort, validatePorts } from "./ports";
 import { AwsMonitoringArgs, PortArgs } from "./types";
 
 /** Inputs of {@link AwsService}. */
@@ -196,9 +196,7 @@ export function validateAwsServiceArgs(args: pulumi.Unwrap<AwsServiceArgs>, hasV
     }
     if (monitoring.loadBalancerPort !== undefined) {
         if (!group) problems.push({ path: "monitoring.loadBalancerPort", message: "applies to Auto Scaling groups (replicas or maxReplicas above 1); a single instance uses the status-check alarms" });
-        if (!ports.some((x) => x.port === monitoring.loadBalancerPort && x.protocol === "tcp")) {
-            problems.push({ path: "monitoring.loadBalancerPort", message: `got ${monitoring.loadBalancerPort}; expected one of the declared TCP ports (${ports.filter((x) => x.protocol === "tcp").map((x) => x.port).join(", ") || "none declared"})` });
-        }
+        checkDeclaredTcpPort(monitoring.loadBalancerPort, ports, "monitoring.loadBalancerPort", problems);
     }
     if (monitoring.healthCheckGraceSeconds !== undefined && (!Number.isInteger(monitoring.healthCheckGraceSeconds) || monitoring.healthCheckGraceSeconds < 0)) {
         problems.push({ path: "monitoring.healthCheckGraceSeconds", message: `got ${monitoring.healthCheckGraceSeconds}; expected whole seconds, 0 or more` });

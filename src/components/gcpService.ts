@@ -4,7 +4,7 @@ import { Problem, gceArchitecture, gceVenue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
-import { ResolvedPort, validatePorts } from "./ports";
+import { ResolvedPort, checkDeclaredTcpPort, validatePorts } from "./ports";
 import { GcpMonitoringArgs, PortArgs } from "./types";
 
 /** Inputs of {@link GcpService}. */
@@ -171,9 +171,7 @@ export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasS
     const monitoring = args.monitoring ?? {};
     if (monitoring.autohealingPort !== undefined) {
         if (replicas === 1) problems.push({ path: "monitoring.autohealingPort", message: "applies to managed instance groups (replicas above 1)" });
-        if (!ports.some((x) => x.port === monitoring.autohealingPort && x.protocol === "tcp")) {
-            problems.push({ path: "monitoring.autohealingPort", message: `got ${monitoring.autohealingPort}; expected one of the declared TCP ports (${ports.filter((x) => x.protocol === "tcp").map((x) => x.port).join(", ") || "none declared"})` });
-        }
+        checkDeclaredTcpPort(monitoring.autohealingPort, ports, "monitoring.autohealingPort", problems);
     }
     if (monitoring.initialDelaySeconds !== undefined && (!Number.isInteger(monitoring.initialDelaySeconds) || monitoring.initialDelaySeconds < 0)) {
         problems.push({ path: "monitoring.initialDelaySeconds", message: `got ${monitoring.initialDelaySeconds}; expected whole seconds, 0 or more` });

@@ -6,7 +6,7 @@ import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
 import { Architecture, BootMode } from "./enums";
 import { checkedArgs } from "./inputErrors";
-import { validatePorts } from "./ports";
+import { checkDeclaredTcpPort, validatePorts } from "./ports";
 import { PortArgs } from "./types";
 
 /** Inputs of {@link LocalService}. */
@@ -140,9 +140,7 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
             problems.push({ path: "readyPattern", message: `is not a valid regular expression: ${(error as Error).message}` });
         }
     }
-    if (args.readyPort !== undefined && !ports.some((p) => p.port === args.readyPort && p.protocol === "tcp")) {
-        problems.push({ path: "readyPort", message: `got ${args.readyPort}; expected one of the declared TCP ports (${ports.filter((p) => p.protocol === "tcp").map((p) => p.port).join(", ") || "none declared: add it to \`ports\`"})` });
-    }
+    if (args.readyPort !== undefined) checkDeclaredTcpPort(args.readyPort, ports, "readyPort", problems);
     const timeout = args.readyTimeoutSeconds ?? 120;
     if (!Number.isInteger(timeout) || timeout < 1) {
         problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });

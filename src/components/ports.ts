@@ -39,3 +39,14 @@ export function validatePorts(ports: pulumi.Unwrap<PortArgs>[], path: string, pr
         return { port: p.port, protocol, ...(p.sources ? { sources: [...p.sources] } : {}) };
     });
 }
+
+/**
+ * Checks that a port a health check or balancer uses (`path`) is one of the declared TCP ports:
+ * nothing else is forwarded or opened, so a check on it could never pass.
+ */
+export function checkDeclaredTcpPort(port: number, ports: ResolvedPort[], path: string, problems: Problem[]): void {
+    const tcp = ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
+    if (!tcp.includes(port)) {
+        problems.push({ path, message: `got ${port}; expected one of the declared TCP ports (${tcp.join(", ") || "none declared: add it to \`ports\`"})` });
+    }
+}

@@ -6,7 +6,7 @@ import { HostServiceSpec, hostPaths, installScript, removeScript } from "../host
 import { shellCommand } from "../internal/shellQuote";
 import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
 import { checkedArgs } from "./inputErrors";
-import { validatePorts } from "./ports";
+import { checkDeclaredTcpPort, validatePorts } from "./ports";
 import { HostWatchdogArgs, PortArgs } from "./types";
 
 /** Inputs of {@link PrivateHostService}. */
@@ -179,12 +179,10 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
     if (!path.posix.isAbsolute(stateDir)) problems.push({ path: "stateDirectory", message: `got "${stateDir}"; expected an absolute path on the host` });
     const timeout = args.readyTimeoutSeconds ?? 120;
     if (!Number.isInteger(timeout) || timeout < 1) problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
-    const tcpPorts = ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
-    const declared = `one of the declared TCP ports (${tcpPorts.join(", ") || "none declared: add it to \`ports\`"})`;
-    if (args.readyPort !== undefined && !tcpPorts.includes(args.readyPort)) problems.push({ path: "readyPort", message: `got ${args.readyPort}; expected ${declared}` });
+    if (args.readyPort !== undefined) checkDeclaredTcpPort(args.readyPort, ports, "readyPort", problems);
     const watchdog = args.watchdog ? { port: args.watchdog.port, intervalSeconds: args.watchdog.intervalSeconds ?? 10, failures: args.watchdog.failures ?? 3 } : undefined;
     if (watchdog) {
-        if (!tcpPorts.includes(watchdog.port)) problems.push({ path: "watchdog.port", message: `got ${watchdog.port}; expected ${declared}` });
+        checkDeclaredTcpPort(watchdog.port, ports, "watchdog.port", problems);
         if (!Number.isInteger(watchdog.intervalSeconds) || watchdog.intervalSeconds < 1) problems.push({ path: "watchdog.intervalSeconds", message: `got ${watchdog.intervalSeconds}; expected whole seconds above 0` });
         if (!Number.isInteger(watchdog.failures) || watchdog.failures < 1) problems.push({ path: "watchdog.failures", message: `got ${watchdog.failures}; expected a whole number above 0` });
     }
