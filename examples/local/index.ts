@@ -24,4 +24,6 @@ const service = new unikernel.LocalService("hello", {
 export const digest = image.digest;
 export const diskPath = image.diskPath;
 export const consoleLog = service.consoleLog;
+// Kept per stack (and per component): another stack's "hello" has its own pidfile and console.
+export const pidfile = service.pidfile;
 export const bootMs = service.bootMs;

@@ -8,13 +8,13 @@
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { UnikernelError } from "../model";
 import { LocalRunOptions, runDetached, runLocal, stopDetached } from "../hosts/localRun";
 
 /** Bad bench input, or a system that never got ready: exit code 1 with the reason. */
-export class BenchError extends Error {
+export class BenchError extends UnikernelError {
     constructor(message: string) {
         super(message);
-        this.name = "BenchError";
     }
 }
 

@@ -9,6 +9,7 @@
  */
 import { promises as fs } from "fs";
 import * as path from "path";
+import { StepFailure } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
 import { exists, writeAtomically } from "../internal/files";
@@ -77,7 +78,7 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
         const depends = await runTool("apt-cache", ["depends", "linux-image-cloud-amd64"]);
         const kernelPackage = /Depends:\s*(linux-image-[0-9][^\s]*-cloud-amd64)/.exec(depends.stdout)?.[1];
         if (!kernelPackage) {
-            throw new Error("apt-cache knows no linux-image-cloud-amd64 here: run `apt-get update` (Debian's main archive is needed)");
+            throw new StepFailure("apt-cache knows no linux-image-cloud-amd64 here: run `apt-get update` (Debian's main archive is needed)");
         }
         log(`downloading ${kernelPackage} and busybox-static from the apt sources`);
         await runTool("apt-get", ["download", "-q", kernelPackage, "busybox-static"], { cwd: work });
@@ -85,14 +86,14 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
         const kernelDeb = debs.find((f) => f.startsWith(`${kernelPackage}_`));
         const busyboxDeb = debs.find((f) => f.startsWith("busybox-static_"));
         if (!kernelDeb || !busyboxDeb) {
-            throw new Error(`apt-get download gave ${debs.join(", ") || "nothing"}; expected ${kernelPackage} and busybox-static`);
+            throw new StepFailure(`apt-get download gave ${debs.join(", ") || "nothing"}; expected ${kernelPackage} and busybox-static`);
         }
         for (const deb of [kernelDeb, busyboxDeb]) {
             await runTool("dpkg-deb", ["-x", deb, "root"], { cwd: work });
         }
         const boot = path.join(work, "root", "boot");
         const vmlinuz = (await fs.readdir(boot)).find((f) => f.startsWith("vmlinuz-"));
-        if (!vmlinuz) throw new Error(`${kernelDeb} has no /boot/vmlinuz-*`);
+        if (!vmlinuz) throw new StepFailure(`${kernelDeb} has no /boot/vmlinuz-*`);
         const kernel = path.join(dir, "vmlinuz");
         await fs.copyFile(path.join(boot, vmlinuz), kernel);
         const initrd = path.join(dir, "initramfs.cpio");

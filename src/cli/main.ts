@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** Entry point of the `unikernel` binary. */
+import { installSignalCleanup } from "../internal/cleanup";
 import { runCli } from "./program";
 
+// SIGINT/SIGTERM/SIGHUP stop the tools this run started and remove its temporary files.
+installSignalCleanup();
 runCli(process.argv.slice(2)).then(
     (code) => {
         process.exitCode = code;

@@ -1,11 +1,5 @@
 /** How every verb prints: results on stdout (text or one JSON object), progress and errors on stderr. */
-import { BenchError } from "../bench/bench";
-import { ValidationError, formatProblem } from "../model";
-import { BuildInputError } from "../engines/engine";
-import { DiskInputError } from "../disk/diskInputError";
-import { KernelImageError } from "../disk/kernelImage";
-import { ToolFailure } from "../internal/exec";
-import { ToolCheckError } from "../internal/toolCheck";
+import { UnikernelError, ValidationError, formatProblem } from "../model";
 
 /** Exit codes of every verb: a contract scripts depend on. */
 export const enum ExitCode {
@@ -20,11 +14,23 @@ export interface CliIo {
     err(text: string): void;
 }
 
+/**
+ * File-system errors that come from the user's paths and the machine's state (a missing file, an
+ * output path that is a directory, a full disk), not from a bug: one line, exit 1.
+ */
+const FILE_SYSTEM_CODES = new Set([
+    "ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "ELOOP", "ENOSPC", "EEXIST", "EROFS", "ENAMETOOLONG", "EMFILE", "ENFILE", "EXDEV", "EBUSY", "ETXTBSY", "EFBIG", "EDQUOT",
+]);
+
 /** Errors that mean "bad input or a failed step" (exit 1), as opposed to bugs. */
 export function isExpectedFailure(error: unknown): error is Error {
-    const fromService = error instanceof Error && typeof (error as { $metadata?: unknown }).$metadata === "object";
-    return fromService || error instanceof ValidationError || error instanceof BuildInputError || error instanceof DiskInputError ||
-        error instanceof KernelImageError || error instanceof ToolFailure || error instanceof ToolCheckError || error instanceof BenchError;
+    if (!(error instanceof Error)) return false;
+    const fromService = typeof (error as { $metadata?: unknown }).$metadata === "object";
+    // The AWS SDK's "no credentials found" and the like: the machine's set-up, not a bug.
+    const fromCredentials = error.name === "CredentialsProviderError" || error.name === "TokenProviderError";
+    const system = error as NodeJS.ErrnoException;
+    const fromFileSystem = typeof system.syscall === "string" && FILE_SYSTEM_CODES.has(system.code ?? "");
+    return error instanceof UnikernelError || fromService || fromCredentials || fromFileSystem;
 }
 
 /**

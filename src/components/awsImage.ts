@@ -3,7 +3,9 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { KERNEL_CAPABILITIES, Problem, parseKernelFamily } from "../model";
+import { UploadIdentity, uploadIdentity } from "../clouds/aws/providerCredentials";
 import { cacheRoot } from "../internal/cacheDir";
+import { safeFileName } from "../internal/naming";
 import { unikernelCommand } from "./cliCommand";
 import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
 import { checkedArgs, requirePlain } from "./inputErrors";
@@ -36,6 +38,20 @@ export interface AwsImageArgs {
     copyToRegions?: pulumi.Input<string>[];
     /** Tags for the snapshot and the AMI, beside the digest and build metadata. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * KMS key (ARN) that encrypts the snapshot, and so the AMI and every volume made from it.
+     * Snapshots are always encrypted; copies to other regions use each region's default EBS key.
+     * @default - the account's default EBS key (aws/ebs)
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * A role the EBS direct upload assumes. The upload otherwise acts as the AWS provider this
+     * component uses (its profile and keys, or the stack's `aws:` config including
+     * `aws:assumeRoles`); an explicit provider's `assumeRoles` cannot be read by the program, so
+     * give its role here.
+     * @default - the provider's own identity
+     */
+    uploadRoleArn?: pulumi.Input<string>;
 }
 
 /**
@@ -78,7 +94,7 @@ export class AwsImage extends pulumi.ComponentResource {
         }));
         const snapshotId = args.uploadMethod === AwsUploadMethod.S3Import
             ? createS3Import(name, args, tags, this)
-            : createEbsDirectUpload(name, args, region, tags, this);
+            : createEbsDirectUpload(name, args, region, tags, uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn), this);
         const ami = new aws.ec2.Ami(name, {
             name: pulumi.interpolate`${name}-${pulumi.output(args.digest).apply((d) => d.slice(0, 16))}`,
             virtualizationType: "hvm",
@@ -86,6 +102,8 @@ export class AwsImage extends pulumi.ComponentResource {
             bootMode: resolved.amiBootMode,
             enaSupport: resolved.enaSupport,
             rootDeviceName: "/dev/xvda",
+            // No `encrypted` here (AWS refuses it beside a snapshot): the snapshot is encrypted, so
+            // every volume made from this AMI is.
             ebsBlockDevices: [{ deviceName: "/dev/xvda", snapshotId, volumeType: "gp3", deleteOnTermination: true }],
             tags,
         }, { parent: this });
@@ -94,6 +112,8 @@ export class AwsImage extends pulumi.ComponentResource {
             const provider = new aws.Provider(`${name}-${target}`, { region: target as aws.Region }, { parent: this });
             copies[target as string] = new aws.ec2.AmiCopy(`${name}-copy-${target}`, {
                 name: ami.name, sourceAmiId: ami.id, sourceAmiRegion: region, tags,
+                // Encrypted in the target region with its default EBS key (a KMS key is regional).
+                encrypted: true,
             }, { parent: this, provider }).id;
         }
         this.imageId = ami.id;
@@ -104,6 +124,11 @@ export class AwsImage extends pulumi.ComponentResource {
         this.registerOutputs({ imageId: this.imageId, snapshotId: this.snapshotId, regionImageIds: this.regionImageIds });
     }
 }
+
+/** KMS key or alias ARNs, in any partition. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+/** IAM role ARNs, in any partition. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]+$/;
 
 interface ResolvedAwsImageArgs {
     kernelFamily: string;
@@ -123,6 +148,12 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value
     }
     if (!args.diskPath) problems.push({ path: "diskPath", message: "missing; give the raw disk (UnikernelImage.diskPath)" });
     if (!args.digest) problems.push({ path: "digest", message: "missing; give the image digest (UnikernelImage.digest)" });
+    if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
+        problems.push({ path: "kmsKeyArn", message: `got ${JSON.stringify(args.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/1234abcd-..."` });
+    }
+    if (args.uploadRoleArn !== undefined && !ROLE_ARN.test(args.uploadRoleArn)) {
+        problems.push({ path: "uploadRoleArn", message: `got ${JSON.stringify(args.uploadRoleArn)}; expected an IAM role ARN such as "arn:aws:iam::111122223333:role/uploader"` });
+    }
     if (problems.length) return { problems };
     const platform = (args.platform ?? "qemu") as "qemu" | "fc" | "xen";
     // ENA support on an AMI that has no ENA driver lets it start on ENA-only types and hang; declare it only when true.
@@ -130,15 +161,18 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value
     return { problems, value: { kernelFamily: args.kernelFamily, architecture, amiBootMode: boot === "uefi" ? "uefi" : "legacy-bios", enaSupport: caps.network.includes("ena") } };
 }
 
-function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): pulumi.Output<string> {
+function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, identity: UploadIdentity,
+    parent: pulumi.Resource): pulumi.Output<string> {
     const upload = new command.local.Command(`${name}-snapshot`, {
-        create: pulumi.all([args.diskPath, region, tags, args.digest]).apply(([disk, r, t, digest]) => unikernelCommand([
+        create: pulumi.all([args.diskPath, region, tags, args.digest, args.kmsKeyArn, identity.roleFlags]).apply(([disk, r, t, digest, kms, role]) => unikernelCommand([
             // No idempotency token: a failed upload deletes its snapshot, and a retry with the same
             // token would be handed that deleted snapshot back.
             "aws", "upload-snapshot", "--disk", disk, "--region", r, "--description", `pulumi-unikernel ${digest.slice(0, 16)}`,
-            ...Object.entries(t).flatMap(([k, v]) => ["--tag", `${k}=${v}`]), "--json",
+            ...Object.entries(t).flatMap(([k, v]) => ["--tag", `${k}=${v}`]), ...(kms ? ["--kms-key-arn", kms] : []), ...role, "--json",
         ])),
-        delete: region.apply((r) => unikernelCommand(["aws", "delete-snapshot", "--region", r, "--from-command-stdout"])),
+        delete: pulumi.all([region, identity.roleFlags]).apply(([r, role]) => unikernelCommand(["aws", "delete-snapshot", "--region", r, ...role, "--from-command-stdout"])),
+        // The provider's profile and keys: the upload lands in the account and region the stack targets.
+        environment: identity.environment,
         addPreviousOutputInEnv: true,
         triggers: [args.digest],
     }, { parent });
@@ -153,18 +187,29 @@ function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.
 function createS3Import(name: string, args: AwsImageArgs, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): pulumi.Output<string> {
     const vmdk = new command.local.Command(`${name}-vmdk`, {
         create: pulumi.all([args.diskPath, args.digest]).apply(([disk, digest]) => unikernelCommand([
-            "convert", disk, "--format", "vmdk", "--out", path.join(cacheRoot(), "images", `${name}-${digest.slice(0, 16)}.vmdk`), "--json",
+            "convert", disk, "--format", "vmdk", "--out", path.join(cacheRoot(), "images", `${safeFileName(name)}-${digest.slice(0, 16)}.vmdk`), "--json",
         ])),
         triggers: [args.digest],
     }, { parent });
     const vmdkPath = vmdk.stdout.apply((s) => (JSON.parse(s) as { path: string }).path);
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: true, tags }, { parent });
-    new aws.s3.BucketPublicAccessBlock(`${name}-bucket`, {
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-bucket`, {
         bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
     }, { parent });
     new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-bucket`, {
         bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
     }, { parent });
+    // TLS only: any request over plain HTTP is denied, whoever makes it.
+    new aws.s3.BucketPolicy(`${name}-bucket`, {
+        bucket: bucket.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{
+                Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            }],
+        })),
+    }, { parent, dependsOn: [publicAccessBlock] });
     const key = pulumi.interpolate`${name}-${pulumi.output(args.digest).apply((d) => d.slice(0, 16))}.vmdk`;
     const object = new aws.s3.BucketObjectv2(`${name}-vmdk`, {
         bucket: bucket.id, key, source: vmdkPath.apply((p) => new pulumi.asset.FileAsset(p)), serverSideEncryption: "aws:kms", tags,
@@ -178,19 +223,26 @@ function createS3Import(name: string, args: AwsImageArgs, tags: pulumi.Output<Re
     }, { parent });
     new aws.iam.RolePolicy(`${name}-vmimport`, {
         role: role.id,
-        policy: bucket.arn.apply((arn) => JSON.stringify({
+        policy: pulumi.all([bucket.arn, args.kmsKeyArn]).apply(([arn, kmsKey]) => JSON.stringify({
             Version: "2012-10-17",
             Statement: [
                 { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [arn] },
                 { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${arn}/*`] },
                 { Effect: "Allow", Action: ["ec2:ModifySnapshotAttribute", "ec2:CopySnapshot", "ec2:RegisterImage", "ec2:Describe*"], Resource: "*" },
-                { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.amazonaws.com" } } },
+                { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } } },
+                // The imported snapshot is encrypted: VM Import needs the EBS key, through EC2 only.
+                {
+                    Effect: "Allow", Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                    Resource: kmsKey ?? "*", Condition: { StringLike: { "kms:ViaService": "ec2.*.amazonaws.com" } },
+                },
             ],
         })),
     }, { parent });
     const imported = new aws.ebs.SnapshotImport(`${name}-import`, {
         diskContainer: { format: "VMDK", userBucket: { s3Bucket: bucket.id, s3Key: object.key } },
         roleName: role.name,
+        encrypted: true,
+        kmsKeyId: args.kmsKeyArn,
         description: key,
         tags,
     }, { parent });

@@ -4,7 +4,7 @@ import { Problem, ec2Architecture, ec2Venue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
-import { ResolvedPort, checkDeclaredTcpPort, validatePorts } from "./ports";
+import { ResolvedPort, checkCidr, checkDeclaredTcpPort, validatePorts, warnAboutOpenAdminPorts } from "./ports";
 import { AwsMonitoringArgs, PortArgs } from "./types";
 
 /** Inputs of {@link AwsService}. */
@@ -44,6 +44,12 @@ export interface AwsServiceArgs {
     subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
     /** Tags for everything created. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Where the service may open connections to (IPv4 CIDR blocks, all protocols). A private
+     * service reaches only its own VPC unless wider blocks are given here.
+     * @default - public: ["0.0.0.0/0"]; private: the VPC's CIDR block only
+     */
+    egressCidrs?: string[];
     /** Opt-in health monitoring: CloudWatch alarms with recover/reboot actions, or a load-balancer health check for groups. */
     monitoring?: AwsMonitoringArgs;
 }
@@ -86,12 +92,13 @@ export class AwsService extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AwsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:AwsService", name, {}, opts);
-        requirePlain(args, ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas"],
+        requirePlain(args, ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas", "egressCidrs"],
             "it decides which resources are created and is checked before any is");
         // Everything checked here is a plain value (above), so the check runs before any child exists.
         const checked = validateAwsServiceArgs(args as pulumi.Unwrap<AwsServiceArgs>, args.vpcId !== undefined, args.subnetIds !== undefined);
         throwProblems("AwsService", checked.problems);
         const p = checked.value!;
+        warnAboutOpenAdminPorts(p.ports, p.public, this);
         const tags = pulumi.output(args.tags ?? {}).apply((t): Record<string, string> => ({ ...t, "unikernel:service": name }));
         const network = args.vpcId
             ? { vpcId: pulumi.output(args.vpcId), cidr: aws.ec2.getVpcOutput({ id: args.vpcId }, { parent: this }).cidrBlock, subnetIds: pulumi.output(args.subnetIds!) }
@@ -170,6 +177,8 @@ interface ResolvedAwsService {
     ports: ResolvedPort[];
     replicas: number;
     maxReplicas: number;
+    /** Declared egress blocks; undefined for the default (public: anywhere; private: the VPC). */
+    egressCidrs?: string[];
 }
 
 /**
@@ -201,8 +210,9 @@ export function validateAwsServiceArgs(args: pulumi.Unwrap<AwsServiceArgs>, hasV
     if (monitoring.healthCheckGraceSeconds !== undefined && (!Number.isInteger(monitoring.healthCheckGraceSeconds) || monitoring.healthCheckGraceSeconds < 0)) {
         problems.push({ path: "monitoring.healthCheckGraceSeconds", message: `got ${monitoring.healthCheckGraceSeconds}; expected whole seconds, 0 or more` });
     }
+    (args.egressCidrs ?? []).forEach((cidr, i) => checkCidr(cidr, `egressCidrs[${i}]`, problems));
     if (problems.length) return { problems };
-    return { problems, value: { instanceType: args.instanceType, public: isPublic, ports, replicas, maxReplicas, monitoring } };
+    return { problems, value: { instanceType: args.instanceType, public: isPublic, ports, replicas, maxReplicas, monitoring, egressCidrs: args.egressCidrs } };
 }
 
 /** A VPC with one public and one private subnet in each of two zones; an internet gateway only for public services. */
@@ -233,7 +243,11 @@ function createSecurityGroup(name: string, p: ResolvedAwsService, vpcId: pulumi.
             securityGroupId: group.id, ipProtocol: port.protocol, fromPort: port.port, toPort: port.port, cidrIpv4: source, tags,
         }, { parent }));
     }
-    new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, { securityGroupId: group.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", tags }, { parent });
+    // Outbound: a public service may reach anywhere; a private one only its VPC, unless told otherwise.
+    const egress = p.egressCidrs?.map((c) => pulumi.output(c)) ?? (p.public ? [pulumi.output("0.0.0.0/0")] : [vpcCidr]);
+    egress.forEach((cidr, i) => new aws.vpc.SecurityGroupEgressRule(i === 0 ? `${name}-egress` : `${name}-egress-${i}`, {
+        securityGroupId: group.id, ipProtocol: "-1", cidrIpv4: cidr, tags,
+    }, { parent }));
     return group;
 }
 

@@ -4,7 +4,7 @@ import { Problem, gceArchitecture, gceVenue } from "../model";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
-import { ResolvedPort, checkDeclaredTcpPort, validatePorts } from "./ports";
+import { ResolvedPort, checkCidr, checkDeclaredTcpPort, validatePorts, warnAboutOpenAdminPorts } from "./ports";
 import { GcpMonitoringArgs, PortArgs } from "./types";
 
 /** Inputs of {@link GcpService}. */
@@ -40,6 +40,13 @@ export interface GcpServiceArgs {
     network?: pulumi.Input<string>;
     /** Labels for everything created. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Where the service may open connections to (IPv4 CIDR blocks). A private service reaches only
+     * its subnetwork (an egress deny-all rule below an allow rule for these blocks) unless wider
+     * blocks are given here; Google's metadata server stays reachable either way.
+     * @default - public: anywhere (GCE's implied egress rule); private: the subnetwork's range only
+     */
+    egressCidrs?: string[];
     /** Opt-in health monitoring: autohealing of managed instance groups by a health check on a port. */
     monitoring?: GcpMonitoringArgs;
 }
@@ -76,11 +83,12 @@ export class GcpService extends pulumi.ComponentResource {
      */
     constructor(name: string, args: GcpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:GcpService", name, {}, opts);
-        requirePlain(args, ["kernelFamily", "platform", "architecture", "machineType", "zone", "environment", "ports", "replicas"],
+        requirePlain(args, ["kernelFamily", "platform", "architecture", "machineType", "zone", "environment", "ports", "replicas", "egressCidrs"],
             "it decides which resources are created and is checked before any is");
         const checked = validateGcpServiceArgs(args as pulumi.Unwrap<GcpServiceArgs>, args.subnetwork !== undefined, args.network !== undefined);
         throwProblems("GcpService", checked.problems);
         const p = checked.value!;
+        warnAboutOpenAdminPorts(p.ports, p.public, this);
         const labels = pulumi.output(args.labels ?? {}).apply((l): Record<string, string> => ({ ...l, "unikernel-service": name }));
         const region = p.zone.replace(/-[a-z]$/, "");
         let network: pulumi.Output<string>;
@@ -104,6 +112,16 @@ export class GcpService extends pulumi.ComponentResource {
                 allows: [{ protocol: port.protocol, ports: [String(port.port)] }],
                 sourceRanges: port.sources ? port.sources : p.public ? ["0.0.0.0/0"] : [range],
                 targetTags: [name],
+            }, { parent: this });
+        }
+        if (!p.public || args.egressCidrs) {
+            // Outbound for a private service: its subnetwork only (or the declared blocks), above a deny-all.
+            new gcp.compute.Firewall(`${name}-egress-deny`, {
+                network, direction: "EGRESS", priority: 65000, denies: [{ protocol: "all" }], destinationRanges: ["0.0.0.0/0"], targetTags: [name],
+            }, { parent: this });
+            new gcp.compute.Firewall(`${name}-egress`, {
+                network, direction: "EGRESS", priority: 1000, allows: [{ protocol: "all" }],
+                destinationRanges: args.egressCidrs ? args.egressCidrs : [range], targetTags: [name],
             }, { parent: this });
         }
         const networkInterfaces = [{ subnetwork, accessConfigs: p.public ? [{}] : [] }];
@@ -176,6 +194,7 @@ export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasS
     if (monitoring.initialDelaySeconds !== undefined && (!Number.isInteger(monitoring.initialDelaySeconds) || monitoring.initialDelaySeconds < 0)) {
         problems.push({ path: "monitoring.initialDelaySeconds", message: `got ${monitoring.initialDelaySeconds}; expected whole seconds, 0 or more` });
     }
+    (args.egressCidrs ?? []).forEach((cidr, k) => checkCidr(cidr, `egressCidrs[${k}]`, problems));
     if (problems.length) return { problems };
     return { problems, value: { machineType: args.machineType, zone: args.zone, public: isPublic, ports, replicas, monitoring } };
 }

@@ -1,12 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { Problem } from "../model";
+import { Problem, checkSafeText } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
 import { Architecture, BootMode } from "./enums";
 import { checkedArgs } from "./inputErrors";
 import { checkDeclaredTcpPort, validatePorts } from "./ports";
+import { stackDirectory, stackScopedName } from "./stackScope";
 import { PortArgs } from "./types";
 
 /** Inputs of {@link LocalService}. */
@@ -76,19 +77,20 @@ export class LocalService extends pulumi.ComponentResource {
     constructor(name: string, args: LocalServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:LocalService", name, {}, opts);
         const resolved = checkedArgs("LocalService", args, validateLocalArgs);
-        const stateDir = path.join(cacheRoot(), "local", name);
-        const pidfile = path.join(stateDir, "qemu.pid");
-        const consoleLog = path.join(stateDir, "console.log");
+        // One directory per stack and component (its URN): another stack's LocalService of the same
+        // name has its own pidfile and console, so neither can stop or overwrite the other's.
+        const stateDir = stackScopedName(name, this.urn).apply((service) => path.join(cacheRoot(), "local", ...stackDirectory(), service));
+        const pidfile = stateDir.apply((dir) => path.join(dir, "qemu.pid"));
         const vm = new command.local.Command(name, {
-            create: resolved.apply((r) => unikernelCommand([
+            create: pulumi.all([resolved, stateDir]).apply(([r, dir]) => unikernelCommand([
                 "run", ...(r.diskPath ? ["--disk", r.diskPath] : ["--kernel", r.kernelPath!, ...(r.cmdline ? ["--cmdline", r.cmdline] : [])]),
                 "--arch", r.architecture, ...(r.bootMode ? ["--boot", r.bootMode] : []), "--memory", `${r.memoryMiB}M`,
                 ...r.ports.flatMap((p) => ["--port", `${p.protocol}:${p.port}:${p.port}`]),
                 ...(r.readyPattern ? ["--expect", r.readyPattern] : []), ...(r.readyPort !== undefined ? ["--ready-port", String(r.readyPort)] : []),
                 "--timeout", String(r.readyTimeoutSeconds),
-                "--detach", "--pidfile", pidfile, "--console", consoleLog, "--json",
+                "--detach", "--pidfile", path.join(dir, "qemu.pid"), "--console", path.join(dir, "console.log"), "--json",
             ])),
-            delete: unikernelCommand(["stop", "--pidfile", pidfile]),
+            delete: pidfile.apply((file) => unikernelCommand(["stop", "--pidfile", file])),
             triggers: [args.imageDigest],
         }, {
             parent: this,
@@ -133,6 +135,11 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
         problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
     }
     const ports = validatePorts(args.ports ?? [], "ports", problems);
+    for (const [key, where] of [["cmdline", "a kernel command line"], ["readyPattern", "the run command"], ["diskPath", "QEMU's options"], ["kernelPath", "QEMU's options"]] as const) {
+        const value = args[key];
+        const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
+        if (problem) problems.push(problem);
+    }
     if (args.readyPattern !== undefined) {
         try {
             new RegExp(args.readyPattern);

@@ -30,12 +30,7 @@ export function validatePorts(ports: pulumi.Unwrap<PortArgs>[], path: string, pr
             problems.push({ path: at, message: `${key} is declared twice; keep one entry and list all its sources there` });
         }
         seen.add(key);
-        (p.sources ?? []).forEach((source, j) => {
-            const m = CIDR.exec(source);
-            if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-                problems.push({ path: `${at}.sources[${j}]`, message: `got "${source}"; expected an IPv4 CIDR block such as "203.0.113.0/24"` });
-            }
-        });
+        (p.sources ?? []).forEach((source, j) => checkCidr(source, `${at}.sources[${j}]`, problems));
         return { port: p.port, protocol, ...(p.sources ? { sources: [...p.sources] } : {}) };
     });
 }
@@ -48,5 +43,31 @@ export function checkDeclaredTcpPort(port: number, ports: ResolvedPort[], path: 
     const tcp = ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
     if (!tcp.includes(port)) {
         problems.push({ path, message: `got ${port}; expected one of the declared TCP ports (${tcp.join(", ") || "none declared: add it to \`ports\`"})` });
+    }
+}
+
+/** Checks one IPv4 CIDR block; pushes a problem at `path` when it is not one. */
+export function checkCidr(cidr: string, path: string, problems: Problem[]): void {
+    const m = CIDR.exec(cidr);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+        problems.push({ path, message: `got ${JSON.stringify(cidr)}; expected an IPv4 CIDR block such as "203.0.113.0/24"` });
+    }
+}
+
+/** Administration ports that should never be open to the whole internet without a second thought. */
+const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP", 2375: "the Docker API", 5900: "VNC" };
+
+/**
+ * Warns (on the component, at preview) when an administration port such as 22 is open to
+ * 0.0.0.0/0, explicitly or by the public default: allowed, since it was declared, but said out loud.
+ */
+export function warnAboutOpenAdminPorts(ports: ResolvedPort[], isPublic: boolean, resource: pulumi.Resource): void {
+    for (const p of ports) {
+        const what = ADMIN_PORTS[p.port];
+        const world = p.sources ? p.sources.includes("0.0.0.0/0") : isPublic;
+        if (what && p.protocol === "tcp" && world) {
+            pulumi.log.warn(`port ${p.port} (${what}) is open to the whole internet (0.0.0.0/0)${p.sources ? "" : " by the public default"}; ` +
+                `limit it with \`ports[].sources\`, e.g. your office's address block`, resource);
+        }
     }
 }

@@ -1,9 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
-import { Problem } from "../model";
-import { HostServiceSpec, hostPaths, installScript, removeScript } from "../hosts/privateHost";
+import { Problem, checkSafeText } from "../model";
+import { HostServiceSpec, hostPaths, installScript, isSafeStateDirectory, removeScript } from "../hosts/privateHost";
 import { shellCommand } from "../internal/shellQuote";
+import { stackScopedName } from "./stackScope";
 import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
 import { checkedArgs } from "./inputErrors";
 import { checkDeclaredTcpPort, validatePorts } from "./ports";
@@ -68,7 +68,10 @@ export interface PrivateHostServiceArgs {
      * restarts the VM when the port stops answering. Needs bash on the host.
      */
     watchdog?: HostWatchdogArgs;
-    /** State directory on the host. @default /var/lib/unikernel/<name> */
+    /**
+     * State directory on the host: an absolute path, no `.` or `..` segments, no line breaks.
+     * @default - `/var/lib/unikernel/<serviceName>`
+     */
     stateDirectory?: pulumi.Input<string>;
 }
 
@@ -94,6 +97,12 @@ export class PrivateHostService extends pulumi.ComponentResource {
     public readonly runMode: pulumi.Output<string>;
     /** How to read the console: an ssh command line. */
     public readonly consoleCommand: pulumi.Output<string>;
+    /**
+     * The service's name on the host: the component name and a hash of its URN (so two stacks, or
+     * two components of one name, never share a unit or a state directory). The systemd unit is
+     * `unikernel-<serviceName>.service`.
+     */
+    public readonly serviceName: pulumi.Output<string>;
 
     /**
      * @param name The component name; children are `${name}-copy` and `${name}`.
@@ -102,7 +111,9 @@ export class PrivateHostService extends pulumi.ComponentResource {
      */
     constructor(name: string, args: PrivateHostServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:PrivateHostService", name, {}, opts);
-        const resolved = checkedArgs("PrivateHostService", args, (a) => validateHostArgs(name, a));
+        const serviceName = stackScopedName(name, this.urn);
+        const checked = checkedArgs("PrivateHostService", args, (a) => validateHostArgs(name, a));
+        const resolved = pulumi.all([checked, serviceName]).apply(([r, service]) => resolveServiceName(r, service));
         const connection: command.types.input.remote.ConnectionArgs = {
             host: args.host,
             port: pulumi.output(args.sshPort).apply((p) => p ?? 22),
@@ -137,8 +148,13 @@ export class PrivateHostService extends pulumi.ComponentResource {
         this.consoleLog = resolved.apply((r) => hostPaths(r.spec).console);
         this.remoteImagePath = remoteImage;
         this.runMode = status.apply((s) => s.mode ?? "unknown");
-        this.consoleCommand = pulumi.all([connection.user, args.host, connection.port, this.consoleLog]).apply(([user, host, port, log]) => `ssh -p ${port} ${user}@${host} tail -f ${log}`);
-        this.registerOutputs({ consoleLog: this.consoleLog, remoteImagePath: this.remoteImagePath, runMode: this.runMode, consoleCommand: this.consoleCommand });
+        // Quoted twice: for the local shell, and for the remote one that runs the command string.
+        this.consoleCommand = pulumi.all([connection.user, args.host, connection.port, this.consoleLog]).apply(([user, host, port, log]) =>
+            shellCommand(["ssh", "-p", String(port), `${user}@${host}`, shellCommand(["tail", "-f", "--", log])]));
+        this.serviceName = serviceName;
+        this.registerOutputs({
+            consoleLog: this.consoleLog, remoteImagePath: this.remoteImagePath, runMode: this.runMode, consoleCommand: this.consoleCommand, serviceName: this.serviceName,
+        });
     }
 }
 
@@ -149,10 +165,30 @@ interface ResolvedHostArgs {
     spec: Omit<HostServiceSpec, "imagePath"> & { imagePath: string };
 }
 
+/** Puts the stack-scoped service name into the spec, and the default state directory under it. */
+function resolveServiceName(r: ResolvedHostArgs & { explicitStateDir: boolean }, service: string): ResolvedHostArgs {
+    const stateDir = r.explicitStateDir ? r.stateDir : `/var/lib/unikernel/${service}`;
+    return { ...r, stateDir, spec: { ...r.spec, name: service, stateDir } };
+}
+
+/** Host names and addresses: letters, digits, dots, dashes, colons (IPv6); never a leading dash (an ssh option). */
+const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[?[0-9A-Fa-f:.]+\]?)$/;
+/** User names as useradd accepts them (plus the trailing $ of machine accounts). */
+const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
+
 /** Checks PrivateHostService inputs. @internal */
-export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostServiceArgs>): { value?: ResolvedHostArgs; problems: Problem[] } {
+export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostServiceArgs>): { value?: ResolvedHostArgs & { explicitStateDir: boolean }; problems: Problem[] } {
     const problems: Problem[] = [];
     if (!args.host) problems.push({ path: "host", message: "missing; give the host's name or address" });
+    else if (!HOST.test(args.host)) problems.push({ path: "host", message: `got ${JSON.stringify(args.host)}; expected a host name or an IP address (letters, digits, ".", "-", ":"), not starting with "-"` });
+    if (args.user !== undefined && !USER.test(args.user)) {
+        problems.push({ path: "user", message: `got ${JSON.stringify(args.user)}; expected a user name such as "root" or "deploy" (letters, digits, "_", ".", "-")` });
+    }
+    for (const [key, where] of [["cmdline", "a kernel command line"], ["readyPattern", "a grep pattern on the host"], ["imagePath", "a copy command"]] as const) {
+        const value = args[key];
+        const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
+        if (problem) problems.push(problem);
+    }
     if (!args.hostKey || !/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(args.hostKey.trim())) {
         problems.push({ path: "hostKey", message: `${args.hostKey ? `got "${String(args.hostKey).slice(0, 30)}..."` : "missing"}; give the host's public key as "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>), so the host's identity is verified` });
     }
@@ -175,8 +211,14 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
     const memoryMiB = args.memoryMiB ?? 64;
     if (!Number.isInteger(memoryMiB) || memoryMiB < 8) problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
     const ports = validatePorts(args.ports ?? [], "ports", problems);
-    const stateDir = args.stateDirectory ?? `/var/lib/unikernel/${name}`;
-    if (!path.posix.isAbsolute(stateDir)) problems.push({ path: "stateDirectory", message: `got "${stateDir}"; expected an absolute path on the host` });
+    const stateDir = args.stateDirectory ?? "/var/lib/unikernel/service"; // the default is named after the service, later
+    if (args.stateDirectory !== undefined) {
+        const unsafe = checkSafeText(stateDir, "stateDirectory", "the scripts and systemd units on the host");
+        if (unsafe) problems.push(unsafe);
+        else if (!isSafeStateDirectory(stateDir)) {
+            problems.push({ path: "stateDirectory", message: `got ${JSON.stringify(stateDir)}; expected an absolute path on the host, below /, without "." or ".." segments or a trailing "/", e.g. "/var/lib/unikernel/web"` });
+        }
+    }
     const timeout = args.readyTimeoutSeconds ?? 120;
     if (!Number.isInteger(timeout) || timeout < 1) problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
     if (args.readyPort !== undefined) checkDeclaredTcpPort(args.readyPort, ports, "readyPort", problems);
@@ -186,13 +228,13 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
         if (!Number.isInteger(watchdog.intervalSeconds) || watchdog.intervalSeconds < 1) problems.push({ path: "watchdog.intervalSeconds", message: `got ${watchdog.intervalSeconds}; expected whole seconds above 0` });
         if (!Number.isInteger(watchdog.failures) || watchdog.failures < 1) problems.push({ path: "watchdog.failures", message: `got ${watchdog.failures}; expected a whole number above 0` });
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) problems.push({ path: "name", message: `"${name}" cannot name a systemd unit; use letters, digits, ".", "_" and "-"` });
     if (problems.length) return { problems };
     return {
         problems,
         value: {
             digest: args.imageDigest,
             stateDir,
+            explicitStateDir: args.stateDirectory !== undefined,
             imageKind,
             spec: {
                 name, stateDir, imagePath: "", imageKind, hypervisor, architecture, boot: args.bootMode as "bios" | "uefi" | undefined, memoryMiB,

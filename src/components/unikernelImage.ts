@@ -2,13 +2,16 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, parseApplication, parseEngine, parseKernelFamily, parseTarget,
+    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, checkSafeText, joinPath, parseApplication, parseEngine,
+    parseKernelFamily, parseTarget,
 } from "../model";
 import { planBuild } from "../engines/build";
 import { BuildRequest } from "../engines/engine";
 import { detectEngine } from "../engines/detect";
+import { MAKE_GOAL, MAKE_VARIABLE_NAME } from "../engines/make";
 import { cacheRoot } from "../internal/cacheDir";
 import { sha256 } from "../internal/hashing";
+import { safeFileName } from "../internal/naming";
 import { unikernelCommand } from "./cliCommand";
 import { BootMode, DiskFormat, Engine, KernelFamily, Platform } from "./enums";
 import { checkedArgs, requirePlain } from "./inputErrors";
@@ -46,7 +49,10 @@ export interface UnikernelImageArgs {
     makeKernelPath?: pulumi.Input<string>;
     /** make engine: the make target. */
     makeGoal?: pulumi.Input<string>;
-    /** make engine: variables passed as `NAME=value`. */
+    /**
+     * make engine: variables passed as `NAME=value`. Names are make variable names (letters, digits,
+     * `_`); values are passed literally (a `$` is written `$$`, so make does not expand it).
+     */
     makeVariables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** prebuilt engine: a kernel file. Mutually exclusive with `prebuiltDisk`. */
     prebuiltKernel?: pulumi.Input<string>;
@@ -74,6 +80,13 @@ export interface UnikernelImageArgs {
      * @default []
      */
     formats?: pulumi.Input<pulumi.Input<DiskFormat>[]>;
+    /**
+     * Let the rootfs, ROMs, make outputs and symbolic links in `directory` reach outside it. Off,
+     * such a path is refused, since the content hash covers only the directory: a change outside
+     * would rebuild nothing. On, what they resolve to is hashed too.
+     * @default false
+     */
+    allowOutsideDirectory?: pulumi.Input<boolean>;
 }
 
 /**
@@ -171,6 +184,7 @@ export interface ResolvedImageArgs {
     diskSizeGiB?: number;
     cmdline?: string;
     formats: DiskFormat[];
+    allowOutsideDirectory: boolean;
 }
 
 /** Checks the inputs and applies defaults; returns every problem at once. @internal */
@@ -178,6 +192,24 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     const problems: Problem[] = [];
     if (typeof args.directory !== "string" || !args.directory) {
         problems.push({ path: "directory", message: `got ${JSON.stringify(args.directory)}; expected the application directory` });
+    }
+    for (const [key, where] of [["directory", "the build command"], ["makeKernelPath", "the build command"], ["makeGoal", "a make command line"],
+        ["prebuiltKernel", "the build command"], ["prebuiltInitrd", "the build command"], ["prebuiltDisk", "the build command"], ["cmdline", "a kernel command line"]] as const) {
+        const value = args[key];
+        const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
+        if (problem) problems.push(problem);
+    }
+    if (args.makeGoal !== undefined && !problems.some((p) => p.path === "makeGoal") && !MAKE_GOAL.test(args.makeGoal)) {
+        problems.push({ path: "makeGoal", message: `got ${JSON.stringify(args.makeGoal)}; expected a make target name, without a leading "-", spaces, "=" or "$"` });
+    }
+    for (const [name, value] of Object.entries(args.makeVariables ?? {})) {
+        const at = joinPath("makeVariables", name);
+        if (!MAKE_VARIABLE_NAME.test(name)) {
+            problems.push({ path: at, message: `${JSON.stringify(name)} is not a make variable name; expected letters, digits and "_", not starting with a digit` });
+        } else {
+            const unsafe = checkSafeText(String(value), at, "a make command line");
+            if (unsafe) problems.push(unsafe);
+        }
     }
     if (args.engine !== undefined) {
         problems.push(...parseEngine(args.engine, "engine").problems);
@@ -253,6 +285,7 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
             diskSizeGiB: args.diskSizeGiB,
             cmdline: args.cmdline,
             formats: [...new Set(formats)],
+            allowOutsideDirectory: Boolean(args.allowOutsideDirectory),
         },
     };
 }
@@ -304,6 +337,7 @@ function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest 
         kernelFamily: r.kernelFamily,
         make: r.make,
         prebuilt: r.prebuilt,
+        allowOutsideDirectory: r.allowOutsideDirectory,
     };
 }
 
@@ -335,7 +369,7 @@ function createImageSteps(name: string, planned: pulumi.Output<PlannedImage>, st
                 "disk", "--kernel", a.kernel!, ...(a.initrd ? ["--initrd", a.initrd] : []), "--cmdline", c, "--boot", p.boot,
                 "--arch", p.target.architecture, ...(p.diskSizeGiB ? ["--size", String(p.diskSizeGiB)] : []),
                 "--target", `${p.target.platform}/${p.target.architecture}`, "--family", p.family,
-                "--out", path.join(cacheRoot(), "disks", `${name}-${key}.img`), "--json",
+                "--out", path.join(cacheRoot(), "disks", `${safeFileName(name)}-${key}.img`), "--json",
             ])),
             triggers: [diskKey],
         }, { parent });
@@ -347,7 +381,7 @@ function createImageSteps(name: string, planned: pulumi.Output<PlannedImage>, st
     for (const format of structure.formats) {
         const convert = new command.local.Command(`${name}-${format}`, {
             create: pulumi.all([disk.path, diskKey]).apply(([d, key]) => unikernelCommand([
-                "convert", d, "--format", format, "--out", path.join(cacheRoot(), "images", `${name}-${key}.${extension(format)}`), "--json",
+                "convert", d, "--format", format, "--out", path.join(cacheRoot(), "images", `${safeFileName(name)}-${key}.${extension(format)}`), "--json",
             ])),
             triggers: [diskKey, format],
         }, { parent });
@@ -365,6 +399,7 @@ function buildArgv(p: PlannedImage): string[] {
         ...(r.prebuilt?.kernel ? ["--kernel", r.prebuilt.kernel] : []),
         ...(r.prebuilt?.initrd ? ["--initrd", r.prebuilt.initrd] : []),
         ...(r.prebuilt?.disk ? ["--disk", r.prebuilt.disk] : []),
+        ...(r.allowOutsideDirectory ? ["--allow-outside"] : []),
         "--json",
     ];
 }

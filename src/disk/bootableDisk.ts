@@ -9,15 +9,15 @@
  * its `linux` loader. arm64 is UEFI only.
  */
 import { promises as fs } from "fs";
-import * as os from "os";
 import * as path from "path";
-import { DiskBootMode, KernelDescription, assessDisk } from "../model";
+import { DiskBootMode, KernelDescription, assessDisk, findUnsafeCharacter } from "../model";
 import { runTool } from "../internal/exec";
-import { writeAtomically } from "../internal/files";
-import { sha256File } from "../internal/hashing";
+import { withWorkDir, writeAtomically } from "../internal/files";
+import { sha256 as sha256Hex, sha256File } from "../internal/hashing";
 import { DiskInputError } from "./diskInputError";
+import { MAX_VIRTUAL_BYTES } from "./inspectDisk";
 import { GrubPlatform, embedBiosBootLoader, grubArgs, grubQuote, makeGrubImage } from "./grub";
-import { KernelImageError, KernelInfo, describeFormat, inspectKernel, prepareForGrubMultiboot, requireArm64EfiKernel } from "./kernelImage";
+import { KernelImageError, KernelInfo, describeFormat, elfBoundsProblem, inspectKernel, prepareForGrubMultiboot, requireArm64EfiKernel } from "./kernelImage";
 
 /** Architectures a disk can be made for. */
 export type DiskArchitecture = "x86_64" | "arm64";
@@ -69,6 +69,10 @@ const ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC3B8";
 /** Makes a bootable raw disk. Checks everything first; writes nothing when a check fails. */
 export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult> {
     const architecture = options.architecture ?? "x86_64";
+    const unsafe = options.cmdline === undefined ? undefined : findUnsafeCharacter(options.cmdline);
+    if (unsafe) {
+        throw new DiskInputError(`the kernel command line holds ${unsafe.description}, which cannot go into GRUB's script or a kernel command line; remove it`);
+    }
     if (architecture === "arm64" && options.boot === "bios") {
         throw new DiskInputError("arm64 boots by UEFI only: use --boot uefi for arm64 disks");
     }
@@ -79,52 +83,68 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
                 (answer.alternatives.length ? `. Instead: ${answer.alternatives.join(", or ")}` : ""));
         }
     }
+    if (path.resolve(options.out).includes("@@")) {
+        // mtools reads `<image>@@<offset>`: a second "@@" in the path would move the partition.
+        throw new DiskInputError(`the output path ${options.out} holds "@@", which mtools reads as an offset marker; choose another name`);
+    }
     const kernelBytes = await readInput(options.kernel, "kernel");
-    const initrdBytes = options.initrd ? (await readInput(options.initrd, "initrd")).length : 0;
+    const initrdBytes = options.initrd ? (await checkInput(options.initrd, "initrd", MAX_INITRD_BYTES)).size : 0;
     const plan = planLoader(kernelBytes, options.boot, architecture, options.cmdline, Boolean(options.initrd));
 
     const payloadBytes = plan.kernel.length + initrdBytes + plan.reservedBytes;
     const needed = minimumDiskBytes(payloadBytes, options.boot);
     const sizeBytes = options.sizeBytes ?? needed;
-    if (sizeBytes % MIB !== 0) {
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes % MIB !== 0) {
         throw new DiskInputError(`disk size ${sizeBytes} bytes is not a whole number of MiB; round it to ${Math.ceil(sizeBytes / MIB)} MiB`);
+    }
+    if (sizeBytes > MAX_VIRTUAL_BYTES) {
+        throw new DiskInputError(`disk size ${formatBytes(sizeBytes)} is above the 2 TiB this package makes; a unikernel disk needs ${formatBytes(needed)}`);
     }
     if (sizeBytes < needed) {
         throw new DiskInputError(`disk size ${formatBytes(sizeBytes)} is too small for the payload: it needs at least ${formatBytes(needed)} ` +
             `(kernel ${plan.kernel.length} bytes, initrd ${initrdBytes} bytes, boot loader and file system); use a size of ${needed / MIB} MiB or more`);
     }
 
-    const work = await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-disk-"));
-    try {
+    const table = options.boot === "bios" ? "mbr" : "gpt";
+    const sha256 = await withWorkDir("disk", async (work) => {
         const kernelFile = path.join(work, "kernel");
         await fs.writeFile(kernelFile, plan.kernel);
+        // mcopy reads the initrd from our own copy: a checked regular file, and a name that is never
+        // taken for an MS-DOS drive ("a:...").
+        const initrdFile = path.join(work, "initrd");
+        if (options.initrd) await fs.copyFile(options.initrd, initrdFile);
         const loaderImage = path.join(work, "loader.img");
-        await makeGrubImage(plan.grub, plan.script, loaderImage);
-        const table = options.boot === "bios" ? "mbr" : "gpt";
-        await writeAtomically(options.out, async (temp) => {
+        await makeGrubImage(plan.grub, plan.script, loaderImage, work);
+        // Reproducible: every identifier and time stamp on the disk comes from its contents, so the
+        // same inputs make the same bytes (two runs writing one path agree; a digest means something).
+        const seed = sha256Hex(Buffer.concat([plan.kernel, await fs.readFile(loaderImage), Buffer.from(JSON.stringify([
+            options.initrd ? await sha256File(initrdFile) : null, options.cmdline ?? "", options.boot, architecture, sizeBytes,
+        ]))]));
+        for (const file of [kernelFile, loaderImage, ...(options.initrd ? [initrdFile] : [])]) await fs.utimes(file, FAT_EPOCH, FAT_EPOCH);
+        return writeAtomically(options.out, async (temp) => {
             await fs.writeFile(temp, "");
             await fs.truncate(temp, sizeBytes);
             const partitionBytes = sizeBytes - PARTITION_START_SECTOR * 512 - (table === "gpt" ? GPT_TAIL_BYTES : 0);
-            await writePartitionTable(temp, table, partitionBytes);
+            await writePartitionTable(temp, table, partitionBytes, seed);
             const fat = `${temp}@@${PARTITION_START_SECTOR * 512}`;
-            await mtools("mformat", ["-i", fat, "-T", String(partitionBytes / 512), "-h", "64", "-s", "32", "-v", "UNIKERNEL", "::"]);
+            await mtools("mformat", ["-i", fat, "-N", seed.slice(0, 8), "-T", String(partitionBytes / 512), "-h", "64", "-s", "32", "-v", "UNIKERNEL", "::"]);
             await mtools("mmd", ["-i", fat, "::/boot", ...(table === "gpt" ? ["::/EFI", "::/EFI/BOOT"] : [])]);
-            await mtools("mcopy", ["-i", fat, kernelFile, `::${plan.kernelPath}`]);
+            await mtools("mcopy", ["-m", "-i", fat, kernelFile, `::${plan.kernelPath}`]);
             if (options.initrd) {
-                await mtools("mcopy", ["-i", fat, options.initrd, "::/boot/initrd"]);
+                await mtools("mcopy", ["-m", "-i", fat, initrdFile, "::/boot/initrd"]);
             }
             if (table === "gpt") {
-                await mtools("mcopy", ["-i", fat, loaderImage, architecture === "arm64" ? "::/EFI/BOOT/BOOTAA64.EFI" : "::/EFI/BOOT/BOOTX64.EFI"]);
+                await mtools("mcopy", ["-m", "-i", fat, loaderImage, architecture === "arm64" ? "::/EFI/BOOT/BOOTAA64.EFI" : "::/EFI/BOOT/BOOTX64.EFI"]);
             } else {
                 await embedBiosBootLoader(temp, loaderImage, PARTITION_START_SECTOR);
             }
+            // Hashed before the rename: the digest reported is that of the file this run wrote.
+            return sha256File(temp);
         });
-    } finally {
-        await fs.rm(work, { recursive: true, force: true });
-    }
+    });
     return {
         path: path.resolve(options.out),
-        sha256: await sha256File(options.out),
+        sha256,
         sizeBytes,
         boot: options.boot,
         architecture,
@@ -160,6 +180,10 @@ function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchite
     const info = inspectKernel(bytes);
     if (info.format === "unknown") {
         throw new DiskInputError(`the kernel file is ${describeFormat(info)}; give the kernel the engine built (an ELF with a Multiboot header, or an EFI-stub kernel)`);
+    }
+    const damaged = elfBoundsProblem(bytes, info);
+    if (damaged) {
+        throw new DiskInputError(`the kernel file is not a whole ELF kernel: ${damaged}`);
     }
     try {
         if (architecture === "arm64") {
@@ -210,30 +234,55 @@ function scriptOf(boot: DiskBootMode, lines: string[]): string {
     return [...serial, `set root=${boot === "bios" ? "(hd0,msdos1)" : "(hd0,gpt1)"}`, ...lines, "boot", ""].join("\n");
 }
 
-async function writePartitionTable(disk: string, table: "mbr" | "gpt", partitionBytes: number): Promise<void> {
+/** Partition tables with identifiers from `seed` (a hex digest of the disk's contents), not random ones. */
+async function writePartitionTable(disk: string, table: "mbr" | "gpt", partitionBytes: number, seed: string): Promise<void> {
     const sectors = partitionBytes / 512;
     const script = table === "mbr"
-        ? `label: dos\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=e, bootable\n`
-        : `label: gpt\nfirst-lba: ${PARTITION_START_SECTOR}\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=${ESP_TYPE}, name="EFI System"\n`;
+        ? `label: dos\nlabel-id: 0x${seed.slice(8, 16)}\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=e, bootable\n`
+        : `label: gpt\nlabel-id: ${uuidOf(seed, 0)}\nfirst-lba: ${PARTITION_START_SECTOR}\n` +
+            `start=${PARTITION_START_SECTOR}, size=${sectors}, type=${ESP_TYPE}, uuid=${uuidOf(seed, 1)}, name="EFI System"\n`;
     await runTool("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], { input: script });
 }
 
+/** A version-4-shaped UUID from a hex digest, so GPT identifiers are reproducible. */
+function uuidOf(seed: string, index: number): string {
+    const hex = sha256Hex(Buffer.from(`${seed}:${index}`)).slice(0, 32);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The FAT time stamp of every file and directory: 1980-01-01 00:00:00 UTC, the start of FAT time. */
+const FAT_EPOCH = 315532800;
+
 function mtools(command: string, args: string[]) {
     // mtools checks that a disk's geometry matches its BPB; a partition at an offset need not.
-    return runTool(command, args, { env: { ...process.env, MTOOLS_SKIP_CHECK: "1" } });
+    // SOURCE_DATE_EPOCH and TZ fix the time stamps it writes (FAT keeps local time).
+    return runTool(command, args, { env: { ...process.env, MTOOLS_SKIP_CHECK: "1", SOURCE_DATE_EPOCH: String(FAT_EPOCH), TZ: "UTC" } });
+}
+
+/** Largest kernel read into memory: real unikernels are a few MiB, a Linux kernel tens. */
+const MAX_KERNEL_BYTES = 512 * MIB;
+/** Largest initrd put on a disk. */
+const MAX_INITRD_BYTES = 4 * 1024 * MIB;
+
+/** Checks that an input is a regular, non-empty file within bounds; returns its stat. */
+async function checkInput(file: string, what: string, maxBytes: number) {
+    const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
+        throw new DiskInputError(`the ${what} file ${file} does not exist or cannot be read (${error.code ?? String(error)})`);
+    });
+    if (!stat.isFile()) {
+        throw new DiskInputError(`the ${what} ${file} is not a regular file`);
+    }
+    if (stat.size === 0 || stat.size > maxBytes) {
+        throw new DiskInputError(`the ${what} ${file} is ${stat.size} bytes; expected 1 byte to ${formatBytes(maxBytes)}`);
+    }
+    return stat;
 }
 
 async function readInput(file: string, what: string): Promise<Buffer> {
-    try {
-        const stat = await fs.stat(file);
-        if (!stat.isFile()) {
-            throw new DiskInputError(`the ${what} ${file} is not a file`);
-        }
-        return await fs.readFile(file);
-    } catch (error) {
-        if (error instanceof DiskInputError) throw error;
-        throw new DiskInputError(`the ${what} file ${file} does not exist or cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
+    await checkInput(file, what, MAX_KERNEL_BYTES);
+    return fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+        throw new DiskInputError(`the ${what} file ${file} cannot be read (${error.code ?? String(error)})`);
+    });
 }
 
 /** 8388608 -> "8 MiB"; 1073741824 -> "1 GiB". */

@@ -8,6 +8,7 @@
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { StepFailure } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
 
@@ -34,7 +35,7 @@ export async function grubModuleDir(platform: GrubPlatform): Promise<string> {
     const hint = platform === "arm64-efi"
         ? "run ./scripts/setup (it unpacks Debian's grub-efi-arm64-bin into the cache), or set UNIKERNEL_GRUB_DIR"
         : `install ${platform === "i386-pc" ? "grub-pc-bin" : "grub-efi-amd64-bin"} (apt-get install ${platform === "i386-pc" ? "grub-pc-bin" : "grub-efi-amd64-bin"})`;
-    throw new Error(`GRUB modules for ${platform} were not found in ${candidates.join(", ")}; ${hint}`);
+    throw new StepFailure(`GRUB modules for ${platform} were not found in ${candidates.join(", ")}; ${hint}`);
 }
 
 /** Modules each image needs: disk access, the partition map, FAT, and the loaders. */
@@ -47,20 +48,14 @@ const MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
 };
 
 /**
- * Builds a GRUB image whose embedded script is `script`. The script runs in GRUB's rescue parser:
- * no menu and no timeout, which keeps GRUB's cost to a fraction of a second.
+ * Builds a GRUB image whose embedded script is `script` (written into `workDir`). The script runs
+ * in GRUB's rescue parser: no menu and no timeout, which keeps GRUB's cost to a fraction of a second.
  */
-export async function makeGrubImage(platform: GrubPlatform, script: string, out: string): Promise<void> {
+export async function makeGrubImage(platform: GrubPlatform, script: string, out: string, workDir: string): Promise<void> {
     const dir = await grubModuleDir(platform);
-    const work = await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-grub-"));
-    try {
-        const config = path.join(work, "embedded.cfg");
-        await fs.writeFile(config, script);
-        const format = platform === "i386-pc" ? "i386-pc" : platform;
-        await runTool("grub-mkimage", ["-d", dir, "-O", format, "-o", out, "-c", config, "-p", "/boot/grub", ...MODULES[platform]]);
-    } finally {
-        await fs.rm(work, { recursive: true, force: true });
-    }
+    const config = path.join(workDir, "embedded.cfg");
+    await fs.writeFile(config, script);
+    await runTool("grub-mkimage", ["-d", dir, "-O", platform, "-o", out, "-c", config, "-p", "/boot/grub", ...MODULES[platform]]);
 }
 
 /**
@@ -73,7 +68,7 @@ export async function embedBiosBootLoader(disk: string, coreImage: string, first
     const core = await fs.readFile(coreImage);
     const sectors = Math.ceil(core.length / 512);
     if (CORE_IMAGE_SECTOR + sectors > firstPartitionSector) {
-        throw new Error(`GRUB's core image needs ${sectors} sectors but only ${firstPartitionSector - CORE_IMAGE_SECTOR} fit before the first partition`);
+        throw new StepFailure(`GRUB's core image needs ${sectors} sectors but only ${firstPartitionSector - CORE_IMAGE_SECTOR} fit before the first partition`);
     }
     const handle = await fs.open(disk, "r+");
     try {

@@ -9,6 +9,8 @@
  * so {@link prepareForGrubMultiboot} turns them into PT_NULL in a copy.
  */
 
+import { UnikernelError } from "../model";
+
 /** The machine an ELF is built for (e_machine), in Unikraft's architecture words. */
 export type KernelMachine = "x86" | "x86_64" | "arm64" | "arm" | "other";
 
@@ -16,6 +18,8 @@ export type KernelMachine = "x86" | "x86_64" | "arm64" | "arm" | "other";
 export interface LoadSegment {
     /** Index in the program header table. */
     index: number;
+    /** Where the segment's bytes start in the file. */
+    offset: number;
     paddr: number;
     vaddr: number;
     filesz: number;
@@ -75,11 +79,87 @@ export function inspectKernel(bytes: Buffer): KernelInfo {
     return info;
 }
 
+/**
+ * Checks that an ELF kernel is whole: its program header table and every loadable segment's bytes
+ * lie inside the file, and no segment claims more file bytes than memory. A kernel cut short (an
+ * interrupted copy or download) would otherwise make a disk that stops at GRUB's prompt. Returns
+ * what is wrong, or undefined.
+ */
+export function elfBoundsProblem(bytes: Buffer, info: KernelInfo): string | undefined {
+    if (info.format !== "elf") return undefined;
+    const is64 = info.elfClass === 64;
+    if (bytes.length < (is64 ? 64 : 52)) return `the ELF header is cut short (${bytes.length} bytes)`;
+    const phoff = is64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
+    const phentsize = bytes.readUInt16LE(is64 ? 54 : 42);
+    const phnum = bytes.readUInt16LE(is64 ? 56 : 44);
+    if (phnum === 0) return "it has no program headers, so there is nothing to load";
+    if (phentsize < (is64 ? 56 : 32)) return `its program headers are ${phentsize} bytes each, less than an ELF${info.elfClass} program header`;
+    if (phoff + phnum * phentsize > bytes.length) {
+        return `its program header table (${phnum} entries at offset ${phoff}) ends past the end of the file (${bytes.length} bytes): the file is cut short`;
+    }
+    for (const segment of info.loadSegments) {
+        if (segment.filesz > segment.memsz) {
+            return `program header ${segment.index} has more bytes in the file (${segment.filesz}) than in memory (${segment.memsz})`;
+        }
+        if (segment.offset + segment.filesz > bytes.length) {
+            return `program header ${segment.index} needs bytes ${segment.offset}-${segment.offset + segment.filesz} of the file, which has ${bytes.length}: the file is cut short`;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Why QEMU's `-kernel` cannot start this file, or undefined when it can: on x86_64, a Linux bzImage,
+ * a kernel with a Multiboot 1 header (QEMU's loader has no Multiboot 2), or an ELF with a PVH entry
+ * note; on arm64, an Image, an ELF or an EFI-stub kernel. Checked before QEMU starts, so a file that
+ * is not a kernel fails at once with the reason instead of after the whole boot timeout.
+ */
+export function directBootProblem(bytes: Buffer, architecture: "x86_64" | "arm64"): string | undefined {
+    const info = inspectKernel(bytes);
+    const damaged = elfBoundsProblem(bytes, info);
+    if (damaged) return `it is not a whole ELF kernel: ${damaged}`;
+    if (architecture === "arm64") {
+        if (info.arm64Image || (info.machine === "arm64" && (info.format === "elf" || info.format === "pe"))) return undefined;
+        return `it is ${describeFormat(info)}, not an arm64 kernel (an Image, an ELF or an EFI-stub kernel)`;
+    }
+    const bzImage = bytes.length >= 0x206 && bytes.readUInt32LE(0x202) === 0x53726448; // "HdrS"
+    if (bzImage || info.multiboot === 1 || hasPvhNote(bytes, info)) return undefined;
+    if (info.multiboot === 2) {
+        return "it has only a Multiboot 2 header, which QEMU's -kernel does not load; make a disk of it (`unikernel disk`), where GRUB loads it";
+    }
+    return info.format === "unknown"
+        ? "it is not a kernel: no ELF, bzImage, PE or Multiboot header"
+        : `it is ${describeFormat(info)} without a Multiboot 1 header or a PVH entry note, which QEMU's -kernel needs on x86_64`;
+}
+
+/** True when an ELF has a PVH entry point: a note named "Xen" of type 18 (XEN_ELFNOTE_PHYS32_ENTRY). */
+function hasPvhNote(bytes: Buffer, info: KernelInfo): boolean {
+    if (info.format !== "elf") return false;
+    const is64 = info.elfClass === 64;
+    const phoff = is64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
+    const phentsize = bytes.readUInt16LE(is64 ? 54 : 42);
+    const phnum = bytes.readUInt16LE(is64 ? 56 : 44);
+    for (let i = 0; i < phnum; i++) {
+        const at = phoff + i * phentsize;
+        if (at + (is64 ? 56 : 32) > bytes.length || bytes.readUInt32LE(at) !== 4) continue; // PT_NOTE
+        const offset = is64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
+        const size = is64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16);
+        for (let n = offset; n + 12 <= Math.min(offset + size, bytes.length);) {
+            const namesz = bytes.readUInt32LE(n);
+            const descsz = bytes.readUInt32LE(n + 4);
+            const type = bytes.readUInt32LE(n + 8);
+            const name = bytes.toString("latin1", n + 12, Math.min(n + 12 + namesz, bytes.length)).replace(/\0+$/, "");
+            if (name === "Xen" && type === 18) return true;
+            n += 12 + Math.ceil(namesz / 4) * 4 + Math.ceil(descsz / 4) * 4;
+        }
+    }
+    return false;
+}
+
 /** A kernel a boot loader will not take, with the reason and the way out. */
-export class KernelImageError extends Error {
+export class KernelImageError extends UnikernelError {
     constructor(message: string) {
         super(message);
-        this.name = "KernelImageError";
     }
 }
 
@@ -220,8 +300,11 @@ function readLoadSegments(bytes: Buffer, elfClass: 32 | 64): LoadSegment[] {
             continue;
         }
         segments.push(is64
-            ? { index: i, vaddr: Number(bytes.readBigUInt64LE(at + 16)), paddr: Number(bytes.readBigUInt64LE(at + 24)), filesz: Number(bytes.readBigUInt64LE(at + 32)), memsz: Number(bytes.readBigUInt64LE(at + 40)) }
-            : { index: i, vaddr: bytes.readUInt32LE(at + 8), paddr: bytes.readUInt32LE(at + 12), filesz: bytes.readUInt32LE(at + 16), memsz: bytes.readUInt32LE(at + 20) });
+            ? {
+                index: i, offset: Number(bytes.readBigUInt64LE(at + 8)), vaddr: Number(bytes.readBigUInt64LE(at + 16)), paddr: Number(bytes.readBigUInt64LE(at + 24)),
+                filesz: Number(bytes.readBigUInt64LE(at + 32)), memsz: Number(bytes.readBigUInt64LE(at + 40)),
+            }
+            : { index: i, offset: bytes.readUInt32LE(at + 4), vaddr: bytes.readUInt32LE(at + 8), paddr: bytes.readUInt32LE(at + 12), filesz: bytes.readUInt32LE(at + 16), memsz: bytes.readUInt32LE(at + 20) });
     }
     return segments;
 }

@@ -6,15 +6,18 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import {
-    Application, ENGINE_KERNEL_FAMILY, EngineName, Target, ValidationError, targetId, validateApplicationForEngine,
+    Application, ENGINE_KERNEL_FAMILY, EngineName, Target, ValidationError, findUnsafeCharacter, targetId, validateApplicationForEngine,
 } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
-import { exists, writeAtomically } from "../internal/files";
+import { writeAtomically } from "../internal/files";
 import { sha256File } from "../internal/hashing";
+import { withLock } from "../internal/lock";
+import { inspectDisk } from "../disk/inspectDisk";
 import { checkTool } from "../internal/toolCheck";
 import { readProjectFile } from "../internal/projectFiles";
-import { digestOf, hashTree } from "./contentHash";
+import { digestOf, hashOutside, hashTree } from "./contentHash";
+import { checkInputPaths, isInside, pathsToCheck } from "./inputPaths";
 import { Artifact, BuildInputError, BuildRequest, Engine, EnginePlan, ResolvedBuild } from "./engine";
 import { kraftEngine } from "./kraft";
 import { makeEngine } from "./make";
@@ -30,7 +33,7 @@ export const ENGINE_IMPLEMENTATIONS: Readonly<Record<EngineName, Engine>> = {
 };
 
 /** Bumped when the cache layout or hash inputs change, so old entries are not mistaken for new ones. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** Progress and tool output go here (stderr in the CLI). */
 export type BuildLog = (text: string) => void;
@@ -57,7 +60,9 @@ export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild
         throw new ValidationError(problems, "application");
     }
     const target = pickTarget(application, request.target);
-    return { request, dir, application, target, kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine], projectFile };
+    const build: ResolvedBuild = { request, dir, application, target, kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine], projectFile };
+    await checkInputPaths(build);
+    return build;
 }
 
 /** What a build will do and its digest, without running the engine (previews use this). */
@@ -68,62 +73,110 @@ export async function planBuild(request: BuildRequest): Promise<{ build: Resolve
     return { build, plan, engineVersion, digest: await computeDigest(build, plan, engineVersion) };
 }
 
-/** Builds (or reuses) the artifact for a request. */
+/** How long a build waits for another run building the same digest (a cold kraft build takes minutes). */
+const BUILD_LOCK_WAIT_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * Builds (or reuses) the artifact for a request. One build per digest at a time (a lock per cache
+ * key): a second run with the same inputs waits and then finds the first one's artifact. A cached
+ * artifact is reused only when every file's SHA-256 still matches its record; anything else (a
+ * truncated file, a damaged record) is a miss, removed and built again.
+ */
 export async function buildArtifact(request: BuildRequest, log: BuildLog = () => undefined): Promise<Artifact> {
     const { build, plan, engineVersion, digest } = await planBuild(request);
-    const entry = path.join(cacheRoot(), "artifacts", digest);
-    const cached = await readCachedArtifact(entry);
-    if (cached) {
-        log(`build: ${build.application.name} ${targetId(build.target)} is up to date (${digest.slice(0, 12)}), nothing to do\n`);
-        // The digest is content only, so a promoted prebuilt kernel may arrive under another name.
-        return { ...cached, name: build.application.name, cached: true };
-    }
-    for (const [file, content] of Object.entries(plan.files)) {
-        await writeAtomically(path.join(build.dir, file), (temp) => fs.writeFile(temp, content));
-    }
-    for (const step of plan.steps) {
-        log(`build: running ${step.command} ${step.args.join(" ")}\n`);
-        await runTool(step.command, step.args, { cwd: build.dir, env: { ...process.env, ...step.env }, stream: log });
-    }
-    const outputs = await collectOutputs(build, plan);
-    await fs.rm(entry, { recursive: true, force: true }); // an entry whose files went missing
-    return writeAtomically(entry, async (temp) => {
-        await fs.mkdir(temp, { recursive: true });
-        const stored: Partial<Record<"kernel" | "initrd" | "disk", string>> = {};
-        for (const [role, source] of Object.entries(outputs) as ["kernel" | "initrd" | "disk", string][]) {
-            const name = role === "disk" ? "disk.img" : role;
-            await fs.copyFile(source, path.join(temp, name));
-            stored[role] = path.join(entry, name);
+    const artifacts = path.join(cacheRoot(), "artifacts");
+    const entry = path.join(artifacts, digest);
+    await fs.mkdir(artifacts, { recursive: true });
+    return withLock(path.join(artifacts, `${digest}.lock`), BUILD_LOCK_WAIT_MS, log, async () => {
+        const cached = await readCachedArtifact(entry, digest, log);
+        if (cached) {
+            log(`build: ${build.application.name} ${targetId(build.target)} is up to date (${digest.slice(0, 12)}), nothing to do\n`);
+            // The digest is content only, so a promoted prebuilt kernel may arrive under another name.
+            return { ...cached, name: build.application.name, cached: true };
         }
-        const primary = outputs.disk ?? outputs.kernel!;
-        const artifact: Artifact = {
-            digest,
-            engine: request.engine,
-            engineVersion,
-            name: build.application.name,
-            target: { platform: build.target.platform, architecture: build.target.architecture },
-            kernelFamily: build.kernelFamily,
-            kind: outputs.disk ? "disk" : "kernel",
-            path: outputs.disk ? stored.disk! : stored.kernel!,
-            ...stored,
-            sha256: await sha256File(primary),
-            sizeBytes: (await fs.stat(primary)).size,
-            cmdline: kernelCommandLine(build.application, build.kernelFamily),
-            cached: false,
-        };
-        await fs.writeFile(path.join(temp, "artifact.json"), `${JSON.stringify(artifact, null, 2)}\n`);
-        log(`build: ${artifact.name} ${targetId(artifact.target)} built (${digest.slice(0, 12)})\n`);
-        return artifact;
+        for (const [file, content] of Object.entries(plan.files)) {
+            await writeAtomically(path.join(build.dir, file), (temp) => fs.writeFile(temp, content));
+        }
+        for (const step of plan.steps) {
+            log(`build: running ${step.command} ${step.args.join(" ")}\n`);
+            await runTool(step.command, step.args, { cwd: build.dir, env: { ...process.env, ...step.env }, stream: log });
+        }
+        const outputs = await collectOutputs(build, plan);
+        await fs.rm(entry, { recursive: true, force: true }); // an entry whose files went missing
+        return writeAtomically(entry, async (temp) => {
+            await fs.mkdir(temp, { recursive: true });
+            const stored: Partial<Record<ArtifactRole, string>> = {};
+            const files: Partial<Record<ArtifactRole, string>> = {};
+            for (const [role, source] of Object.entries(outputs) as [ArtifactRole, string][]) {
+                const name = CACHE_FILE_NAMES[role];
+                await storeOutput(role, source, path.join(temp, name), log);
+                stored[role] = path.join(entry, name);
+                files[role] = await sha256File(path.join(temp, name));
+            }
+            const primaryRole: ArtifactRole = outputs.disk ? "disk" : "kernel";
+            const artifact: Artifact = {
+                digest,
+                engine: request.engine,
+                engineVersion,
+                name: build.application.name,
+                target: { platform: build.target.platform, architecture: build.target.architecture },
+                kernelFamily: build.kernelFamily,
+                kind: outputs.disk ? "disk" : "kernel",
+                path: stored[primaryRole]!,
+                ...stored,
+                sha256: files[primaryRole]!,
+                sizeBytes: (await fs.stat(path.join(temp, CACHE_FILE_NAMES[primaryRole]))).size,
+                cmdline: kernelCommandLine(build.application, build.kernelFamily),
+                files,
+                cached: false,
+            };
+            await fs.writeFile(path.join(temp, "artifact.json"), `${JSON.stringify(artifact, null, 2)}\n`);
+            log(`build: ${artifact.name} ${targetId(artifact.target)} built (${digest.slice(0, 12)})\n`);
+            return artifact;
+        });
     });
+}
+
+type ArtifactRole = "kernel" | "initrd" | "disk";
+
+/** File names inside a cache entry: fixed, so a record can never point outside its entry. */
+const CACHE_FILE_NAMES: Readonly<Record<ArtifactRole, string>> = { kernel: "kernel", initrd: "initrd", disk: "disk.img" };
+
+/** Largest artifact.json read back: a record is a few hundred bytes. */
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * Copies an engine output into the cache entry. Kernels and initrds must be regular, non-empty
+ * files. A disk is inspected like every disk (no backing files or external extents, not cut short)
+ * and stored raw: a prebuilt qcow2 or VMDK is converted, so what is uploaded block by block later is
+ * really a raw disk.
+ */
+async function storeOutput(role: ArtifactRole, source: string, target: string, log: BuildLog): Promise<void> {
+    if (role !== "disk") {
+        const stat = await fs.stat(source);
+        if (!stat.isFile() || stat.size === 0) {
+            throw new BuildInputError(`the ${role} ${source} is ${stat.isFile() ? "empty" : "not a regular file"}`);
+        }
+        await fs.copyFile(source, target);
+        return;
+    }
+    const disk = await inspectDisk(source);
+    if (disk.format === "raw") {
+        await fs.copyFile(disk.file, target);
+        return;
+    }
+    log(`build: ${source} is a ${disk.format} image; storing it as a raw disk\n`);
+    await runTool("qemu-img", ["convert", "-f", disk.qemuFormat, "-O", "raw", disk.file, target]);
 }
 
 /** The digest of a build: engine, version, target, plan and inputs. */
 export async function computeDigest(build: ResolvedBuild, plan: EnginePlan, engineVersion: string): Promise<string> {
     const files = plan.hashFiles ? await Promise.all(plan.hashFiles.map(async (f) => {
         const file = path.resolve(build.dir, f);
-        if (!(await exists(file))) {
-            throw new BuildInputError(`the prebuilt file ${f} does not exist`);
-        }
+        const stat = await fs.stat(file).catch(() => undefined);
+        if (!stat) throw new BuildInputError(`the prebuilt file ${f} does not exist`);
+        if (!stat.isFile()) throw new BuildInputError(`the prebuilt file ${f} is not a regular file`);
+        if (stat.size === 0) throw new BuildInputError(`the prebuilt file ${f} is empty`);
         return sha256File(file);
     })) : [];
     return digestOf({
@@ -140,8 +193,22 @@ export async function computeDigest(build: ResolvedBuild, plan: EnginePlan, engi
         settings: plan.settings,
         prebuilt: files,
         cmdline: kernelCommandLine(build.application, build.kernelFamily),
-        tree: plan.hashTree ? await hashTree(build.dir, plan.ignore) : [],
+        tree: plan.hashTree ? await hashTree(build.dir, plan.ignore, { allowOutside: Boolean(build.request.allowOutsideDirectory) }) : [],
+        // With outside paths allowed, the rootfs/ROMs/outputs that leave the directory count by their content.
+        outside: build.request.allowOutsideDirectory ? await hashOutsidePaths(build) : [],
     });
+}
+
+/** Content hashes of the input paths that resolve outside the directory (only with `allowOutsideDirectory`). */
+async function hashOutsidePaths(build: ResolvedBuild): Promise<{ property: string; sha256: string }[]> {
+    const root = await fs.realpath(build.dir);
+    const out: { property: string; sha256: string }[] = [];
+    for (const { path: given, property } of pathsToCheck(build)) {
+        if (property.startsWith("make.")) continue; // outputs, not inputs
+        const real = await fs.realpath(path.resolve(build.dir, given)).catch(() => undefined);
+        if (real && !isInside(root, real)) out.push({ property, sha256: await hashOutside(real, { allowOutside: true }, new Set([root])) });
+    }
+    return out;
 }
 
 /**
@@ -155,7 +222,13 @@ export function kernelCommandLine(app: Application, family: string): string {
         return args;
     }
     const env = Object.entries(app.env).map(([k, v]) => quote(`${k}=${v}`));
-    return [env.length ? `env.vars=[ ${env.join(" ")} ]` : "", args ? `-- ${args}` : ""].filter(Boolean).join(" ");
+    const cmdline = [env.length ? `env.vars=[ ${env.join(" ")} ]` : "", args ? `-- ${args}` : ""].filter(Boolean).join(" ");
+    const unsafe = findUnsafeCharacter(cmdline);
+    if (unsafe) {
+        // The parsers refuse these in cmd and env; an application from elsewhere still cannot carry one.
+        throw new BuildInputError(`the kernel command line from the application's cmd and env holds ${unsafe.description}, which a kernel command line cannot carry`);
+    }
+    return cmdline;
 }
 
 async function collectOutputs(build: ResolvedBuild, plan: EnginePlan): Promise<Partial<Record<"kernel" | "initrd" | "disk", string>>> {
@@ -170,6 +243,15 @@ async function collectOutputs(build: ResolvedBuild, plan: EnginePlan): Promise<P
                 break;
             }
         }
+        // What make or kraft left at an output path must really be inside the directory (a symbolic
+        // link written by the build could point at any host file). ops writes to its own ~/.ops.
+        const built = found[role];
+        if (built && (build.request.engine === "make" || build.request.engine === "kraft") && !build.request.allowOutsideDirectory) {
+            const real = await fs.realpath(built);
+            if (!isInside(await fs.realpath(build.dir), real)) {
+                throw new BuildInputError(`the ${role} ${built} leads to ${real}, outside the application directory; refused (allow it with \`allowOutsideDirectory\`)`);
+            }
+        }
         if (!found[role]) {
             const where = candidates.map((c) => path.resolve(build.dir, c)).join(" or ");
             throw new BuildInputError(plan.steps.length
@@ -180,12 +262,53 @@ async function collectOutputs(build: ResolvedBuild, plan: EnginePlan): Promise<P
     return found;
 }
 
-async function readCachedArtifact(entry: string): Promise<Artifact | undefined> {
-    const text = await fs.readFile(path.join(entry, "artifact.json"), "utf8").catch(() => undefined);
-    if (!text) return undefined;
-    const artifact = JSON.parse(text) as Artifact;
-    const files = [artifact.kernel, artifact.initrd, artifact.disk].filter((f): f is string => Boolean(f));
-    return (await Promise.all(files.map(exists))).every(Boolean) ? artifact : undefined;
+/**
+ * Reads a cache entry back, trusting nothing: the record must parse, name this digest and point at
+ * the entry's own files, and each file's SHA-256 must match the record. Anything else is a miss:
+ * the entry is removed (and so rebuilt), with a note saying why.
+ */
+async function readCachedArtifact(entry: string, digest: string, log: BuildLog): Promise<Artifact | undefined> {
+    const record = path.join(entry, "artifact.json");
+    const stat = await fs.stat(record).catch(() => undefined);
+    if (!stat) {
+        await fs.rm(entry, { recursive: true, force: true }); // a directory without its record
+        return undefined;
+    }
+    const problem = await cacheEntryProblem(entry, digest, stat.isFile() && stat.size <= MAX_RECORD_BYTES ? await fs.readFile(record, "utf8").catch(() => "") : "");
+    if (typeof problem === "string") {
+        log(`build: the cached artifact ${digest.slice(0, 12)} cannot be used (${problem}); building it again\n`);
+        await fs.rm(entry, { recursive: true, force: true });
+        return undefined;
+    }
+    return problem;
+}
+
+/** The artifact of a cache entry, or why it cannot be trusted. */
+async function cacheEntryProblem(entry: string, digest: string, text: string): Promise<Artifact | string> {
+    let artifact: Artifact;
+    try {
+        artifact = JSON.parse(text) as Artifact;
+    } catch {
+        return "its record is not JSON";
+    }
+    if (!artifact || typeof artifact !== "object" || artifact.digest !== digest || !artifact.files || typeof artifact.files !== "object") {
+        return "its record is not one of this version's records for this digest";
+    }
+    for (const role of ["kernel", "initrd", "disk"] as const) {
+        const expected = artifact.files[role];
+        const file = artifact[role];
+        if (expected === undefined && file === undefined) continue;
+        if (file !== path.join(entry, CACHE_FILE_NAMES[role]) || typeof expected !== "string") {
+            return `its record names a ${role} outside the entry`;
+        }
+        const actual = await sha256File(file).catch(() => undefined);
+        if (actual !== expected) {
+            return actual === undefined ? `its ${role} is missing` : `its ${role} no longer matches its SHA-256 (damaged or changed)`;
+        }
+    }
+    const primary = artifact.disk ?? artifact.kernel;
+    if (!primary || artifact.path !== primary) return "its record names no kernel or disk";
+    return artifact;
 }
 
 function minimalApplication(name: string, target: Target | undefined): Application {

@@ -8,6 +8,8 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import ignore from "ignore";
 import { canonicalJson, sha256, sha256File } from "../internal/hashing";
+import { BuildInputError } from "./engine";
+import { isInside } from "./inputPaths";
 
 /** Entries never hashed: VCS data, dependency trees, and the package's own scratch space. */
 const ALWAYS_IGNORED = [".git/", "node_modules/", ".unikernel/"];
@@ -22,8 +24,26 @@ export interface TreeEntry {
     executable: boolean;
 }
 
-/** Lists and hashes the files of `dir` that decide a build, sorted by path. */
-export async function hashTree(dir: string, extraIgnores: readonly string[] = []): Promise<TreeEntry[]> {
+/** Options of {@link hashTree}. */
+export interface HashTreeOptions {
+    /**
+     * Follow symbolic links that lead outside `dir` and hash what they resolve to. Default: such a
+     * link is refused, since the engine would read files no digest covers.
+     */
+    allowOutside?: boolean;
+    /** Real paths already hashed on this walk (a link cycle through outside directories ends here). */
+    visited?: Set<string>;
+}
+
+/**
+ * Lists and hashes the files of `dir` that decide a build, sorted by path. A symbolic link that
+ * stays inside `dir` (or leads nowhere) is hashed as its link text: its target is hashed where it
+ * lives, or is ignored on purpose (a link to a build output must not make the build its own input).
+ * A link that leads outside is refused, or with `allowOutside`, hashed with what it resolves to.
+ */
+export async function hashTree(dir: string, extraIgnores: readonly string[] = [], options: HashTreeOptions = {}): Promise<TreeEntry[]> {
+    const root = await fs.realpath(dir);
+    const visited = options.visited ?? new Set<string>([root]);
     const rules = ignore().add(ALWAYS_IGNORED).add(extraIgnores.map((p) => p.split(path.sep).join("/")));
     for (const name of IGNORE_FILES) {
         const text = await fs.readFile(path.join(dir, name), "utf8").catch(() => undefined);
@@ -41,7 +61,7 @@ export async function hashTree(dir: string, extraIgnores: readonly string[] = []
             if (item.isDirectory()) {
                 await walk(relPath);
             } else if (item.isSymbolicLink()) {
-                entries.push({ path: relPath, sha256: sha256(`symlink:${await fs.readlink(full)}`), executable: false });
+                entries.push({ path: relPath, sha256: await hashLink(root, full, relPath, options, visited), executable: false });
             } else if (item.isFile()) {
                 const stat = await fs.stat(full);
                 entries.push({ path: relPath, sha256: await sha256File(full), executable: (stat.mode & 0o111) !== 0 });
@@ -50,6 +70,29 @@ export async function hashTree(dir: string, extraIgnores: readonly string[] = []
     };
     await walk("");
     return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function hashLink(root: string, full: string, relPath: string, options: HashTreeOptions, visited: Set<string>): Promise<string> {
+    const link = await fs.readlink(full);
+    const real = await fs.realpath(full).catch(() => undefined);
+    if (real === undefined || isInside(root, real)) {
+        return sha256(`symlink:${link}`);
+    }
+    if (!options.allowOutside) {
+        throw new BuildInputError(`${relPath} is a symbolic link to ${real}, outside the application directory: the engine would read it, ` +
+            "but the content hash would not see a change there; copy it into the directory, or allow it explicitly (`allowOutsideDirectory`, `--allow-outside`)");
+    }
+    return sha256(`symlink:${link}:${await hashOutside(real, options, visited)}`);
+}
+
+/** The hash of a file or directory outside the application directory, reached through a link. */
+export async function hashOutside(real: string, options: HashTreeOptions, visited: Set<string>): Promise<string> {
+    const stat = await fs.stat(real);
+    if (stat.isFile()) return sha256File(real);
+    if (!stat.isDirectory()) return sha256(`special:${real}`);
+    if (visited.has(real)) return sha256(`cycle:${real}`);
+    visited.add(real);
+    return digestOf(await hashTree(real, [], { ...options, visited }));
 }
 
 /** Digest of a structured description (engine, version, plan, tree). */

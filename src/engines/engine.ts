@@ -4,7 +4,7 @@
  * plan, hashes it and caches the artifact. Keeping plans pure is what makes argv tests, content
  * hashes and "a second build does no work" possible without running the tools.
  */
-import { Application, EngineName, KernelFamily, Target } from "../model";
+import { Application, EngineName, KernelFamily, Target, UnikernelError } from "../model";
 import { ToolRequirement } from "../internal/toolCheck";
 
 /** Options of the make engine. */
@@ -56,6 +56,11 @@ export interface BuildRequest {
     prebuilt?: PrebuiltOptions;
     kraft?: KraftOptions;
     ops?: OpsOptions;
+    /**
+     * Allow the rootfs, ROMs, make outputs and symbolic links to reach outside `dir`; what they
+     * resolve to is then hashed too. Default: refused, with the path that leaves.
+     */
+    allowOutsideDirectory?: boolean;
 }
 
 /** A build request with everything decided. */
@@ -122,14 +127,15 @@ export interface Artifact {
     sizeBytes: number;
     /** Kernel command line derived from the application's cmd and env. */
     cmdline: string;
+    /** SHA-256 of each stored file, checked before the cached artifact is reused. */
+    files: Partial<Record<"kernel" | "initrd" | "disk", string>>;
     /** True when the artifact came from the cache and no engine ran. */
     cached: boolean;
 }
 
 /** A build input problem found before any tool runs. */
-export class BuildInputError extends Error {
+export class BuildInputError extends UnikernelError {
     constructor(message: string) {
         super(message);
-        this.name = "BuildInputError";
     }
 }

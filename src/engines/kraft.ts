@@ -26,7 +26,8 @@ export const kraftEngine: Engine = {
             "build",
             "--plat", target.platform,
             "--arch", target.architecture,
-            ...(target.name ? ["--target", target.name] : []),
+            // One word with "=": a target name is never read as a flag of its own.
+            ...(target.name ? [`--target=${target.name}`] : []),
             ...(options.jobs ? ["--jobs", String(options.jobs)] : []),
             ...(options.noCache ? ["--no-cache"] : []),
             "--kraftfile", kraftfile,

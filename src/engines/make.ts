@@ -1,7 +1,8 @@
 /** The make engine: any Makefile that yields a kernel (a Unikraft make build, or the demo kernel). */
 import * as path from "path";
 import { GNU_MAKE } from "../internal/tools";
-import { BuildInputError, Engine, EnginePlan, ResolvedBuild } from "./engine";
+import { findUnsafeCharacter } from "../model";
+import { BuildInputError, Engine, EnginePlan, MakeOptions, ResolvedBuild } from "./engine";
 
 export const makeEngine: Engine = {
     name: "make",
@@ -10,7 +11,11 @@ export const makeEngine: Engine = {
         if (!options?.kernel) {
             throw new BuildInputError("the make engine needs the path of the kernel the Makefile produces (`--kernel-path`, `make.kernel`)");
         }
-        const variables = Object.entries(options.variables ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+        const problems = makeArgumentProblems(options);
+        if (problems.length) {
+            throw new BuildInputError(problems.join("; "));
+        }
+        const variables = Object.entries(options.variables ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => makeAssignment(k, v));
         const args = [...(options.jobs ? [`-j${options.jobs}`] : []), ...(options.goal ? [options.goal] : []), ...variables];
         return {
             tool: GNU_MAKE,
@@ -34,4 +39,34 @@ export const makeEngine: Engine = {
 function buildOutputs(outputs: string[]): string[] {
     const dirs = outputs.map((o) => path.posix.dirname(o.split(path.sep).join("/"))).filter((d) => d !== "." && !d.startsWith(".."));
     return [...outputs, ...dirs.map((d) => `${d}/`), "*.o", "*.d"];
+}
+
+/** Make variable names on a command line: a name, never an option (`--eval=...`) or a second `=`. */
+export const MAKE_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Make goals: a target name, never an option or an assignment. */
+export const MAKE_GOAL = /^[A-Za-z0-9_./][^\s=$]*$/;
+
+/**
+ * `NAME=value` for make's command line, with the value literal: make expands `$` in variable values
+ * (`$(shell ...)` runs a command), so each `$` is written `$$`.
+ */
+export function makeAssignment(name: string, value: string): string {
+    return `${name}=${value.replace(/\$/g, "$$$$")}`;
+}
+
+/** Problems with make arguments: names, goal and values that make would read as something else. */
+export function makeArgumentProblems(options: MakeOptions): string[] {
+    const problems: string[] = [];
+    for (const [name, value] of Object.entries(options.variables ?? {})) {
+        if (!MAKE_VARIABLE_NAME.test(name)) {
+            problems.push(`make variable name ${JSON.stringify(name)} is not valid; expected letters, digits and "_", not starting with a digit (an option such as --eval is refused)`);
+        }
+        const unsafe = findUnsafeCharacter(value);
+        if (unsafe) problems.push(`make variable ${name} holds ${unsafe.description}, which a make command line cannot carry`);
+    }
+    if (options.goal !== undefined && !MAKE_GOAL.test(options.goal)) {
+        problems.push(`make goal ${JSON.stringify(options.goal)} is not a target name; it must not start with "-" or hold spaces, "=" or "$"`);
+    }
+    return problems;
 }

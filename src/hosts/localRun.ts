@@ -5,9 +5,11 @@
  */
 import { spawn } from "child_process";
 import { constants as fsConstants, createWriteStream, promises as fs } from "fs";
-import * as os from "os";
 import * as path from "path";
-import { tailOf } from "../internal/exec";
+import { StepFailure } from "../model";
+import { spawnTool, tailOf } from "../internal/exec";
+import { withWorkDir } from "../internal/files";
+import { checkQemuPidfile, commandLineOf, isQemuWithPidfile } from "./ownProcess";
 import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand } from "./qemu";
 import { waitForTcp } from "./readiness";
 
@@ -81,23 +83,20 @@ export async function findFirmware(architecture: "x86_64" | "arm64", workDir: st
         }
     }
     const pkg = architecture === "x86_64" ? "ovmf" : "qemu-efi-aarch64";
-    throw new Error(`no UEFI firmware for ${architecture} found (looked for ${FIRMWARE_CANDIDATES[architecture].map((c) => c.code).join(", ")}); install it with \`apt-get install ${pkg}\``);
+    throw new StepFailure(`no UEFI firmware for ${architecture} found (looked for ${FIRMWARE_CANDIDATES[architecture].map((c) => c.code).join(", ")}); install it with \`apt-get install ${pkg}\``);
 }
 
 /** Boots and watches. Never throws for a boot that fails; that is `matched: false`. */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {
     const accel = options.accel ?? ((await kvmAvailable()) ? "kvm" : "tcg");
-    const work = await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-run-"));
-    try {
+    return withWorkDir("run", async (work) => {
         const arm = options.architecture === "arm64";
         const needsFirmware = Boolean(options.disk) && (arm || options.boot === "uefi");
         const firmware = needsFirmware ? await findFirmware(options.architecture, work) : undefined;
         const { command, args } = qemuCommand({ ...options, accel, firmware });
         await fs.mkdir(path.dirname(path.resolve(options.consoleLog)), { recursive: true });
-        return await watch(command, args, accel, options);
-    } finally {
-        await fs.rm(work, { recursive: true, force: true });
-    }
+        return watch(command, args, accel, options);
+    });
 }
 
 function watch(command: string, args: string[], accel: "kvm" | "tcg", options: LocalRunOptions): Promise<LocalRunResult> {
@@ -105,7 +104,8 @@ function watch(command: string, args: string[], accel: "kvm" | "tcg", options: L
         const started = process.hrtime.bigint();
         const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
         const log = createWriteStream(options.consoleLog);
-        const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+        // Its own process group, and killed with this process if this process is killed.
+        const { child } = spawnTool(command, args, { stdio: ["ignore", "pipe", "pipe"] });
         let text = "";
         let pending = "";
         let bootMs: number | undefined;
@@ -133,8 +133,8 @@ function watch(command: string, args: string[], accel: "kvm" | "tcg", options: L
                 }
             }
         };
-        child.stdout.on("data", onText);
-        child.stderr.on("data", onText);
+        child.stdout!.on("data", onText);
+        child.stderr!.on("data", onText);
         const timer = setTimeout(() => {
             timedOut = true;
             stoppedByUs = true;
@@ -176,22 +176,23 @@ export interface DetachedRunResult extends Omit<LocalRunResult, "exitCode"> {
 /**
  * Starts QEMU in the background (QEMU's own -daemonize and -pidfile, console to a file) and waits
  * for the ready line in that file. The VM keeps running after this returns; {@link stopDetached}
- * stops it. A VM that never gets ready is stopped before this returns.
+ * stops it. A VM that never gets ready is stopped before this returns. The pidfile's path is in
+ * QEMU's command line, which is how a later `stop` proves the process is this VM.
  */
 export async function runDetached(options: LocalRunOptions & { pidfile: string; readyPort?: number }): Promise<DetachedRunResult> {
     const accel = options.accel ?? ((await kvmAvailable()) ? "kvm" : "tcg");
-    const stateDir = path.dirname(path.resolve(options.pidfile));
+    const pidfile = path.resolve(options.pidfile);
+    const stateDir = path.dirname(pidfile);
     await fs.mkdir(stateDir, { recursive: true });
-    await stopDetached(options.pidfile); // a previous VM of the same service
+    await stopDetached(pidfile); // a previous VM of the same service
     const arm = options.architecture === "arm64";
     const needsFirmware = Boolean(options.disk) && (arm || options.boot === "uefi");
     // The firmware variable store must outlive this call: keep it beside the pidfile.
     const firmware = needsFirmware ? await findFirmware(options.architecture, stateDir) : undefined;
-    const { command, args } = qemuCommand({ ...options, accel, firmware });
     const consoleLog = path.resolve(options.consoleLog);
+    const { command, args } = qemuCommand({ ...options, accel, firmware, consoleFile: { path: consoleLog } });
     await fs.writeFile(consoleLog, "");
-    const detachedArgs = args.map((a, i) => (args[i - 1] === "-serial" && a === "stdio" ? `file:${consoleLog}` : a));
-    detachedArgs.push("-daemonize", "-pidfile", path.resolve(options.pidfile));
+    const detachedArgs = [...args, "-daemonize", "-pidfile", pidfile];
     const started = process.hrtime.bigint();
     const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
     const launch = spawn(command, detachedArgs, { stdio: ["ignore", "pipe", "pipe"] });
@@ -203,9 +204,13 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
         launch.on("close", (code) => resolve(code));
     });
     if (launchCode !== 0) {
-        throw new Error(`${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`);
+        throw new StepFailure(`${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`);
     }
-    const pid = Number((await fs.readFile(options.pidfile, "utf8")).trim());
+    const state = await checkQemuPidfile(pidfile);
+    if (state.kind !== "ours") {
+        throw new StepFailure(`${command} started but its pidfile ${pidfile} does not lead to it: ${state.kind === "stale" ? state.reason : "no pidfile"}`);
+    }
+    const pid = state.pid;
     let bootMs: number | undefined;
     let firstOutputMs: number | undefined;
     let text = "";
@@ -216,10 +221,10 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
             bootMs = options.expect ? elapsed() : undefined;
             break;
         }
-        if (!isAlive(pid)) break;
+        if (!(await running(pid))) break;
         await new Promise((r) => setTimeout(r, 50));
     }
-    let matched = options.expect ? bootMs !== undefined : isAlive(pid);
+    let matched = options.expect ? bootMs !== undefined : await running(pid);
     if (matched && options.readyPort !== undefined) {
         // Ready means the service answers on its port too, not only that the console said so.
         matched = await waitForTcp(options.readyPort, Date.now() + Math.max(0, options.timeoutMs - elapsed()));
@@ -227,35 +232,57 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
         else text = `${await fs.readFile(consoleLog, "utf8").catch(() => "")}\n(port ${options.readyPort} did not answer)`;
     }
     if (!matched) {
-        await stopDetached(options.pidfile);
+        await stopDetached(pidfile);
     }
     return {
         matched, bootMs, firstOutputMs, durationMs: elapsed(), timedOut: !matched && elapsed() >= options.timeoutMs, accel, consoleLog,
-        consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20), command: [command, ...detachedArgs], pid, pidfile: path.resolve(options.pidfile),
+        consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20), command: [command, ...detachedArgs], pid, pidfile,
     };
 }
 
-/** Stops a VM started by {@link runDetached}: TERM, then KILL after 5 s; removes the pidfile. True if one was running. */
-export async function stopDetached(pidfile: string): Promise<boolean> {
-    const text = await fs.readFile(pidfile, "utf8").catch(() => "");
-    const pid = Number(text.trim());
-    await fs.rm(pidfile, { force: true });
-    if (!pid || !isAlive(pid)) {
-        return false;
-    }
-    process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 100 && isAlive(pid); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-    }
-    if (isAlive(pid)) process.kill(pid, "SIGKILL");
-    return true;
+/** What {@link stopDetached} did. */
+export interface StopResult {
+    /** True when a VM of ours was running and was stopped. */
+    stopped: boolean;
+    /** Why a pidfile was set aside without signalling anyone (a stale or foreign pid), when it was. */
+    stale?: string;
 }
 
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
+/**
+ * Stops a VM started by {@link runDetached}: TERM, then KILL after 5 s; removes the pidfile. Only a
+ * process that is provably the QEMU started with this pidfile is signalled (src/hosts/ownProcess.ts).
+ */
+export async function stopDetached(pidfile: string): Promise<StopResult> {
+    const state = await checkQemuPidfile(pidfile);
+    if (state.kind === "absent") return { stopped: false };
+    if (state.kind === "stale") {
+        // A stale pidfile goes (a directory or other non-file in its place stays: not ours to remove).
+        await fs.rm(path.resolve(pidfile), { force: true }).catch(() => undefined);
+        return { stopped: false, stale: state.reason };
     }
+    // Wait until the process itself has ended (QEMU removes its pidfile early in its exit). An
+    // ended process may linger as a zombie until its parent (init, for a daemon) reaps it: it has
+    // no command line any more and runs nothing, so it counts as stopped. A pid that turns out to
+    // run something else (reused) is never signalled again.
+    const absolute = path.resolve(pidfile);
+    const stillOurs = async () => {
+        const argv = await commandLineOf(state.pid);
+        return argv !== undefined && isQemuWithPidfile(argv, absolute);
+    };
+    process.kill(state.pid, "SIGTERM");
+    for (let i = 0; i < 100 && (await stillOurs()); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    if (await stillOurs()) {
+        process.kill(state.pid, "SIGKILL");
+        for (let i = 0; i < 40 && (await stillOurs()); i++) await new Promise((r) => setTimeout(r, 50));
+    }
+    // QEMU removes its pidfile on a clean exit; after a KILL it is left behind.
+    await fs.rm(path.resolve(pidfile), { force: true });
+    return { stopped: true };
+}
+
+/** True while a process runs: it exists and is not a zombie (a zombie has no command line). */
+async function running(pid: number): Promise<boolean> {
+    return (await commandLineOf(pid)) !== undefined;
 }

@@ -3,22 +3,37 @@
  *
  * Where systemd runs, the service is a unit with Restart=on-failure. Where it does not (containers,
  * the loopback test host), the same VM runs under a small supervisor loop in the background with a
- * pidfile: it restarts QEMU when QEMU exits, and is killed as a process group on removal. `auto`
+ * pidfile: it restarts QEMU when QEMU exits, and is stopped as a process group on removal. `auto`
  * picks at install time by looking for /run/systemd/system. Both write the serial console to a
  * file beside the image, and the install waits for the ready line when one is given, failing with
  * the console's tail if it never comes.
+ *
+ * These scripts run as the SSH user, often root, so every value in them is data, never code:
+ * - every word that comes from input is a quoted shell word (shellWord); messages go through
+ *   `printf '%s\n'` with the text as an argument, never as a format or inside double quotes;
+ * - files (scripts, units, configs) are written from base64, so no content can end a heredoc;
+ * - unit files quote ExecStart= words for systemd (src/hosts/systemdUnit.ts);
+ * - grep patterns follow `-e`, file names follow `--`;
+ * - a process is signalled only when /proc shows it is ours: its command line has an argument that
+ *   only this service uses (its own script or console path), and its pid is above 1. A pidfile
+ *   that names anything else is stale and is removed without signalling anyone.
+ * Values that no quoting can carry (line breaks, control characters) are refused by
+ * {@link checkHostServiceSpec} before a script is made.
  */
-import { shellCommand } from "../internal/shellQuote";
-import { QemuOptions, qemuCommand } from "./qemu";
+import * as path from "path";
+import { findUnsafeCharacter } from "../model";
+import { shellCommand, shellWord } from "../internal/shellQuote";
+import { QemuOptions, qemuCommand, qemuOptionValue } from "./qemu";
+import { UNIT_NAME, systemdCommandLine, systemdText, unitFile } from "./systemdUnit";
 
 /** How the host keeps the VM running. */
 export type HostRunMode = "auto" | "systemd" | "background";
 
 /** What to run on the host. */
 export interface HostServiceSpec {
-    /** Service name: names the unit and the state directory. */
+    /** Service id: names the units (`unikernel-<name>.service`). Letters, digits, ".", "_", "-". */
     name: string;
-    /** State directory on the host (image, console log, pidfile). */
+    /** State directory on the host (image, console log, pidfile). Absolute and normalized. */
     stateDir: string;
     /** The image on the host. */
     imagePath: string;
@@ -43,9 +58,40 @@ export interface HostServiceSpec {
     watchdog?: { port: number; intervalSeconds: number; failures: number };
 }
 
+/** Service ids: what a systemd unit name and a file name can both hold without quoting. */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
+
+/**
+ * Refuses a spec that no quoting could carry safely; the components check the same inputs first,
+ * with property paths, so this is the last line, not the first.
+ */
+export function checkHostServiceSpec(spec: Pick<HostServiceSpec, "name" | "stateDir"> & Partial<HostServiceSpec>): void {
+    if (!SERVICE_NAME.test(spec.name) || !UNIT_NAME.test(`unikernel-${spec.name}-watchdog.service`)) {
+        throw new Error(`service name ${JSON.stringify(spec.name)} cannot name a systemd unit`);
+    }
+    if (!isSafeStateDirectory(spec.stateDir)) {
+        throw new Error(`state directory ${JSON.stringify(spec.stateDir)} is not an absolute, normalized path below /`);
+    }
+    for (const [key, value] of [["imagePath", spec.imagePath], ["cmdline", spec.cmdline], ["expect", spec.expect]] as const) {
+        const unsafe = value === undefined ? undefined : findUnsafeCharacter(value);
+        if (unsafe) throw new Error(`${key} ${JSON.stringify(value)} holds ${unsafe.description}`);
+    }
+    const numbers = [spec.memoryMiB, spec.cpus, spec.timeoutSeconds, spec.readyPort, spec.watchdog?.port, spec.watchdog?.intervalSeconds, spec.watchdog?.failures,
+        ...(spec.ports ?? []).map((p) => p.port)];
+    if (numbers.some((n) => n !== undefined && (!Number.isInteger(n) || n < 0))) {
+        throw new Error("numbers in a host service spec must be whole and not negative");
+    }
+}
+
+/** True for an absolute path with no `.`/`..` segments, no empty segment, not `/`, and no line break. */
+export function isSafeStateDirectory(dir: string): boolean {
+    return path.posix.isAbsolute(dir) && dir !== "/" && path.posix.normalize(dir) === dir && !dir.endsWith("/") && !findUnsafeCharacter(dir);
+}
+
 /** Paths the scripts use. */
 export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
     return {
+        unitName: `unikernel-${spec.name}.service`,
         unit: `/etc/systemd/system/unikernel-${spec.name}.service`,
         console: `${spec.stateDir}/console.log`,
         pidfile: `${spec.stateDir}/supervisor.pid`,
@@ -56,49 +102,65 @@ export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
         probe: `${spec.stateDir}/probe.sh`,
         watchdog: `${spec.stateDir}/watchdog.sh`,
         watchdogPid: `${spec.stateDir}/watchdog.pid`,
+        watchdogUnitName: `unikernel-${spec.name}-watchdog.service`,
         watchdogUnit: `/etc/systemd/system/unikernel-${spec.name}-watchdog.service`,
+        efiVars: `${spec.stateDir}/efivars.fd`,
     };
+}
+
+/** The QEMU `-chardev` argument of the console: the mark by which the VM's process is known as ours. */
+function consoleChardev(spec: Pick<HostServiceSpec, "name" | "stateDir">): string {
+    return `file,id=console0,path=${qemuOptionValue(hostPaths(spec).console)},append=on`;
+}
+
+/** The argument of the VM's command line that proves the process is this service's VM. */
+function vmMark(spec: Pick<HostServiceSpec, "name" | "stateDir" | "hypervisor">): string {
+    return spec.hypervisor === "firecracker" ? hostPaths(spec).firecrackerConfig : consoleChardev(spec);
 }
 
 /** The shell script that starts the VM in the foreground (run by systemd or the supervisor). */
 export function vmScript(spec: HostServiceSpec): string {
+    checkHostServiceSpec(spec);
     const paths = hostPaths(spec);
     if (spec.hypervisor === "firecracker") {
         return [
             "#!/bin/sh",
             "# Firecracker boots the kernel directly (no BIOS, no UEFI): the image must be a kernel.",
-            `echo $$ > ${shellCommand([paths.vmPid])}`,
-            `exec firecracker --no-api --config-file ${shellCommand([paths.firecrackerConfig])} >> ${shellCommand([paths.console])} 2>&1`,
+            `echo $$ > ${shellWord(paths.vmPid)}`,
+            `exec firecracker --no-api --config-file ${shellWord(paths.firecrackerConfig)} >> ${shellWord(paths.console)} 2>&1`,
             "",
         ].join("\n");
     }
+    const uefiDisk = spec.imageKind === "disk" && (spec.boot === "uefi" || spec.architecture === "arm64");
     const options: QemuOptions = {
         architecture: spec.architecture,
         ...(spec.imageKind === "disk" ? { disk: spec.imagePath, boot: spec.boot } : { kernel: spec.imagePath, cmdline: spec.cmdline }),
-        firmware: spec.imageKind === "disk" && (spec.boot === "uefi" || spec.architecture === "arm64")
-            ? spec.architecture === "arm64" ? { code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" } : { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: `${spec.stateDir}/efivars.fd` }
+        firmware: uefiDisk
+            ? spec.architecture === "arm64" ? { code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" } : { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: paths.efiVars }
             : undefined,
         memoryMiB: spec.memoryMiB,
         cpus: spec.cpus,
         accel: "kvm", // replaced below at run time
         // A private host serves its own network: forwards listen on all of the host's addresses.
         ports: spec.ports.map((p) => ({ protocol: p.protocol, host: p.port, guest: p.port, hostAddress: "" })),
+        // Appended to, not truncated: the supervisor or systemd restarts QEMU, and the lines from
+        // before a restart are what explain it.
+        consoleFile: { path: paths.console, append: true },
     };
     const { command, args } = qemuCommand(options);
-    // The console file is appended to, not truncated: the supervisor or systemd restarts QEMU, and
-    // the lines from before a restart are what explain it.
-    const serialAt = args.indexOf("-serial");
-    const argv = [...args.slice(0, serialAt), "-chardev", `file,id=console0,path=${paths.console},append=on`, "-serial", "chardev:console0", ...args.slice(serialAt + 2)];
-    const accelAt = argv.indexOf("-accel") + 1;
-    const shown = shellCommand([command, ...argv.slice(0, accelAt)]) + ' "$ACCEL" ' + shellCommand(argv.slice(accelAt + 1));
+    if (args[args.indexOf("-chardev") + 1] !== consoleChardev(spec)) {
+        throw new Error("the QEMU command line lost its console chardev, by which the VM is recognized");
+    }
+    const accelAt = args.indexOf("-accel") + 1;
+    const shown = `${shellCommand([command, ...args.slice(0, accelAt)])} "$ACCEL" ${shellCommand(args.slice(accelAt + 1))}`;
     return [
         "#!/bin/sh",
         "# KVM only when it really works: /dev/kvm usable and VT-x/AMD-V (or an arm64 host).",
         "ACCEL=tcg",
         "if [ -w /dev/kvm ] && { grep -qE '\\b(vmx|svm)\\b' /proc/cpuinfo || [ \"$(uname -m)\" = aarch64 ]; }; then ACCEL=kvm; fi",
-        ...(options.firmware?.vars ? [`[ -f ${shellCommand([options.firmware.vars])} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${shellCommand([options.firmware.vars])}`] : []),
+        ...(options.firmware?.vars ? [`[ -f ${shellWord(options.firmware.vars)} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${shellWord(options.firmware.vars)}`] : []),
         "# exec keeps this pid: the watchdog stops the VM by it, and the supervisor or systemd restarts it.",
-        `echo $$ > ${shellCommand([paths.vmPid])}`,
+        `echo $$ > ${shellWord(paths.vmPid)}`,
         `exec ${shown}`,
         "",
     ].join("\n");
@@ -113,57 +175,106 @@ export function firecrackerConfig(spec: HostServiceSpec): string {
     }, null, 2)}\n`;
 }
 
+/**
+ * Shell functions every script starts with. `ours PIDFILE MARK` prints the pid in PIDFILE when it
+ * names a live process, other than 0 and 1, whose command line has the argument MARK; else it
+ * fails. `stop_ours PIDFILE MARK` stops that process (its whole process group when it leads one:
+ * the supervisor and watchdog run under setsid) with TERM, then KILL after 5 s; a pidfile that
+ * names anyone else is stale and is only removed.
+ */
+export const PROCESS_FUNCTIONS = [
+    "ours() {",
+    "  ours_pid=$(cat \"$1\" 2>/dev/null) || return 1",
+    "  case \"$ours_pid\" in ''|*[!0-9]*) return 1 ;; esac",
+    "  [ \"$ours_pid\" -gt 1 ] || return 1",
+    "  tr '\\000' '\\n' 2>/dev/null < \"/proc/$ours_pid/cmdline\" | grep -qxF -e \"$2\" || return 1",
+    "  echo \"$ours_pid\"",
+    "}",
+    "stop_ours() {",
+    "  if stop_pid=$(ours \"$1\" \"$2\"); then",
+    "    stop_target=$stop_pid",
+    "    # The process group id is the third field after the command name in /proc/PID/stat.",
+    "    if [ \"$(sed 's/^.*) //' \"/proc/$stop_pid/stat\" 2>/dev/null | cut -d' ' -f3)\" = \"$stop_pid\" ]; then stop_target=-$stop_pid; fi",
+    "    kill -TERM \"$stop_target\" 2>/dev/null || true",
+    "    stop_i=0; while [ \"$stop_i\" -lt 10 ] && kill -0 \"$stop_target\" 2>/dev/null; do stop_i=$((stop_i + 1)); sleep 0.5; done",
+    "    kill -KILL \"$stop_target\" 2>/dev/null || true",
+    "  fi",
+    "  rm -f \"$1\"",
+    "}",
+].join("\n");
+
+/** A quoted message on stderr: the text is printf's argument, never its format. */
+function say(text: string): string {
+    return `printf '%s\\n' ${shellWord(text)} >&2`;
+}
+
+/**
+ * Writes `content` to `file` through a temporary file: from base64 (only [A-Za-z0-9+/=], safe in
+ * single quotes), so nothing in the content can end a heredoc or reach the shell.
+ */
+function writeFile(file: string, content: string, mode = "644"): string {
+    const temp = `${file}.tmp`;
+    const encoded = Buffer.from(content, "utf8").toString("base64");
+    return `printf '%s' '${encoded}' | base64 -d > ${shellWord(temp)} && chmod ${mode} ${shellWord(temp)} && mv -f ${shellWord(temp)} ${shellWord(file)}`;
+}
+
 /** Installs (or replaces) the service and starts it; waits for the ready line when given. Idempotent. */
 export function installScript(spec: HostServiceSpec): string {
+    checkHostServiceSpec(spec);
     const p = hostPaths(spec);
-    const unit = [
-        "[Unit]",
-        `Description=unikernel ${spec.name} (managed by pulumi-unikernel)`,
-        "After=network.target",
-        "[Service]",
-        `ExecStart=/bin/sh ${p.vmCommand}`,
-        "Restart=on-failure",
-        "RestartSec=1",
-        "[Install]",
-        "WantedBy=multi-user.target",
-        "",
-    ].join("\n");
+    const unit = unitFile({
+        Unit: [["Description", systemdText(`unikernel ${spec.name} (managed by pulumi-unikernel)`)], ["After", "network.target"]],
+        Service: [["ExecStart", systemdCommandLine(["/bin/sh", p.vmCommand])], ["Restart", "on-failure"], ["RestartSec", "1"]],
+        Install: [["WantedBy", "multi-user.target"]],
+    });
     const supervisor = [
         "#!/bin/sh",
         "# Restarts the VM whenever it exits, like systemd's Restart=on-failure (and after a clean exit too).",
-        `while true; do /bin/sh ${shellCommand([p.vmCommand])}; sleep 1; done`,
+        "# Its own pid (a process group leader under setsid), written by itself: what removal stops.",
+        `echo $$ > ${shellWord(p.pidfile)}`,
+        `while true; do /bin/sh ${shellWord(p.vmCommand)}; sleep 1; done`,
         "",
     ].join("\n");
     const lines = [
         "set -eu",
-        `mkdir -p ${shellCommand([spec.stateDir])}`,
-        writeFile(p.vmCommand, vmScript(spec)),
+        PROCESS_FUNCTIONS,
+        `command -v base64 >/dev/null || { ${say("the install needs base64 on the host (coreutils)")}; exit 1; }`,
+        ...(spec.readyPort !== undefined || spec.watchdog
+            ? [`command -v bash >/dev/null || { ${say("the port checks need bash on the host (for /dev/tcp)")}; exit 1; }`]
+            : []),
+        `mkdir -p ${shellWord(spec.stateDir)}`,
+        ...(spec.readyPort !== undefined || spec.watchdog ? [writeFile(p.probe, PROBE_SCRIPT, "755")] : []),
+        writeFile(p.vmCommand, vmScript(spec), "755"),
         ...(spec.hypervisor === "firecracker" ? [writeFile(p.firecrackerConfig, firecrackerConfig(spec))] : []),
-        `: > ${shellCommand([p.console])}`,
-        `MODE=${shellCommand([spec.mode])}`,
+        `: > ${shellWord(p.console)}`,
+        `MODE=${shellWord(spec.mode)}`,
         'if [ "$MODE" = auto ]; then if [ -d /run/systemd/system ]; then MODE=systemd; else MODE=background; fi; fi',
         'if [ "$MODE" = systemd ]; then',
         `  ${writeFile(p.unit, unit)}`,
         "  systemctl daemon-reload",
-        `  systemctl enable unikernel-${spec.name}.service >/dev/null 2>&1`,
-        `  systemctl restart unikernel-${spec.name}.service`,
+        `  systemctl enable ${shellWord(p.unitName)} >/dev/null 2>&1`,
+        `  systemctl restart ${shellWord(p.unitName)}`,
         "else",
-        `  if [ -f ${shellCommand([p.pidfile])} ]; then kill -TERM -"$(cat ${shellCommand([p.pidfile])})" 2>/dev/null || true; fi`,
-        `  ${writeFile(p.supervisor, supervisor)}`,
-        `  setsid /bin/sh ${shellCommand([p.supervisor])} > /dev/null 2>&1 < /dev/null &`,
-        `  echo $! > ${shellCommand([p.pidfile])}`,
+        `  stop_ours ${shellWord(p.pidfile)} ${shellWord(p.supervisor)}`,
+        `  ${writeFile(p.supervisor, supervisor, "755")}`,
+        `  setsid /bin/sh ${shellWord(p.supervisor)} > /dev/null 2>&1 < /dev/null &`,
+        ...waitForOwnPid(p.pidfile, p.supervisor, `unikernel ${spec.name}: the supervisor did not start`).map((line) => `  ${line}`),
         "fi",
         ...(spec.expect ? waitForReady(spec, p.console) : []),
         ...(spec.readyPort !== undefined ? waitForPort(spec, spec.readyPort) : []),
         ...(spec.watchdog ? startWatchdog(spec, spec.watchdog) : []),
-        'echo "{\\"mode\\": \\"$MODE\\", \\"console\\": \\"' + p.console + '\\"}"',
+        `printf '{"mode": "%s", "console": %s}\\n' "$MODE" ${shellWord(JSON.stringify(p.console))}`,
     ];
-    const probe = spec.readyPort !== undefined || spec.watchdog ? [
-        'command -v bash >/dev/null || { echo "the port checks need bash on the host (for /dev/tcp)" >&2; exit 1; }',
-        writeFile(p.probe, PROBE_SCRIPT),
-    ] : [];
-    lines.splice(2, 0, ...probe);
     return `${lines.join("\n")}\n`;
+}
+
+/** Waits up to 5 s until a process has written its own pid and is recognizably ours. */
+function waitForOwnPid(pidfile: string, mark: string, failure: string): string[] {
+    return [
+        `i=0; until ours ${shellWord(pidfile)} ${shellWord(mark)} >/dev/null; do`,
+        `  i=$((i + 1)); if [ "$i" -ge 50 ]; then ${say(failure)}; exit 1; fi; sleep 0.1`,
+        "done",
+    ];
 }
 
 /**
@@ -175,6 +286,7 @@ export const PROBE_SCRIPT = [
     "#!/bin/bash",
     "# usage: probe.sh PORT",
     "exec 2>/dev/null",
+    "case \"$1\" in ''|*[!0-9]*) exit 2 ;; esac",
     "timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/\"$0\" && printf \"HEAD / HTTP/1.0\\r\\n\\r\\n\" >&3 && [ -n \"$(head -c 1 <&3 | od -An -c)\" ]' \"$1\"",
     "",
 ].join("\n");
@@ -184,8 +296,8 @@ function waitForPort(spec: HostServiceSpec, port: number): string[] {
     return [
         `i=0; until bash ${shellCommand([p.probe, String(port)])}; do`,
         `  i=$((i + 1)); if [ "$i" -ge ${spec.timeoutSeconds} ]; then`,
-        `    echo "unikernel ${spec.name}: port ${port} did not answer within ${spec.timeoutSeconds} s; last console lines:" >&2`,
-        `    tail -n 20 ${shellCommand([p.console])} >&2`,
+        `    ${say(`unikernel ${spec.name}: port ${port} did not answer within ${spec.timeoutSeconds} s; last console lines:`)}`,
+        `    tail -n 20 -- ${shellWord(p.console)} >&2`,
         ...stopLines(spec).map((line) => `    ${line}`),
         "    exit 1",
         "  fi",
@@ -196,47 +308,48 @@ function waitForPort(spec: HostServiceSpec, port: number): string[] {
 
 /**
  * The watchdog: every interval, probe the port; after `failures` misses in a row, note it in the
- * console log and stop the VM by its pid, so systemd (Restart=on-failure) or the supervisor starts
- * it again. It runs as a unit of its own under systemd, else as a supervised background process.
+ * console log and stop the VM by its pid (only when that pid is still this service's VM), so
+ * systemd (Restart=on-failure) or the supervisor starts it again. It runs as a unit of its own
+ * under systemd, else as a supervised background process.
  */
 function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; intervalSeconds: number; failures: number }): string[] {
     const p = hostPaths(spec);
     const script = [
         "#!/bin/sh",
         `# Watchdog of unikernel ${spec.name}: port ${watchdog.port}, every ${watchdog.intervalSeconds} s, restart after ${watchdog.failures} misses.`,
+        PROCESS_FUNCTIONS,
         "# Its own pid (a process group leader under setsid), written by itself: what removal stops.",
-        `echo $$ > ${shellCommand([p.watchdogPid])}`,
+        `echo $$ > ${shellWord(p.watchdogPid)}`,
         "missed=0",
         "while true; do",
         `  sleep ${watchdog.intervalSeconds}`,
         `  if bash ${shellCommand([p.probe, String(watchdog.port)])}; then missed=0; continue; fi`,
         "  missed=$((missed + 1))",
         `  if [ "$missed" -ge ${watchdog.failures} ]; then`,
-        `    echo "[watchdog] port ${watchdog.port} did not answer ${watchdog.failures} times: restarting the VM" >> ${shellCommand([p.console])}`,
-        `    kill -TERM "$(cat ${shellCommand([p.vmPid])})" 2>/dev/null || true`,
+        `    printf '%s\\n' ${shellWord(`[watchdog] port ${watchdog.port} did not answer ${watchdog.failures} times: restarting the VM`)} >> ${shellWord(p.console)}`,
+        `    if vm=$(ours ${shellWord(p.vmPid)} ${shellWord(vmMark(spec))}); then kill -TERM "$vm" 2>/dev/null || true; fi`,
         "    missed=0",
         "  fi",
         "done",
         "",
     ].join("\n");
-    const unit = [
-        "[Unit]", `Description=watchdog of unikernel ${spec.name} (managed by pulumi-unikernel)`, `After=unikernel-${spec.name}.service`,
-        "[Service]", `ExecStart=/bin/sh ${p.watchdog}`, "Restart=always", "RestartSec=5", "[Install]", "WantedBy=multi-user.target", "",
-    ].join("\n");
+    const unit = unitFile({
+        Unit: [["Description", systemdText(`watchdog of unikernel ${spec.name} (managed by pulumi-unikernel)`)], ["After", p.unitName]],
+        Service: [["ExecStart", systemdCommandLine(["/bin/sh", p.watchdog])], ["Restart", "always"], ["RestartSec", "5"]],
+        Install: [["WantedBy", "multi-user.target"]],
+    });
     return [
-        writeFile(p.watchdog, script),
+        writeFile(p.watchdog, script, "755"),
         'if [ "$MODE" = systemd ]; then',
         `  ${writeFile(p.watchdogUnit, unit)}`,
         "  systemctl daemon-reload",
-        `  systemctl enable unikernel-${spec.name}-watchdog.service >/dev/null 2>&1`,
-        `  systemctl restart unikernel-${spec.name}-watchdog.service`,
+        `  systemctl enable ${shellWord(p.watchdogUnitName)} >/dev/null 2>&1`,
+        `  systemctl restart ${shellWord(p.watchdogUnitName)}`,
         "else",
-        `  if [ -f ${shellCommand([p.watchdogPid])} ]; then kill -TERM -"$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null || true; rm -f ${shellCommand([p.watchdogPid])}; fi`,
-        `  setsid /bin/sh ${shellCommand([p.watchdog])} > /dev/null 2>&1 < /dev/null &`,
+        `  stop_ours ${shellWord(p.watchdogPid)} ${shellWord(p.watchdog)}`,
+        `  setsid /bin/sh ${shellWord(p.watchdog)} > /dev/null 2>&1 < /dev/null &`,
         "  # Ready when the watchdog has written its pid and lives; say so when it does not start.",
-        `  i=0; until [ -s ${shellCommand([p.watchdogPid])} ] && kill -0 "$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null; do`,
-        `    i=$((i + 1)); if [ "$i" -ge 50 ]; then echo "unikernel ${spec.name}: the watchdog did not start" >&2; exit 1; fi; sleep 0.1`,
-        "  done",
+        ...waitForOwnPid(p.watchdogPid, p.watchdog, `unikernel ${spec.name}: the watchdog did not start`).map((line) => `  ${line}`),
         "fi",
     ];
 }
@@ -248,9 +361,10 @@ function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; interval
  * path named by its digest beforehand, survives. Succeeds when nothing is installed.
  */
 export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & { imagePath?: string }): string {
+    checkHostServiceSpec(spec);
     const p = hostPaths(spec);
-    const files = [p.vmCommand, p.supervisor, p.firecrackerConfig, p.console, p.vmPid, p.probe, p.watchdog, ...(spec.imagePath ? [spec.imagePath] : [])];
-    return ["set -u", ...stopLines(spec), `rm -f ${shellCommand(files)}`, `rmdir ${shellCommand([spec.stateDir])} 2>/dev/null || true`, ""].join("\n");
+    const files = [p.vmCommand, p.supervisor, p.firecrackerConfig, p.console, p.vmPid, p.probe, p.watchdog, p.efiVars, ...(spec.imagePath ? [spec.imagePath] : [])];
+    return ["set -u", PROCESS_FUNCTIONS, ...stopLines(spec), `rm -f -- ${shellCommand(files)}`, `rmdir -- ${shellWord(spec.stateDir)} 2>/dev/null || true`, ""].join("\n");
 }
 
 /** Stops the unit or the supervisor; keeps the state directory (and so the console log). */
@@ -258,44 +372,31 @@ function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
     const p = hostPaths(spec);
     return [
         // The watchdog first, so it does not restart what is being stopped.
-        `if [ -f ${shellCommand([p.watchdogUnit])} ]; then`,
-        `  systemctl disable --now unikernel-${spec.name}-watchdog.service >/dev/null 2>&1 || true`,
-        `  rm -f ${shellCommand([p.watchdogUnit])}`,
+        `if [ -f ${shellWord(p.watchdogUnit)} ]; then`,
+        `  systemctl disable --now ${shellWord(p.watchdogUnitName)} >/dev/null 2>&1 || true`,
+        `  rm -f ${shellWord(p.watchdogUnit)}`,
         "fi",
-        `if [ -f ${shellCommand([p.watchdogPid])} ]; then`,
-        `  kill -TERM -"$(cat ${shellCommand([p.watchdogPid])})" 2>/dev/null || true`,
-        `  rm -f ${shellCommand([p.watchdogPid])}`,
-        "fi",
-        `if [ -f ${shellCommand([p.unit])} ]; then`,
-        `  systemctl disable --now unikernel-${spec.name}.service >/dev/null 2>&1 || true`,
-        `  rm -f ${shellCommand([p.unit])}`,
+        `stop_ours ${shellWord(p.watchdogPid)} ${shellWord(p.watchdog)}`,
+        `if [ -f ${shellWord(p.unit)} ]; then`,
+        `  systemctl disable --now ${shellWord(p.unitName)} >/dev/null 2>&1 || true`,
+        `  rm -f ${shellWord(p.unit)}`,
         "  systemctl daemon-reload || true",
         "fi",
-        `if [ -f ${shellCommand([p.pidfile])} ]; then`,
-        "  # The supervisor is a process group leader (setsid): stop it and its VM together.",
-        `  PGID=$(cat ${shellCommand([p.pidfile])})`,
-        '  kill -TERM -"$PGID" 2>/dev/null || true',
-        '  for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -"$PGID" 2>/dev/null || break; sleep 0.5; done',
-        '  kill -KILL -"$PGID" 2>/dev/null || true',
-        `  rm -f ${shellCommand([p.pidfile])}`,
-        "fi",
+        "# The supervisor leads its own process group (setsid): stopping the group stops its VM too.",
+        `stop_ours ${shellWord(p.pidfile)} ${shellWord(p.supervisor)}`,
     ];
 }
 
-function writeFile(file: string, content: string): string {
-    // A quoted heredoc: the content is written byte for byte, no expansion.
-    return `cat > ${shellCommand([file])} <<'UNIKERNEL_EOF'\n${content}UNIKERNEL_EOF`;
-}
-
 function waitForReady(spec: HostServiceSpec, consoleLog: string): string[] {
+    const grep = `grep -qE -e ${shellWord(spec.expect!)} -- ${shellWord(consoleLog)}`;
     return [
         `i=0; while [ "$i" -lt ${spec.timeoutSeconds * 5} ]; do`,
-        `  if grep -qE ${shellCommand([spec.expect!])} ${shellCommand([consoleLog])}; then break; fi`,
+        `  if ${grep}; then break; fi`,
         "  i=$((i + 1)); sleep 0.2",
         "done",
-        `if ! grep -qE ${shellCommand([spec.expect!])} ${shellCommand([consoleLog])}; then`,
-        `  echo "unikernel ${spec.name} did not print ${spec.expect!.replace(/["\\$`]/g, "")} within ${spec.timeoutSeconds} s; last console lines:" >&2`,
-        `  tail -n 20 ${shellCommand([consoleLog])} >&2`,
+        `if ! ${grep}; then`,
+        `  ${say(`unikernel ${spec.name} did not print ${spec.expect!} within ${spec.timeoutSeconds} s; last console lines:`)}`,
+        `  tail -n 20 -- ${shellWord(consoleLog)} >&2`,
         "  # A service that never got ready is not left running behind a failed update; its console stays.",
         ...stopLines(spec).map((line) => `  ${line}`),
         "  exit 1",

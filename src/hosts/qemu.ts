@@ -9,8 +9,13 @@
  * - No NIC unless ports are forwarded (`-nic none`): the default NIC's PXE ROM costs boot time.
  *   Forwarded ports bind to 127.0.0.1 unless told otherwise: a local VM is not a public service.
  * - `-no-reboot`: a crashing kernel ends the run instead of rebooting forever.
+ * - Disks are attached with `-blockdev` in QEMU's JSON syntax: an explicit format (never probed
+ *   from the content), the file driver (so a path is never read as `nbd:` or `json:`), no backing
+ *   chain for formats that have one, and a file name that needs no comma escaping.
+ * - Every path inside a comma-separated option (`-drive`, `-chardev`) has its commas doubled, which
+ *   is how QEMU escapes them; a path with a line break never gets here (refused at input).
  */
-import { DiskBootMode } from "../model";
+import { DiskBootMode, findUnsafeCharacter } from "../model";
 
 /** A forwarded port: host side on `hostAddress:host`, guest side on `guest`. */
 export interface PortForward {
@@ -47,6 +52,34 @@ export interface QemuOptions {
     cpus?: number;
     accel: "kvm" | "tcg";
     ports?: PortForward[];
+    /** Serial console to a file (appended to when `append`), instead of QEMU's stdio. */
+    consoleFile?: { path: string; append?: boolean };
+}
+
+/** qemu-img format names whose images can name a backing file: attached with `"backing": null`. */
+const FORMATS_WITH_BACKING = new Set(["qcow2", "qed", "vmdk"]);
+
+/**
+ * A value inside a comma-separated QEMU option (`file=...`, `path=...`): commas doubled, as QEMU's
+ * option parser reads `,,` as one literal comma. Throws on line breaks and control characters.
+ */
+export function qemuOptionValue(value: string): string {
+    const unsafe = findUnsafeCharacter(value);
+    if (unsafe) {
+        throw new Error(`cannot pass ${JSON.stringify(value)} to QEMU: it holds ${unsafe.description}`);
+    }
+    return value.replace(/,/g, ",,");
+}
+
+/** The `-blockdev` JSON of a disk: explicit format over the file driver, no backing chain. */
+export function diskBlockdev(file: string, format: string, nodeName = "disk0"): string {
+    qemuOptionValue(file); // refuses line breaks; JSON needs no comma escaping
+    return JSON.stringify({
+        "node-name": nodeName,
+        driver: format,
+        file: { driver: "file", filename: file },
+        ...(FORMATS_WITH_BACKING.has(format) ? { backing: null } : {}),
+    });
 }
 
 /** Returns the QEMU binary and its arguments. Console on stdio; no monitor, no display. */
@@ -62,11 +95,25 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
         args.push("-machine", "q35");
     }
     args.push("-accel", options.accel, "-m", String(options.memoryMiB), "-smp", String(options.cpus ?? 1));
-    args.push("-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot");
+    args.push("-display", "none", "-monitor", "none");
+    if (options.consoleFile) {
+        const file = qemuOptionValue(options.consoleFile.path);
+        args.push("-chardev", `file,id=console0,path=${file}${options.consoleFile.append ? ",append=on" : ""}`, "-serial", "chardev:console0");
+    } else {
+        args.push("-serial", "stdio");
+    }
+    args.push("-no-reboot");
     if (options.kernel) {
         args.push("-kernel", options.kernel);
-        if (options.initrd) args.push("-initrd", options.initrd);
-        if (options.cmdline) args.push("-append", options.cmdline);
+        if (options.initrd) {
+            // QEMU splits -initrd at commas into Multiboot modules; there is no escape for one file.
+            if (options.initrd.includes(",")) throw new Error(`the initrd path ${options.initrd} holds a comma, which QEMU reads as a list of modules`);
+            args.push("-initrd", options.initrd);
+        }
+        if (options.cmdline) {
+            qemuOptionValue(options.cmdline); // refuses line breaks
+            args.push("-append", options.cmdline);
+        }
     }
     const boot = arm ? "uefi" : options.boot ?? "bios";
     if (options.disk) {
@@ -78,13 +125,13 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
                 // Debian's QEMU_EFI.fd is a 2 MiB -bios image, not a 64 MiB pflash image.
                 args.push("-bios", options.firmware.code);
             } else {
-                args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${options.firmware.code}`);
+                args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${qemuOptionValue(options.firmware.code)}`);
                 if (options.firmware.vars) {
-                    args.push("-drive", `if=pflash,format=raw,unit=1,file=${options.firmware.vars}`);
+                    args.push("-drive", `if=pflash,format=raw,unit=1,file=${qemuOptionValue(options.firmware.vars)}`);
                 }
             }
         }
-        args.push("-drive", `if=none,id=disk0,format=${options.diskFormat ?? "raw"},file=${options.disk}`, "-device", "virtio-blk-pci,drive=disk0,bootindex=0");
+        args.push("-blockdev", diskBlockdev(options.disk, options.diskFormat ?? "raw"), "-device", "virtio-blk-pci,drive=disk0,bootindex=0");
     }
     const ports = options.ports ?? [];
     if (ports.length) {

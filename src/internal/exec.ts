@@ -2,7 +2,10 @@
  * Running external tools: streamed output for progress, the tail kept for errors, and a clear
  * failure that names the command. Every tool run in the package goes through here.
  */
-import { spawn } from "child_process";
+import { ChildProcess, SpawnOptions, spawn } from "child_process";
+import { existsSync } from "fs";
+import { UnikernelError } from "../model";
+import { trackChild } from "./cleanup";
 import { shellCommand } from "./shellQuote";
 
 /** How to run one command. */
@@ -26,7 +29,7 @@ export interface RunResult {
 }
 
 /** A tool that exited non-zero, was killed, or could not start. Carries the tail of its output. */
-export class ToolFailure extends Error {
+export class ToolFailure extends UnikernelError {
     constructor(
         public readonly command: string,
         public readonly exitCode: number | null,
@@ -34,7 +37,6 @@ export class ToolFailure extends Error {
         reason: string,
     ) {
         super(`${command} ${reason}${tail ? `; its last output:\n${tail}` : ""}`);
-        this.name = "ToolFailure";
     }
 }
 
@@ -43,11 +45,33 @@ export function formatCommand(command: string, args: readonly string[]): string 
     return shellCommand([command, ...args]);
 }
 
+/** util-linux's setpriv, when this machine has it (Debian: always; util-linux is essential). */
+const SETPRIV = "/usr/bin/setpriv";
+let setprivPresent: boolean | undefined;
+
+/** setpriv's exit code when it cannot exec the tool. */
+const SETPRIV_EXEC_FAILED = 127;
+
+/**
+ * Starts a tool the way every tool of the package is started: in a process group of its own (so a
+ * signal to this process can stop the tool and whatever it started, src/internal/cleanup.ts), and,
+ * where util-linux's setpriv exists, with PR_SET_PDEATHSIG=SIGKILL, so the tool dies with this
+ * process even when this process is killed with SIGKILL and can clean up nothing itself.
+ */
+export function spawnTool(command: string, args: readonly string[], options: SpawnOptions): { child: ChildProcess; wrapped: boolean } {
+    setprivPresent ??= process.platform === "linux" && existsSync(SETPRIV);
+    const child = setprivPresent
+        ? spawn(SETPRIV, ["--pdeathsig", "KILL", "--", command, ...args], { ...options, detached: true })
+        : spawn(command, [...args], { ...options, detached: true });
+    trackChild(child);
+    return { child, wrapped: setprivPresent };
+}
+
 /** Runs a command to completion; rejects with {@link ToolFailure} unless it exits 0. */
 export function runTool(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const shown = formatCommand(command, args);
     return new Promise((resolve, reject) => {
-        const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        const { child, wrapped } = spawnTool(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const interleaved: string[] = [];
@@ -57,12 +81,16 @@ export function runTool(command: string, args: readonly string[], options: RunOp
             interleaved.push(text);
             options.stream?.(text);
         };
-        child.stdout.on("data", collect(out));
-        child.stderr.on("data", collect(err));
+        child.stdout!.on("data", collect(out));
+        child.stderr!.on("data", collect(err));
         let timedOut = false;
         const timer = options.timeoutMs ? setTimeout(() => {
             timedOut = true;
-            child.kill("SIGKILL");
+            try {
+                process.kill(-child.pid!, "SIGKILL"); // the tool's whole group
+            } catch {
+                child.kill("SIGKILL");
+            }
         }, options.timeoutMs) : undefined;
         const tail = () => tailOf(interleaved.join(""), options.tailLines ?? 40);
         child.on("error", (error: NodeJS.ErrnoException) => {
@@ -75,11 +103,15 @@ export function runTool(command: string, args: readonly string[], options: RunOp
                 resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
                 return;
             }
+            if (wrapped && code === SETPRIV_EXEC_FAILED && /^setpriv: failed to execute/m.test(Buffer.concat(err).toString("utf8"))) {
+                reject(new ToolFailure(shown, null, "", `could not start: ${command} is not installed or not on PATH`));
+                return;
+            }
             const reason = timedOut ? `timed out after ${options.timeoutMs} ms` : signal ? `was killed by ${signal}` : `failed with exit code ${code}`;
             reject(new ToolFailure(shown, code, tail(), reason));
         });
-        child.stdin.on("error", () => undefined); // a tool that exits without reading its input is not our failure
-        child.stdin.end(options.input ?? "");
+        child.stdin!.on("error", () => undefined); // a tool that exits without reading its input is not our failure
+        child.stdin!.end(options.input ?? "");
     });
 }
 

@@ -1,20 +1,32 @@
-/** File writes that never leave a half-written result behind. */
+/** File writes that never leave a half-written result behind, and scratch space that is cleaned up. */
 import { promises as fs } from "fs";
 import * as path from "path";
 import { randomBytes } from "crypto";
+import { cacheRoot } from "./cacheDir";
+import { sweepStale, trackTemporary } from "./cleanup";
 
-/** A temporary path beside `target` (same file system, so the final rename is atomic). */
+/** The prefix of every temporary beside `target`: `.<name>.` then the pid, a random part and `.tmp`. */
+function tempPrefix(target: string): string {
+    return `.${path.basename(target)}.`;
+}
+
+/** A temporary path beside `target` (same file system, so the final rename is atomic), naming this process. */
 export function tempPathFor(target: string): string {
-    return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString("hex")}.tmp`);
+    return path.join(path.dirname(target), `${tempPrefix(target)}${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
 /**
  * Produces `target` through `produce(tempPath)` and renames it into place only when `produce`
- * succeeds; on failure the temporary file is removed and `target` is untouched.
+ * succeeds; on failure (or a signal) the temporary file is removed and `target` is untouched.
+ * Temporaries that an earlier, killed run left beside `target` are removed first.
  */
-export async function writeAtomically<T>(target: string, produce: (tempPath: string) => Promise<T>): Promise<T> {
+export async function writeAtomically<T>(file: string, produce: (tempPath: string) => Promise<T>): Promise<T> {
+    // Absolute, so no tool reads the temporary's name as an option or a `protocol:` (qemu-img, tar).
+    const target = path.resolve(file);
     await fs.mkdir(path.dirname(target), { recursive: true });
+    await sweepStale(path.dirname(target), tempPrefix(target));
     const temp = tempPathFor(target);
+    const untrack = trackTemporary(temp);
     try {
         const result = await produce(temp);
         await fs.rename(temp, target);
@@ -22,6 +34,27 @@ export async function writeAtomically<T>(target: string, produce: (tempPath: str
     } catch (error) {
         await fs.rm(temp, { recursive: true, force: true });
         throw error;
+    } finally {
+        untrack();
+    }
+}
+
+/**
+ * Runs `body` with a new scratch directory under the cache (`<cache>/tmp/<prefix><pid>.<random>`),
+ * removed afterwards, on failure, and on a signal; directories of runs that were killed are swept.
+ */
+export async function withWorkDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+    const parent = path.join(cacheRoot(), "tmp");
+    await fs.mkdir(parent, { recursive: true, mode: 0o700 });
+    await sweepStale(parent, `${prefix}.`);
+    const dir = path.join(parent, `${prefix}.${process.pid}.${randomBytes(4).toString("hex")}`);
+    await fs.mkdir(dir, { mode: 0o700 });
+    const untrack = trackTemporary(dir);
+    try {
+        return await body(dir);
+    } finally {
+        await fs.rm(dir, { recursive: true, force: true });
+        untrack();
     }
 }
 

@@ -1,12 +1,25 @@
 /** SHA-256 digests of files and of structured values, the currency of caching and triggers. */
 import { createHash } from "crypto";
-import { createReadStream } from "fs";
+import { constants, promises as fs } from "fs";
 
-/** Hex SHA-256 of a file, streamed (disk images are large). */
-export function sha256File(file: string): Promise<string> {
+/**
+ * Hex SHA-256 of a regular file, streamed (disk images are large). Opened non-blocking and checked
+ * on the open descriptor, so a FIFO or a device under a file's name fails instead of blocking forever.
+ */
+export async function sha256File(file: string): Promise<string> {
+    const handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) {
+            throw Object.assign(new Error(`${file} is not a regular file`), { code: "EINVAL", syscall: "open", path: file });
+        }
+    } catch (error) {
+        await handle.close();
+        throw error;
+    }
     return new Promise((resolve, reject) => {
         const hash = createHash("sha256");
-        createReadStream(file).on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolve(hash.digest("hex")));
+        handle.createReadStream().on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolve(hash.digest("hex")));
     });
 }
 

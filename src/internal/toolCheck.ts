@@ -3,6 +3,7 @@
  * exactly what is wrong otherwise: the tool, the minimum version, the version found, how to
  * install it (as pulumi-eks:nodejs/eks/dependencies.ts does for kubectl and aws).
  */
+import { UnikernelError } from "../model";
 import { runTool } from "./exec";
 
 /** What one tool must be. */
@@ -20,7 +21,7 @@ export interface ToolRequirement {
 }
 
 /** A tool that is missing or too old. */
-export class ToolCheckError extends Error {
+export class ToolCheckError extends UnikernelError {
     constructor(
         public readonly tool: string,
         public readonly minimum: string,
@@ -28,7 +29,6 @@ export class ToolCheckError extends Error {
         public readonly install: string,
     ) {
         super(`${tool} ${minimum} or newer is required; found ${found ?? "none (not on PATH)"}. ${install}`);
-        this.name = "ToolCheckError";
     }
 }
 

@@ -8,6 +8,7 @@ import { KConfig, isEmptyKConfig, parseKConfig } from "./kconfig";
 import { ComponentRef, LIBRARY_NAME, Library, parseComponentRef, parseLibraries } from "./library";
 import { parseListOrDict } from "./listOrDict";
 import { Parsed, Problem, describeValue, fail, joinPath, ok, oneOf } from "./problem";
+import { checkSafeText } from "./safeText";
 import { UntypedMap, isMap, parseText, parseTextList, unknownKeys } from "./scalars";
 import { Target, parseTarget, targetId } from "./target";
 
@@ -92,7 +93,10 @@ export function parseApplicationName(value: unknown, path: string): Parsed<strin
  */
 export function parseCommand(value: unknown, path: string): Parsed<string[]> {
     if (Array.isArray(value)) {
-        return parseTextList(value, path);
+        const list = parseTextList(value, path);
+        // The words go onto a kernel command line (uklibparam), where a line break cannot travel.
+        const unsafe = (list.value ?? []).map((word, i) => checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)).filter((p): p is Problem => Boolean(p));
+        return unsafe.length ? fail(...unsafe) : list;
     }
     if (typeof value !== "string") {
         return fail({ path, message: `got ${describeValue(value)}; expected a command string or a list of arguments` });
@@ -107,8 +111,13 @@ export function parseCommand(value: unknown, path: string): Parsed<string[]> {
         }
         out.push(word);
     }
-    return ok(out);
+    // Blanks between words only separate them (as go-shellwords reads them); inside a quoted word
+    // a tab or a line break would reach the kernel command line.
+    const unsafe = out.map((word, i) => checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)).filter((p): p is Problem => Boolean(p));
+    return unsafe.length ? fail(...unsafe) : ok(out);
 }
+
+const COMMAND_LINE = "a kernel command line";
 
 /** Reads `env`: a map or a list of `NAME=VALUE`. */
 export function parseEnv(value: unknown, path: string): Parsed<Record<string, string>> {
@@ -116,6 +125,7 @@ export function parseEnv(value: unknown, path: string): Parsed<Record<string, st
         keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
         keyHint: "an environment variable name such as APP_PORT",
         valueText: (v) => (v === null ? "" : String(v)),
+        destination: "a kernel command line (env.vars) or an ops config",
     });
 }
 
@@ -125,6 +135,7 @@ export function parseLabels(value: unknown, path: string): Parsed<Record<string,
         keyPattern: /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/,
         keyHint: "a label key such as org.example/team",
         valueText: (v) => (v === null ? "" : String(v)),
+        destination: "image tags and labels",
     });
 }
 
@@ -161,6 +172,8 @@ const ROOTFS_KEYS = ["source", "format", "type"];
  */
 export function parseRootfs(value: unknown, path: string, longForm: boolean | string): Parsed<Rootfs> {
     if (typeof value === "string") {
+        const unsafe = checkSafeText(value, path, "a build command line");
+        if (unsafe) return fail(unsafe);
         return value ? ok({ source: value }) : fail({ path, message: "got an empty string; expected a path to a directory, Dockerfile or archive" });
     }
     if (!isMap(value)) {
@@ -172,6 +185,8 @@ export function parseRootfs(value: unknown, path: string, longForm: boolean | st
     const problems: Problem[] = [...unknownKeys(value, ROOTFS_KEYS, path)];
     const source = parseText(value.source, joinPath(path, "source"), "a path to a directory, Dockerfile or archive");
     problems.push(...source.problems);
+    const unsafeSource = source.value === undefined ? undefined : checkSafeText(source.value, joinPath(path, "source"), "a build command line");
+    if (unsafeSource) problems.push(unsafeSource);
     const rootfs: Rootfs = { source: source.value ?? "" };
     if (value.format !== undefined) {
         const format = ROOTFS_FORMATS.find((f) => f === value.format);
@@ -201,6 +216,11 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
     value.forEach((entry, i) => {
         const at = `${path}[${i}]`;
         if (typeof entry === "string") {
+            const unsafe = checkSafeText(entry, at, "a run command line");
+            if (unsafe) {
+                problems.push(unsafe);
+                return;
+            }
             const parts = entry.split(":");
             const ro = parts.length === 3 && parts[2] === "ro";
             if (!(parts.length === 2 || ro) || !parts[0] || !parts[1]?.startsWith("/")) {
@@ -222,10 +242,16 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
             problems.push({ path: joinPath(at, "destination"), message: `got "${destination.value}"; expected an absolute mount point such as "/data"` });
         }
         const volume: Volume = { destination: destination.value ?? "" };
+        if (destination.value !== undefined) {
+            const unsafe = checkSafeText(destination.value, joinPath(at, "destination"), "a run command line");
+            if (unsafe) problems.push(unsafe);
+        }
         for (const key of ["source", "driver"] as const) {
             if (entry[key] !== undefined) {
                 const text = parseText(entry[key], joinPath(at, key));
                 problems.push(...text.problems);
+                const unsafe = text.value === undefined ? undefined : checkSafeText(text.value, joinPath(at, key), "a run command line");
+                if (unsafe) problems.push(unsafe);
                 volume[key] = text.value;
             }
         }

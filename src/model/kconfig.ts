@@ -15,6 +15,8 @@ export function parseKConfig(value: unknown, path: string): Parsed<KConfig> {
         keyPattern: /^CONFIG_[A-Za-z0-9_]+$/,
         keyHint: "a Kconfig symbol such as CONFIG_LIBPOSIX_ENVIRON",
         valueText: (v) => (v === true ? "y" : v === false ? "n" : v === null ? "" : String(v)),
+        // A line break in a value would add lines of its own to the .config kraft writes.
+        destination: "a Kconfig file",
     });
 }
 

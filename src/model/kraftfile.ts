@@ -293,6 +293,13 @@ function pruneUndefined<T>(value: T): T {
     return value;
 }
 
+/** The largest Kraftfile text read (project files are also capped at 1 MiB on disk). */
+const MAX_KRAFTFILE_CHARACTERS = 1024 * 1024;
+/** Values a document may expand to, aliases included: real Kraftfiles have a few hundred. */
+const MAX_YAML_NODES = 10_000;
+/** Alias uses in one document (the yaml library's own default for toJS is 100). */
+const MAX_YAML_ALIASES = 100;
+
 /** A YAML document as plain values, and the line of every property path in it. */
 interface LocatedYaml {
     value: unknown;
@@ -305,6 +312,9 @@ interface LocatedYaml {
  * text: Kraftfile values are strings to kraft, and `version: 0.10` must not become 0.1.
  */
 function readYaml(text: string): LocatedYaml {
+    if (text.length > MAX_KRAFTFILE_CHARACTERS) {
+        return { value: undefined, problems: [{ path: "", message: `the Kraftfile is ${text.length} characters; more than ${MAX_KRAFTFILE_CHARACTERS} is not a Kraftfile` }], lineOf: () => undefined };
+    }
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
     const lines = new Map<string, number>();
@@ -315,7 +325,23 @@ function readYaml(text: string): LocatedYaml {
         line: lineAt(e.pos[0]),
     }));
     const seen = new Set<Node>();
+    // Aliases are expanded here, so a few hundred bytes of nested aliases ("billion laughs") could
+    // stand for billions of nodes: the expansion stops at a fixed count, with a problem.
+    let nodes = 0;
+    let aliases = 0;
+    let capped = false;
     const toPlain = (node: unknown, path: string): unknown => {
+        if (++nodes > MAX_YAML_NODES || (isAlias(node) && ++aliases > MAX_YAML_ALIASES)) {
+            if (!capped) {
+                problems.push({
+                    path,
+                    message: `the document expands to more than ${MAX_YAML_NODES} values or uses more than ${MAX_YAML_ALIASES} aliases; a Kraftfile is far smaller, write the values out`,
+                    line: lineAt((node as Node | null)?.range?.[0]),
+                });
+            }
+            capped = true;
+            return undefined;
+        }
         if (isAlias(node)) {
             const target = node.resolve(doc);
             if (!target || seen.has(target)) {
@@ -356,7 +382,8 @@ function readYaml(text: string): LocatedYaml {
         }
         return node ?? null;
     };
-    const value = problems.length ? undefined : toPlain(doc.contents, "");
+    const plain = problems.length ? undefined : toPlain(doc.contents, "");
+    const value = capped ? undefined : plain;
     return {
         value,
         problems,

@@ -4,6 +4,7 @@
  */
 import { KConfig, isEmptyKConfig, parseKConfig } from "./kconfig";
 import { Parsed, Problem, describeValue, fail, joinPath, ok } from "./problem";
+import { checkSafeText } from "./safeText";
 import { isMap, parseText, unknownKeys } from "./scalars";
 
 /** Where a component comes from and which Kconfig options it gets. */
@@ -27,6 +28,9 @@ export const LIBRARY_NAME = /^[a-zA-Z0-9._-]+$/;
 
 const COMPONENT_KEYS = ["version", "source", "kconfig"];
 
+/** Versions and sources become package references and URLs kraft fetches. */
+const FETCH = "a package reference or source URL";
+
 /**
  * True when a short-form string names a source rather than a version: a URL, a path, or a Git
  * repository. kraftkit makes the same split in its ParseLibraryConfig/ParseUnikraftConfig.
@@ -49,6 +53,10 @@ export function parseComponentRef(value: unknown, path: string): Parsed<Componen
         if (text.value === undefined) {
             return fail(...text.problems);
         }
+        const unsafe = checkSafeText(text.value, path, FETCH);
+        if (unsafe) {
+            return fail(unsafe);
+        }
         return ok(looksLikeSource(text.value) ? { source: text.value } : { version: text.value });
     }
     if (!isMap(value)) {
@@ -60,7 +68,10 @@ export function parseComponentRef(value: unknown, path: string): Parsed<Componen
         if (value[key] !== undefined) {
             const parsed = parseText(value[key], joinPath(path, key));
             problems.push(...parsed.problems);
-            if (parsed.value !== undefined) {
+            const unsafe = parsed.value === undefined ? undefined : checkSafeText(parsed.value, joinPath(path, key), FETCH);
+            if (unsafe) {
+                problems.push(unsafe);
+            } else if (parsed.value !== undefined) {
                 ref[key] = parsed.value;
             }
         }

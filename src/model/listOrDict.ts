@@ -4,6 +4,7 @@
  * kraftkit:unikraft/app/transform.go).
  */
 import { Parsed, Problem, describeValue, fail, joinPath, ok } from "./problem";
+import { checkSafeText } from "./safeText";
 import { isMap } from "./scalars";
 
 /** How one `list_or_dict` field names and reads its entries. */
@@ -14,6 +15,8 @@ export interface ListOrDictRules {
     keyHint: string;
     /** How a scalar value becomes text (kconfig writes booleans as y/n). */
     valueText(value: string | number | boolean | null): string;
+    /** Where the values end up, for the message refusing a line break or control character in one. */
+    destination: string;
 }
 
 /** Reads a map or a `KEY=VALUE` list into a string map, reporting every bad entry. */
@@ -21,8 +24,11 @@ export function parseListOrDict(value: unknown, path: string, rules: ListOrDictR
     const out: Record<string, string> = {};
     const problems: Problem[] = [];
     const put = (key: string, text: string, at: string) => {
+        const unsafe = checkSafeText(text, at, rules.destination);
         if (!rules.keyPattern.test(key)) {
-            problems.push({ path: at, message: `key "${key}" is not valid; expected ${rules.keyHint}` });
+            problems.push({ path: at, message: `key ${JSON.stringify(key)} is not valid; expected ${rules.keyHint}` });
+        } else if (unsafe) {
+            problems.push(unsafe);
         } else if (Object.prototype.hasOwnProperty.call(out, key)) {
             problems.push({ path: at, message: `key "${key}" is set twice; keep one entry` });
         } else {

@@ -7,6 +7,8 @@
  * the CLI prints it; {@link ValidationError} carries it through plain TypeScript callers.
  */
 
+import { UnikernelError } from "./errors";
+
 /** One thing wrong with an input, located by its property path (and file and line when known). */
 export interface Problem {
     /** Property path in the input, e.g. `targets[1].platform`. Empty for the document itself. */
@@ -20,14 +22,13 @@ export interface Problem {
 }
 
 /** Thrown by the `read*`/`require*` entry points when validation found problems. */
-export class ValidationError extends Error {
+export class ValidationError extends UnikernelError {
     /** Every problem found, in document order. */
     public readonly problems: readonly Problem[];
 
     constructor(problems: readonly Problem[], subject = "input") {
         super(`${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
             problems.map((p) => `  - ${formatProblem(p)}`).join("\n"));
-        this.name = "ValidationError";
         this.problems = problems;
     }
 }

@@ -6,6 +6,7 @@ import { Architecture, parseArchitecture } from "./architecture";
 import { KConfig, isEmptyKConfig, parseKConfig } from "./kconfig";
 import { Platform, parsePlatform } from "./platform";
 import { Parsed, Problem, describeValue, fail, joinPath, ok } from "./problem";
+import { checkSafeText } from "./safeText";
 import { isMap, parseText, unknownKeys } from "./scalars";
 
 /** One build target: where the kernel will run. */
@@ -44,6 +45,8 @@ export function parseTarget(value: unknown, path: string): Parsed<Target> {
     const plat = platform && parsePlatform(platform.value, joinPath(path, platform.key));
     const arch = architecture && parseArchitecture(architecture.value, joinPath(path, architecture.key));
     const name = value.name === undefined ? undefined : parseText(value.name, joinPath(path, "name"));
+    const unsafeName = name?.value === undefined ? undefined : checkSafeText(name.value, joinPath(path, "name"), "a kraft command line");
+    if (unsafeName) problems.push(unsafeName);
     const kconfig = value.kconfig === undefined ? undefined : parseKConfig(value.kconfig, joinPath(path, "kconfig"));
     problems.push(...(plat?.problems ?? []), ...(arch?.problems ?? []), ...(name?.problems ?? []), ...(kconfig?.problems ?? []));
     if (problems.length || !plat?.value || !arch?.value) {

@@ -6,21 +6,11 @@
 import { strict as assert } from "assert";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
-import { DEMO_DIR, DEMO_LINE, ROOT, demoKernel, tempDir } from "../helpers/demoKernel";
+import { countingApp, DEMO_LINE, ROOT, demoKernel, tempDir } from "../helpers/demoKernel";
 import { jsonOf, unikernel } from "../helpers/cli";
 
 const TOOLS = path.join(ROOT, "test", "fixtures", "tools");
 
-/** A copy of the demo kernel's sources whose Makefile also counts its runs (outside the app dir). */
-function countingApp(root: string): { dir: string; runs: () => number } {
-    const dir = path.join(root, "app");
-    mkdirSync(dir);
-    for (const file of ["boot.S", "main.c", "linker.ld", ".gitignore"]) copyFileSync(path.join(DEMO_DIR, file), path.join(dir, file));
-    copyFileSync(path.join(DEMO_DIR, "Makefile"), path.join(dir, "hello.mk"));
-    const counter = path.join(root, "make-runs.log");
-    writeFileSync(path.join(dir, "Makefile"), `include hello.mk\nall: count\ncount:\n\t@echo run >> ${counter}\n.PHONY: count\n`);
-    return { dir, runs: () => (existsSync(counter) ? readFileSync(counter, "utf8").trim().split("\n").length : 0) };
-}
 
 describe("unikernel build", function () {
     this.timeout(300_000);

@@ -5,7 +5,7 @@
  * deployment must not share @pulumi/pulumi's global runtime state.
  */
 import { spawnSync } from "child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { engineEnv } from "../../scripts/engine";
@@ -41,13 +41,21 @@ export function useEngine(prefix: string): { work: string; cacheDir: string; env
     };
 }
 
-/** True while the process lives. */
+/**
+ * True while the process runs. An ended process waiting for its parent (init, for QEMU's daemon)
+ * to reap it is a zombie: it runs nothing, and this machine's init can take seconds to reap.
+ */
 export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
     } catch {
         return false;
+    }
+    try {
+        const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        return state !== undefined && state !== "Z";
+    } catch {
+        return false; // gone between the two looks
     }
 }
 

@@ -34,6 +34,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
 
     let firstDigest: string;
     let pid: number;
+    let pidfile: string;
 
     it("up builds the kernel, makes the disk and boots it; the console file shows the demo line", async () => {
         const up = await stack.up();
@@ -44,7 +45,9 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         assert.ok(text.includes("cmdline: ") && text.includes("quickstart stay"), text);
         firstDigest = up.outputs.digest.value as string;
         assert.match(firstDigest, /^[0-9a-f]{64}$/);
-        pid = Number(readFileSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid"), "utf8").trim());
+        pidfile = up.outputs.pidfile.value as string;
+        assert.ok(pidfile.startsWith(path.join(engine.cacheDir, "local", "unikernel-local", "engine-local", "hello-")), pidfile);
+        pid = Number(readFileSync(pidfile, "utf8").trim());
         assert.ok(alive(pid), "QEMU runs after up");
     });
 
@@ -88,7 +91,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         assert.ok(!alive(pid), "the old VM was stopped");
         const text = readFileSync(up.outputs.consoleLog.value as string, "utf8");
         assert.ok(text.includes("staying up, second build"), text);
-        pid = Number(readFileSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid"), "utf8").trim());
+        pid = Number(readFileSync(pidfile, "utf8").trim());
         assert.ok(alive(pid), "the new VM runs");
     });
 
@@ -96,7 +99,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         const destroy = await stack.destroy();
         assert.equal(destroy.summary.resourceChanges?.delete, 6, JSON.stringify(destroy.summary.resourceChanges));
         assert.ok(!alive(pid), "QEMU is stopped");
-        assert.ok(!existsSync(path.join(engine.cacheDir, "local", "hello", "qemu.pid")), "its pidfile is gone");
+        assert.ok(!existsSync(pidfile), "its pidfile is gone");
         const outputs = await stack.outputs();
         assert.deepEqual(outputs, {});
     });

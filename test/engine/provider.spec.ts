@@ -61,7 +61,7 @@ describe("engine: the component provider (get-schema, Pulumi YAML through packag
         const up = await stack.up();
         const text = readFileSync(up.outputs.consoleLog.value as string, "utf8");
         assert.ok(text.includes(DEMO_LINE) && text.includes("yaml stay"), text);
-        const pid = Number(readFileSync(path.join(engine.cacheDir, "local", "helloService", "qemu.pid"), "utf8"));
+        const pid = Number(readFileSync(up.outputs.pidfile.value as string, "utf8"));
         assert.ok(alive(pid), "QEMU runs");
 
         await stack.destroy();

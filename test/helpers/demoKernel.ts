@@ -5,7 +5,7 @@
  * detected"), overlapping segments, no Multiboot header, a plain arm64 Image.
  */
 import { execFileSync } from "child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 
@@ -75,4 +75,19 @@ export function plainArm64Image(dir: string): string {
     const file = path.join(dir, "Image");
     writeFileSync(file, bytes);
     return file;
+}
+
+/**
+ * A copy of the demo kernel's sources in `root/app` whose Makefile also counts its runs (in a file
+ * outside the app directory, so the count is not an input). `recipeDelay` keeps each run going that
+ * many seconds, so a second build can arrive while one runs.
+ */
+export function countingApp(root: string, recipeDelay = 0): { dir: string; runs: () => number } {
+    const dir = path.join(root, "app");
+    mkdirSync(dir);
+    for (const file of ["boot.S", "main.c", "linker.ld", ".gitignore"]) copyFileSync(path.join(DEMO_DIR, file), path.join(dir, file));
+    copyFileSync(path.join(DEMO_DIR, "Makefile"), path.join(dir, "hello.mk"));
+    const counter = path.join(root, "make-runs.log");
+    writeFileSync(path.join(dir, "Makefile"), `include hello.mk\nall: count\ncount:\n\t@echo run >> ${counter}${recipeDelay ? `; sleep ${recipeDelay}` : ""}\n.PHONY: count\n`);
+    return { dir, runs: () => (existsSync(counter) ? readFileSync(counter, "utf8").trim().split("\n").length : 0) };
 }

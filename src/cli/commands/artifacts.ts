@@ -7,12 +7,16 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { MAKE_GOAL, MAKE_VARIABLE_NAME } from "../../engines/make";
+import { inspectDisk } from "../../disk/inspectDisk";
+import { directBootProblem } from "../../disk/kernelImage";
+import { parseKeyValue, parseMemoryMiB, parsePort, parsePositiveInt, parseSize, parseWholeNumber, safeText } from "../optionValues";
 import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, ValidationError, parseApplication, parseTargetString, targetId } from "../../model";
 import { buildArtifact } from "../../engines/build";
 import { BuildInputError, BuildRequest } from "../../engines/engine";
 import { detectEngine } from "../../engines/detect";
 import { DiskArchitecture, formatBytes, makeBootableDisk } from "../../disk/bootableDisk";
-import { DISK_FORMATS, DiskFormat, convertDisk, detectDiskFormat, parseDiskFormat } from "../../disk/formats";
+import { DISK_FORMATS, DiskFormat, convertDisk, parseDiskFormat } from "../../disk/formats";
 import { DiskInputError } from "../../disk/diskInputError";
 import { runDetached, runLocal, stopDetached } from "../../hosts/localRun";
 import { PortForward, parsePortForward } from "../../hosts/qemu";
@@ -31,16 +35,17 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .addOption(new Option("--engine <engine>", "engine; default: kraft for a Kraftfile, ops for config.json, make for a Makefile").choices([...ENGINES]))
         .option("--target <plat/arch>", "target to build, e.g. qemu/x86_64; default: the application's first", parseTargetOption)
         .addOption(new Option("--family <family>", "what kind of kernel it is; default from the engine").choices([...KERNEL_FAMILIES]))
-        .option("--kernel-path <file>", "make: the kernel the Makefile produces, relative to dir")
-        .option("--initrd-path <file>", "make: an initrd the Makefile produces")
-        .option("--goal <target>", "make: the make target to build")
-        .option("--make-var <NAME=value...>", "make: variables passed to make")
-        .option("--jobs <n>", "parallel jobs (kraft, make)", parsePositiveInt)
+        .option("--kernel-path <file>", "make: the kernel the Makefile produces, relative to dir", safeText)
+        .option("--initrd-path <file>", "make: an initrd the Makefile produces", safeText)
+        .option("--goal <target>", "make: the make target to build", parseGoal)
+        .option("--make-var <NAME=value>", "make: a variable passed to make, literally (repeatable)", (value: string, previous: string[] = []) => [...previous, parseMakeVariable(value)])
+        .option("--jobs <n>", "parallel jobs (kraft, make), 1-1024", (v) => parseWholeNumber(v, 1, 1024))
         .option("--no-cache", "kraft: build from scratch (--no-cache)")
         .option("--application-json <json>", "the application as JSON (what a component passes), instead of the directory's project file")
-        .option("--kernel <file>", "prebuilt: the kernel file")
-        .option("--initrd <file>", "prebuilt: the initrd for the kernel")
-        .option("--disk <file>", "prebuilt: a finished disk image")
+        .option("--kernel <file>", "prebuilt: the kernel file", safeText)
+        .option("--initrd <file>", "prebuilt: the initrd for the kernel", safeText)
+        .option("--disk <file>", "prebuilt: a finished disk image", safeText)
+        .option("--allow-outside", "let the rootfs, make outputs and symbolic links reach outside dir (what they resolve to is hashed too)")
         .option("--json", "print one JSON object")
         .action(async (dir: string, options: BuildCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
@@ -56,18 +61,19 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
     program
         .command("disk")
         .description("Make a bootable raw disk (BIOS: MBR + GRUB; UEFI: GPT + ESP) from a kernel.")
-        .requiredOption("--kernel <file>", "the kernel")
-        .option("--initrd <file>", "an initrd handed to the kernel")
-        .option("--cmdline <text>", "the kernel command line")
+        .requiredOption("--kernel <file>", "the kernel", safeText)
+        .option("--initrd <file>", "an initrd handed to the kernel", safeText)
+        .option("--cmdline <text>", "the kernel command line", safeText)
         .addOption(new Option("--boot <mode>", "firmware").choices(["bios", "uefi"]).makeOptionMandatory())
         .addOption(new Option("--arch <arch>", "architecture").choices(["x86_64", "arm64"]).default("x86_64"))
-        .option("--size <size>", "disk size: GiB as a number (1 = 1 GiB), or with a unit (64M, 2G); default: the smallest that fits", parseSize)
+        .option("--size <size>", "disk size: GiB as a number (1 = 1 GiB), or with a unit (64M, 2G), at most 2048G; default: the smallest that fits", parseSize)
         .option("--target <plat/arch>", "what the kernel was built for, checked against the compatibility table", parseTargetOption)
         .addOption(new Option("--family <family>", "kernel family, with --target").choices([...KERNEL_FAMILIES]).default("unikraft"))
-        .requiredOption("--out <file>", "where to write the raw disk")
+        .requiredOption("--out <file>", "where to write the raw disk", safeText)
         .option("--json", "print one JSON object")
         .action(async (options: DiskCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
+                await checkOutputPath(options.out);
                 await Promise.all([QEMU_IMG, GRUB_MKIMAGE, MTOOLS, SFDISK].map(checkTool));
                 progress(`disk: making a ${options.boot.toUpperCase()} ${options.arch} disk from ${options.kernel}\n`);
                 const result = await makeBootableDisk({
@@ -92,10 +98,11 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .description("Convert a disk into a format clouds import, and verify the result.")
         .argument("<disk>", "a raw, qcow2, vmdk or vhd disk (detected from its content)")
         .requiredOption("--format <format>", `one of ${DISK_FORMATS.join(", ")}`, parseFormatOption)
-        .requiredOption("--out <file>", "where to write the result")
+        .requiredOption("--out <file>", "where to write the result", safeText)
         .option("--json", "print one JSON object")
         .action(async (disk: string, options: { format: DiskFormat; out: string; json?: boolean }) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
+                await checkOutputPath(options.out);
                 await Promise.all([QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool));
                 progress(`convert: ${disk} -> ${options.format} ${options.out}\n`);
                 const result = await convertDisk(disk, options.format, options.out);
@@ -107,12 +114,13 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
     program
         .command("stop")
         .description("Stop a VM started with `run --detach`.")
-        .requiredOption("--pidfile <file>", "the pidfile given to `run --detach`")
-        .option("--json", "print one JSON object: {stopped}")
+        .requiredOption("--pidfile <file>", "the pidfile given to `run --detach`", safeText)
+        .option("--json", "print one JSON object: {stopped, stale?}")
         .action(async (options: { pidfile: string; json?: boolean }) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
-                const stopped = await stopDetached(options.pidfile);
-                printResult(io, Boolean(options.json), { stopped }, stopped ? "stop: stopped" : "stop: nothing was running");
+                const result = await stopDetached(options.pidfile);
+                if (result.stale) io.err(`stop: removed a stale pidfile without signalling anyone: ${result.stale}\n`);
+                printResult(io, Boolean(options.json), result, result.stopped ? "stop: stopped" : "stop: nothing was running");
                 return ExitCode.Ok;
             }));
         });
@@ -120,22 +128,22 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
     program
         .command("run")
         .description("Boot a kernel or disk under QEMU here, capture the serial console, and wait for a ready line (exit 0 when it appears).")
-        .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)")
-        .option("--initrd <file>", "initrd for --kernel")
-        .option("--cmdline <text>", "command line for --kernel")
-        .option("--disk <file>", "boot this disk (raw, qcow2, vmdk or vhd)")
+        .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)", safeText)
+        .option("--initrd <file>", "initrd for --kernel", safeText)
+        .option("--cmdline <text>", "command line for --kernel", safeText)
+        .option("--disk <file>", "boot this disk (raw, qcow2, vmdk or vhd)", safeText)
         .addOption(new Option("--arch <arch>", "architecture").choices(["x86_64", "arm64"]).default("x86_64"))
         .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
-        .option("--memory <size>", "guest memory, e.g. 64M", "64M")
-        .option("--expect <regex>", "ready when a console line matches this")
+        .option("--memory <size>", "guest memory from 8M to 1024G, e.g. 64M", parseMemoryMiB, 64)
+        .option("--expect <regex>", "ready when a console line matches this", parseRegex)
         .option("--timeout <seconds>", "give up after this long", parsePositiveInt, 60)
-        .option("--port <[udp:]host:guest...>", "forward host ports to the guest (bound to 127.0.0.1)")
-        .option("--console <file>", "write the serial console here; default: a new file under the temp directory")
+        .option("--port <[udp:]host:guest>", "forward a host port to the guest, bound to 127.0.0.1 (repeatable)", (value: string, previous: PortForward[] = []) => [...previous, parsePortOption(value)])
+        .option("--console <file>", "write the serial console here; default: a new file under the temp directory", safeText)
         .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
         .option("--wait", "after the ready line, wait for the VM to exit instead of stopping it")
         .option("--detach", "leave the VM running in the background after the ready line (needs --pidfile)")
-        .option("--pidfile <file>", "with --detach: where QEMU writes its pid")
-        .option("--ready-port <port>", "with --detach: ready also needs this forwarded host port to answer (TCP)", parsePositiveInt)
+        .option("--pidfile <file>", "with --detach: where QEMU writes its pid", safeText)
+        .option("--ready-port <port>", "with --detach: ready also needs this forwarded host port to answer (TCP)", parsePort)
         .option("--json", "print one JSON object: {matched, bootMs, consoleLog, ...}")
         .action(async (options: RunCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), () => runCommand(options, io)));
@@ -156,6 +164,7 @@ interface BuildCliOptions {
     initrd?: string;
     disk?: string;
     applicationJson?: string;
+    allowOutside?: boolean;
     json?: boolean;
 }
 
@@ -179,10 +188,10 @@ interface RunCliOptions {
     disk?: string;
     arch: "x86_64" | "arm64";
     boot?: "bios" | "uefi";
-    memory: string;
-    expect?: string;
+    memory: number;
+    expect?: RegExp;
     timeout: number;
-    port?: string[];
+    port?: PortForward[];
     console?: string;
     accel?: "kvm" | "tcg";
     wait?: boolean;
@@ -196,9 +205,6 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
     const engine = options.engine ?? detectEngine(dir, Boolean(options.kernel || options.disk));
     const variables = Object.fromEntries((options.makeVar ?? []).map((assignment) => {
         const eq = assignment.indexOf("=");
-        if (eq <= 0) {
-            throw new BuildInputError(`--make-var "${assignment}" is not NAME=value`);
-        }
         return [assignment.slice(0, eq), assignment.slice(eq + 1)];
     }));
     let application;
@@ -222,6 +228,7 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
         ...(engine === "make" ? { make: { kernel: options.kernelPath ?? "", initrd: options.initrdPath, goal: options.goal, variables, jobs: options.jobs } } : {}),
         ...(engine === "prebuilt" ? { prebuilt: { kernel: options.kernel, initrd: options.initrd, disk: options.disk } } : {}),
         ...(engine === "kraft" ? { kraft: { jobs: options.jobs, noCache: !options.cache } } : {}),
+        allowOutsideDirectory: Boolean(options.allowOutside),
     };
 }
 
@@ -229,29 +236,23 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
     if (Boolean(options.kernel) === Boolean(options.disk)) {
         throw new DiskInputError("give exactly one of --kernel or --disk");
     }
-    const memory = /^(\d+)([MG]?)$/i.exec(options.memory);
-    if (!memory) {
-        throw new DiskInputError(`--memory "${options.memory}" is not a size such as 64M or 1G`);
+    if (options.initrd?.includes(",")) {
+        throw new DiskInputError(`the initrd path ${options.initrd} holds a comma, which QEMU's -initrd reads as a list of modules; rename it`);
     }
-    const memoryMiB = Number(memory[1]) * (memory[2].toUpperCase() === "G" ? 1024 : 1);
-    let expect: RegExp | undefined;
-    try {
-        expect = options.expect ? new RegExp(options.expect) : undefined;
-    } catch (error) {
-        throw new DiskInputError(`--expect is not a valid regular expression: ${(error as Error).message}`);
-    }
-    let ports: PortForward[];
-    try {
-        ports = (options.port ?? []).map(parsePortForward);
-    } catch (error) {
-        throw new DiskInputError((error as Error).message);
-    }
+    const memoryMiB = options.memory;
+    const expect = options.expect;
+    const ports = options.port ?? [];
     await checkTool(options.arch === "arm64" ? QEMU_AARCH64 : QEMU_X86_64);
     const file = options.kernel ?? options.disk!;
-    if (!(await fs.stat(file).then((s) => s.isFile(), () => false))) {
-        throw new DiskInputError(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
+    let diskFormat: string | undefined;
+    if (options.disk) {
+        diskFormat = (await inspectDisk(options.disk)).qemuFormat;
+    } else {
+        // Checked before QEMU starts: a file that is not a kernel fails now, with the reason.
+        const bytes = await readKernelHead(options.kernel!);
+        const problem = directBootProblem(bytes, options.arch);
+        if (problem) throw new DiskInputError(`cannot boot ${options.kernel} with QEMU's -kernel: ${problem}`);
     }
-    const diskFormat = options.disk ? (await detectDiskFormat(options.disk)).format : undefined;
     const consoleLog = options.console ?? path.join(os.tmpdir(), `unikernel-console-${process.pid}-${Date.now()}.log`);
     io.err(`run: booting ${file} under QEMU; console in ${consoleLog}\n`);
     if (options.detach) {
@@ -263,7 +264,7 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
         }
         const detached = await runDetached({
             architecture: options.arch, kernel: options.kernel, initrd: options.initrd, cmdline: options.cmdline, disk: options.disk,
-            diskFormat: diskFormat === "vhd" ? "vpc" : diskFormat, boot: options.boot, memoryMiB, ports, accel: options.accel, expect,
+            diskFormat, boot: options.boot, memoryMiB, ports, accel: options.accel, expect,
             timeoutMs: options.timeout * 1000, consoleLog, pidfile: options.pidfile, readyPort: options.readyPort,
         });
         printResult(io, Boolean(options.json), detached, detached.matched
@@ -277,7 +278,7 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
         initrd: options.initrd,
         cmdline: options.cmdline,
         disk: options.disk,
-        diskFormat: diskFormat === "vhd" ? "vpc" : diskFormat,
+        diskFormat,
         boot: options.boot,
         memoryMiB,
         ports,
@@ -305,22 +306,66 @@ function parseTargetOption(value: string): Target {
     return parsed.value;
 }
 
-function parsePositiveInt(value: string): number {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-        throw new InvalidArgumentError(`"${value}" is not a whole number above 0`);
+/** The largest kernel read to check it before a direct boot. */
+const MAX_KERNEL_BYTES = 512 * 1024 * 1024;
+
+async function readKernelHead(file: string): Promise<Buffer> {
+    const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
+        throw new DiskInputError(`the kernel ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code ?? error.message}`);
+    });
+    if (!stat.isFile() || stat.size === 0 || stat.size > MAX_KERNEL_BYTES) {
+        throw new DiskInputError(`the kernel ${file} is ${stat.isFile() ? `${stat.size} bytes; expected 1 byte to 512 MiB` : "not a regular file"}`);
     }
-    return n;
+    return fs.readFile(file);
 }
 
-/** `1` -> 1 GiB; `64M`, `64MiB`, `2G` with units. Always a whole number of MiB. */
-export function parseSize(value: string): number {
-    const m = /^(\d+)\s*(M|MiB|G|GiB)?$/i.exec(value.trim());
-    if (!m) {
-        throw new InvalidArgumentError(`"${value}" is not a size; use GiB as a number (1) or a unit (64M, 2G)`);
+/**
+ * An output path must be a file this run may replace: not a directory, and below a directory (not
+ * a file). Checked before any work, so the failure is one line and nothing is made.
+ */
+async function checkOutputPath(out: string): Promise<void> {
+    const absolute = path.resolve(out);
+    const stat = await fs.lstat(absolute).catch(() => undefined);
+    if (stat && !stat.isFile()) {
+        throw new DiskInputError(`--out ${out} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; give the path of the file to write`);
     }
-    const unit = (m[2] ?? "G").toUpperCase().startsWith("M") ? 1024 * 1024 : 1024 * 1024 * 1024;
-    return Number(m[1]) * unit;
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+        const parent = await fs.stat(dir).catch(() => undefined);
+        if (parent) {
+            if (!parent.isDirectory()) throw new DiskInputError(`--out ${out} is below ${dir}, which is not a directory`);
+            return;
+        }
+        if (dir === path.dirname(dir)) return;
+    }
+}
+
+function parseRegex(value: string): RegExp {
+    try {
+        return new RegExp(safeText(value));
+    } catch (error) {
+        throw new InvalidArgumentError(`is not a valid regular expression: ${(error as Error).message}`);
+    }
+}
+
+function parsePortOption(value: string): PortForward {
+    try {
+        return parsePortForward(value);
+    } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+    }
+}
+
+function parseMakeVariable(value: string): string {
+    const [name] = parseKeyValue(value, "--make-var");
+    if (!MAKE_VARIABLE_NAME.test(name)) {
+        throw new InvalidArgumentError(`"${name}" is not a make variable name (letters, digits and "_", not starting with a digit)`);
+    }
+    return value;
+}
+
+function parseGoal(value: string): string {
+    if (!MAKE_GOAL.test(value)) throw new InvalidArgumentError(`"${value}" is not a make target name (no leading "-", spaces, "=" or "$")`);
+    return value;
 }
 
 function parseFormatOption(value: string): DiskFormat {

@@ -1,32 +1,37 @@
 /** `unikernel aws upload-snapshot` and `unikernel aws delete-snapshot`: the EBS direct upload the AwsImage component runs. */
-import { Command } from "commander";
-import { deleteSnapshot, uploadSnapshot } from "../../clouds/aws/ebsDirect";
-import { BuildInputError } from "../../engines/engine";
+import { Command, InvalidArgumentError } from "commander";
+import { AssumeRole, deleteSnapshot, uploadSnapshot } from "../../clouds/aws/ebsDirect";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
+import { parseKeyValue, parseWholeNumber } from "../optionValues";
+
+interface RoleOptions {
+    roleArn?: string;
+    roleExternalId?: string;
+    roleSessionName?: string;
+}
 
 /** Registers the `aws` command group. */
 export function registerAwsCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
     const aws = program.command("aws").description("AWS steps that run on this machine (EBS direct upload).");
     aws.command("upload-snapshot")
-        .description("Upload a raw disk as an EBS snapshot with the EBS direct APIs (non-zero 512 KiB blocks only).")
+        .description("Upload a raw disk as an encrypted EBS snapshot with the EBS direct APIs (non-zero 512 KiB blocks only).")
         .requiredOption("--disk <file>", "the raw disk")
-        .requiredOption("--region <region>", "AWS region")
-        .option("--endpoint <url>", "API endpoint override (an emulator on loopback)")
+        .requiredOption("--region <region>", "AWS region", parseRegion)
+        .option("--endpoint <url>", "API endpoint override (an emulator on loopback)", parseEndpoint)
         .option("--description <text>", "snapshot description")
-        .option("--tag <key=value...>", "snapshot tags")
+        .option("--tag <key=value>", "a snapshot tag (repeatable)", (value: string, previous: [string, string][] = []) => [...previous, parseKeyValue(value, "--tag")])
         .option("--client-token <token>", "idempotency token (the image digest)")
-        .option("--concurrency <n>", "blocks in flight", (v) => Number(v), 8)
+        .option("--kms-key-arn <arn>", "KMS key that encrypts the snapshot; default: the account's default EBS key")
+        .option("--concurrency <n>", "blocks in flight, 1-64", (v) => parseWholeNumber(v, 1, 64), 8)
+        .option("--role-arn <arn>", "assume this role for the upload (what the AWS provider's assumeRoles names)")
+        .option("--role-external-id <id>", "external id for --role-arn")
+        .option("--role-session-name <name>", "session name for --role-arn")
         .option("--json", "print one JSON object")
-        .action(async (options: { disk: string; region: string; endpoint?: string; description?: string; tag?: string[]; clientToken?: string; concurrency: number; json?: boolean }) => {
+        .action(async (options: { disk: string; region: string; endpoint?: string; description?: string; tag?: [string, string][]; clientToken?: string; kmsKeyArn?: string; concurrency: number; json?: boolean } & RoleOptions) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
-                const tags = Object.fromEntries((options.tag ?? []).map((t) => {
-                    const eq = t.indexOf("=");
-                    if (eq <= 0) throw new BuildInputError(`--tag "${t}" is not key=value`);
-                    return [t.slice(0, eq), t.slice(eq + 1)];
-                }));
                 const result = await uploadSnapshot({
-                    disk: options.disk, region: options.region, endpoint: options.endpoint, description: options.description, tags,
-                    clientToken: options.clientToken, concurrency: options.concurrency, log: (t) => io.err(t),
+                    disk: options.disk, region: options.region, endpoint: options.endpoint, description: options.description, tags: Object.fromEntries(options.tag ?? []),
+                    clientToken: options.clientToken, kmsKeyArn: options.kmsKeyArn, concurrency: options.concurrency, assumeRole: roleOf(options), log: (t) => io.err(t),
                 });
                 printResult(io, Boolean(options.json), result, `${result.snapshotId}: ${result.blocksSent} of ${result.blocksTotal} blocks sent (${result.bytesSent} bytes)`);
                 return ExitCode.Ok;
@@ -34,17 +39,22 @@ export function registerAwsCommands(program: Command, io: CliIo, setExit: (code:
         });
     aws.command("delete-snapshot")
         .description("Delete an EBS snapshot; with --from-command-stdout, the one named in $PULUMI_COMMAND_STDOUT (what `destroy` runs).")
-        .requiredOption("--region <region>", "AWS region")
-        .option("--snapshot-id <id>", "the snapshot")
+        .requiredOption("--region <region>", "AWS region", parseRegion)
+        .option("--snapshot-id <id>", "the snapshot", parseSnapshotId)
         .option("--from-command-stdout", "read the snapshot id from the upload's JSON in $PULUMI_COMMAND_STDOUT")
-        .option("--endpoint <url>", "API endpoint override")
+        .option("--endpoint <url>", "API endpoint override", parseEndpoint)
+        .option("--role-arn <arn>", "assume this role (as for upload-snapshot)")
+        .option("--role-external-id <id>", "external id for --role-arn")
+        .option("--role-session-name <name>", "session name for --role-arn")
         .option("--json", "print one JSON object")
-        .action(async (options: { region: string; snapshotId?: string; fromCommandStdout?: boolean; endpoint?: string; json?: boolean }) => {
+        .action(async (options: { region: string; snapshotId?: string; fromCommandStdout?: boolean; endpoint?: string; json?: boolean } & RoleOptions) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
                 let snapshotId = options.snapshotId;
                 if (!snapshotId && options.fromCommandStdout) {
                     try {
-                        snapshotId = (JSON.parse(process.env.PULUMI_COMMAND_STDOUT ?? "") as { snapshotId?: string }).snapshotId;
+                        const named = (JSON.parse(process.env.PULUMI_COMMAND_STDOUT ?? "") as { snapshotId?: unknown }).snapshotId;
+                        // Only a snapshot id, never whatever else a damaged state file might hold.
+                        snapshotId = typeof named === "string" && SNAPSHOT_ID.test(named) ? named : undefined;
                     } catch {
                         snapshotId = undefined;
                     }
@@ -54,9 +64,39 @@ export function registerAwsCommands(program: Command, io: CliIo, setExit: (code:
                     printResult(io, Boolean(options.json), { deleted: false }, "no snapshot to delete");
                     return ExitCode.Ok;
                 }
-                const deleted = await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint });
+                const deleted = await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint, assumeRole: roleOf(options) });
                 printResult(io, Boolean(options.json), { snapshotId, deleted }, deleted ? `${snapshotId} deleted` : `${snapshotId} was already gone`);
                 return ExitCode.Ok;
             }));
         });
+}
+
+const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
+
+function roleOf(options: RoleOptions): AssumeRole | undefined {
+    return options.roleArn ? { roleArn: options.roleArn, externalId: options.roleExternalId, sessionName: options.roleSessionName } : undefined;
+}
+
+/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`. */
+function parseRegion(value: string): string {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value)) {
+        throw new InvalidArgumentError(`"${value}" is not an AWS region such as us-east-1`);
+    }
+    return value;
+}
+
+function parseSnapshotId(value: string): string {
+    if (!SNAPSHOT_ID.test(value)) throw new InvalidArgumentError(`"${value}" is not a snapshot id such as snap-0123456789abcdef0`);
+    return value;
+}
+
+function parseEndpoint(value: string): string {
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        throw new InvalidArgumentError(`"${value}" is not a URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`"${value}" is not an http or https URL`);
+    return value;
 }

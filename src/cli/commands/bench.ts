@@ -10,10 +10,11 @@ import * as path from "path";
 import { BenchError, BenchSubject, runBench } from "../../bench/bench";
 import { linuxBaseline } from "../../bench/linuxBaseline";
 import { reportSvg, reportTable } from "../../bench/report";
-import { detectDiskFormat } from "../../disk/formats";
+import { inspectDisk } from "../../disk/inspectDisk";
 import { checkTool } from "../../internal/toolCheck";
 import { QEMU_X86_64 } from "../../internal/tools";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
+import { safeText } from "../optionValues";
 
 interface BenchCliOptions {
     kernel?: string;
@@ -43,8 +44,8 @@ export function registerBenchCommand(program: Command, io: CliIo, setExit: (code
         .description("Boot an image N times and report boot times, image size, smallest memory and the host cost of an idle instance; optionally against a Linux VM.")
         .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)")
         .option("--initrd <file>", "initrd for --kernel")
-        .option("--cmdline <text>", "command line for --kernel")
-        .option("--stay-cmdline <text>", "command line that keeps the guest up, for the idle measurement (default: --cmdline)")
+        .option("--cmdline <text>", "command line for --kernel", safeText)
+        .option("--stay-cmdline <text>", "command line that keeps the guest up, for the idle measurement (default: --cmdline)", safeText)
         .option("--disk <file>", "boot this disk")
         .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
         .option("--name <name>", "the system's name in the report", "unikernel")
@@ -82,7 +83,7 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
 
     const subjects: BenchSubject[] = [{
         name: options.name, kernel: options.kernel, initrd: options.initrd, cmdline: options.cmdline, stayCmdline: options.stayCmdline,
-        disk: options.disk, diskFormat: options.disk ? qemuFormat((await detectDiskFormat(options.disk)).format) : undefined, boot: options.boot,
+        disk: options.disk, diskFormat: options.disk ? (await inspectDisk(options.disk)).qemuFormat : undefined, boot: options.boot,
         expect: expect!, memoryMiB: options.memory, memoryRange: options.memorySearch ? range : undefined,
     }];
     if (options.baseline === "linux") {
@@ -105,10 +106,6 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
     }
     printResult(io, Boolean(options.json), { ...report, ...(svgPath ? { svg: svgPath } : {}) }, `${reportTable(report)}${svgPath ? `\nchart: ${svgPath}` : ""}`);
     return ExitCode.Ok;
-}
-
-function qemuFormat(format: string): string {
-    return format === "vhd" ? "vpc" : format;
 }
 
 function positiveInt(value: string): number {

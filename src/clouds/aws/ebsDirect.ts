@@ -3,12 +3,21 @@
  * non-zero 512 KiB block (blocks never written read as zero, so a mostly empty disk sends almost
  * nothing), each with its SHA-256, in parallel with retries, then CompleteSnapshot with the linear
  * aggregate checksum. No S3 bucket and no IAM role. A failed upload deletes its partial snapshot.
+ *
+ * The snapshot is always encrypted (the account's default EBS key, or the KMS key given): an AMI
+ * made from it, and every volume made from that, is then encrypted whatever the account's
+ * encryption-by-default setting. Only raw disks are uploaded: blocks are sent as they lie in the
+ * file, so a qcow2 or VMDK would become a snapshot of its container format, not of the disk.
+ * Credentials are the AWS SDK's usual chain (environment, profile), which the AwsImage component
+ * fills from the AWS provider it uses; with a role to assume, STS credentials for that role.
  */
 import { CompleteSnapshotCommand, EBSClient, PutSnapshotBlockCommand, StartSnapshotCommand } from "@aws-sdk/client-ebs";
 import { DeleteSnapshotCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { createHash } from "crypto";
 import { promises as fs } from "fs";
 import { EBS_BLOCK_BYTES, scanBlocks } from "../../disk/blocks";
+import { DiskInputError } from "../../disk/diskInputError";
+import { inspectDisk } from "../../disk/inspectDisk";
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -26,7 +35,28 @@ export interface EbsUploadOptions {
     attempts?: number;
     /** Idempotency token for StartSnapshot (the image digest): a retried start returns the same snapshot. */
     clientToken?: string;
+    /** KMS key for the snapshot's encryption. Default: the account's default EBS key (aws/ebs). */
+    kmsKeyArn?: string;
+    /** A role to assume for the upload (what the AWS provider's `assumeRoles` names). */
+    assumeRole?: AssumeRole;
     log?: (text: string) => void;
+}
+
+/** A role the upload assumes first. */
+export interface AssumeRole {
+    roleArn: string;
+    externalId?: string;
+    sessionName?: string;
+}
+
+/** SDK credentials: the default chain, or temporary credentials of a role assumed through it (loaded only then). */
+async function credentialsFor(assumeRole: AssumeRole | undefined, region: string) {
+    if (!assumeRole) return undefined;
+    const { fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
+    return fromTemporaryCredentials({
+        params: { RoleArn: assumeRole.roleArn, ExternalId: assumeRole.externalId, RoleSessionName: assumeRole.sessionName ?? "pulumi-unikernel-upload" },
+        clientConfig: { region },
+    });
 }
 
 /** The result of an upload. */
@@ -43,15 +73,23 @@ export interface EbsUploadResult {
 /** Uploads a raw disk as a new EBS snapshot. */
 export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUploadResult> {
     const log = options.log ?? (() => undefined);
-    const clientConfig = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 1 };
+    const disk = await inspectDisk(options.disk);
+    if (disk.format !== "raw") {
+        throw new DiskInputError(`${options.disk} is a ${disk.format} image; the EBS direct upload sends a raw disk's blocks as they are: ` +
+            `convert it first (\`unikernel convert ${options.disk} --format raw --out disk.raw\`)`);
+    }
+    const credentials = await credentialsFor(options.assumeRole, options.region);
+    const clientConfig = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(credentials ? { credentials } : {}), maxAttempts: 1 };
     const ebs = new EBSClient(clientConfig);
-    const scan = await scanBlocks(options.disk);
+    const scan = await scanBlocks(disk.file);
     const volumeSizeGiB = Math.max(1, Math.ceil(scan.sizeBytes / GIB));
     const started = await ebs.send(new StartSnapshotCommand({
         VolumeSize: volumeSizeGiB,
         Description: options.description ?? "pulumi-unikernel image",
         Tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
         Timeout: 60,
+        Encrypted: true,
+        ...(options.kmsKeyArn ? { KmsKeyArn: options.kmsKeyArn } : {}),
         ...(options.clientToken ? { ClientToken: options.clientToken } : {}),
     }));
     const snapshotId = started.SnapshotId!;
@@ -59,7 +97,7 @@ export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUplo
     try {
         const checksums = new Map<number, Buffer>();
         let retries = 0;
-        const handle = await fs.open(options.disk, "r");
+        const handle = await fs.open(disk.file, "r");
         try {
             let next = 0;
             const worker = async () => {
@@ -100,14 +138,15 @@ export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUplo
         };
     } catch (error) {
         log(`ebs: upload failed; deleting the partial snapshot ${snapshotId}\n`);
-        await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint }).catch((e: Error) => log(`ebs: could not delete ${snapshotId}: ${e.message}\n`));
+        await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint, assumeRole: options.assumeRole }).catch((e: Error) => log(`ebs: could not delete ${snapshotId}: ${e.message}\n`));
         throw error;
     }
 }
 
 /** Deletes a snapshot (destroy, or cleanup after a failed upload). A snapshot already gone is fine. */
-export async function deleteSnapshot(options: { snapshotId: string; region: string; endpoint?: string }): Promise<boolean> {
-    const ec2 = new EC2Client({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
+export async function deleteSnapshot(options: { snapshotId: string; region: string; endpoint?: string; assumeRole?: AssumeRole }): Promise<boolean> {
+    const credentials = await credentialsFor(options.assumeRole, options.region);
+    const ec2 = new EC2Client({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(credentials ? { credentials } : {}) });
     try {
         await ec2.send(new DeleteSnapshotCommand({ SnapshotId: options.snapshotId }));
         return true;

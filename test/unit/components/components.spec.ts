@@ -110,6 +110,12 @@ describe("UnikernelImage", () => {
             directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", application: { name: "bad name", memoryMiB: -1 },
         }, opts), ["application.name", "application.memoryMiB", "application.targets"]],
         ["a directory with nothing to build", () => new uk.UnikernelImage("bad7", { directory: os.tmpdir() + "/definitely-missing-dir" }, opts), ["engine"], /does not exist/],
+        ["make arguments that would be options or commands", () => new uk.UnikernelImage("bad8", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", makeGoal: "--eval=$(shell id)", makeVariables: { "--eval": "x", OK: "a\nb" },
+        }, opts), ["makeGoal", "makeVariables[\"--eval\"]", "makeVariables.OK"], /make variable name/],
+        ["a command line with a line break", () => new uk.UnikernelImage("bad9", {
+            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", cmdline: "console=ttyS0\ninit=/bin/sh",
+        }, opts), ["cmdline"], /line feed/],
     ];
     for (const [title, make, paths, fragment] of cases) {
         it(`rejects ${title} before creating anything`, () => rejects(make, paths, fragment));
@@ -127,6 +133,9 @@ describe("AwsImage", () => {
         assert.match(await resolved(upload.create), / aws upload-snapshot --disk \/cache\/disks\/app\.img --region us-east-1 --description 'pulumi-unikernel f{16}' .*--tag unikernel:digest=f{64}/);
         assert.match(await resolved(upload.delete), / aws delete-snapshot --region us-east-1 --from-command-stdout$/);
         assert.equal(await resolved(upload.addPreviousOutputInEnv), true);
+        // The provider's identity (here the default provider, whose stack config sets nothing) travels as a secret environment.
+        assert.equal(await (upload.environment as unknown as { isSecret: Promise<boolean> }).isSecret, true);
+        assert.deepEqual(await resolved(upload.environment), {});
         assert.deepEqual(await resolved(upload.triggers), ["f".repeat(64)]);
         const ami = await resolved(children[1].inputs);
         assert.equal(ami.virtualizationType, "hvm");
@@ -151,28 +160,54 @@ describe("AwsImage", () => {
         const { children } = await construct(() => new uk.AwsImage("imp", { ...base, kernelFamily: uk.KernelFamily.Nanos, uploadMethod: uk.AwsUploadMethod.S3Import }, opts));
         assert.deepEqual(shape(children), [
             "command:local:Command imp-vmdk", "aws:s3/bucket:Bucket imp-bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock imp-bucket",
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration imp-bucket", "aws:s3/bucketObjectv2:BucketObjectv2 imp-vmdk",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration imp-bucket", "aws:s3/bucketPolicy:BucketPolicy imp-bucket",
+            "aws:s3/bucketObjectv2:BucketObjectv2 imp-vmdk",
             "aws:iam/role:Role imp-vmimport", "aws:iam/rolePolicy:RolePolicy imp-vmimport", "aws:ebs/snapshotImport:SnapshotImport imp-import", "aws:ec2/ami:Ami imp",
         ]);
         const block = await resolved(children[2].inputs);
         assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
         const sse = await resolved(children[3].inputs);
         assert.equal(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
-        const trust = JSON.parse(await resolved(children[5].inputs.assumeRolePolicy));
+        const bucketPolicy = JSON.parse(await resolved(children[4].inputs.policy));
+        assert.deepEqual(bucketPolicy.Statement, [{
+            Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::imp-bucket", "arn:aws:s3:::imp-bucket/*"],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }], "TLS only");
+        const trust = JSON.parse(await resolved(children[6].inputs.assumeRolePolicy));
         assert.deepEqual(trust.Statement[0].Principal, { Service: "vmie.amazonaws.com" });
         assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "sts:Externalid": "vmimport" } });
-        const policy = JSON.parse(await resolved(children[6].inputs.policy));
+        const policy = JSON.parse(await resolved(children[7].inputs.policy));
         assert.deepEqual(policy.Statement[1], { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::imp-bucket/*"] });
         assert.ok(!JSON.stringify(policy).includes("\"s3:*\""), "no s3 wildcard");
-        const imported = await resolved(children[7].inputs);
+        assert.deepEqual(policy.Statement[4].Condition, { StringLike: { "kms:ViaService": "ec2.*.amazonaws.com" } }, "the EBS key only through EC2");
+        const imported = await resolved(children[8].inputs);
         assert.equal(imported.diskContainer.format, "VMDK");
+        assert.equal(imported.encrypted, true, "the imported snapshot is encrypted whatever the account default");
         assert.equal(await resolved(children[0].inputs.create).then((c: string) => / convert \S+ --format vmdk /.test(c)), true);
     });
 
-    it("copies the AMI to other regions with a provider each", async () => {
+    it("copies the AMI to other regions with a provider each, encrypted there too", async () => {
         const { children } = await construct(() => new uk.AwsImage("cp", { ...base, kernelFamily: uk.KernelFamily.Nanos, copyToRegions: ["eu-west-1"] }, opts));
         assert.deepEqual(shape(children).slice(2), ["pulumi:providers:aws cp-eu-west-1", "aws:ec2/amiCopy:AmiCopy cp-copy-eu-west-1"]);
+        assert.equal((await resolved(children[3].inputs)).encrypted, true);
     });
+
+    it("encrypts with the KMS key given, and uploads as the explicit provider's profile and the given role", async () => {
+        const provider = new (require("@pulumi/aws") as typeof import("@pulumi/aws")).Provider("acct-b", { region: "eu-west-1", profile: "account-b" });
+        const kms = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const { children } = await construct(() => new uk.AwsImage("keyed", {
+            ...base, kernelFamily: uk.KernelFamily.Nanos, kmsKeyArn: kms, uploadRoleArn: "arn:aws:iam::111122223333:role/uploader",
+        }, { ...opts, provider }));
+        const upload = children[0].inputs;
+        const create: string = await resolved(upload.create);
+        assert.match(create, new RegExp(` --kms-key-arn ${kms.replace(/[/]/g, "\\/")} --role-arn arn:aws:iam::111122223333:role/uploader --json$`));
+        assert.match(await resolved(upload.delete), / --role-arn arn:aws:iam::111122223333:role\/uploader --from-command-stdout$/);
+        assert.deepEqual(await resolved(upload.environment), { AWS_PROFILE: "account-b" });
+    });
+
+    it("refuses a KMS key and a role that are not ARNs", () => rejects(() => new uk.AwsImage("badkey", {
+        ...base, kernelFamily: uk.KernelFamily.Nanos, kmsKeyArn: "alias/mine", uploadRoleArn: "uploader",
+    }, opts), ["kmsKeyArn", "uploadRoleArn"], /KMS key ARN/));
 
     it("rejects an unknown family and a BIOS arm64 AMI", () => rejects(() => new uk.AwsImage("bad", {
         ...base, kernelFamily: "linux" as UK.KernelFamily, architecture: uk.Architecture.Arm64, bootMode: uk.BootMode.Bios,
@@ -215,6 +250,33 @@ describe("AwsService", () => {
         assert.equal(instance.associatePublicIpAddress, false);
         assert.equal(instance.subnetId, "db-private-0-id");
         assert.deepEqual(await unwrap(component.publicIps), []);
+        const egress = inputs.filter((_, i) => children[i].type.endsWith("EgressRule"));
+        assert.deepEqual(egress.map((e) => e.cidrIpv4), ["10.0.0.0/16"], "a private service reaches its VPC only");
+    });
+
+    it("egress: anywhere for public by default, or exactly the declared blocks", async () => {
+        const egressOf = async (name: string, extra: Partial<UK.AwsServiceArgs>) => {
+            const { children } = await construct(() => new uk.AwsService(name, { imageId: "ami-1", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", ...extra }, opts));
+            return Promise.all(children.filter((c) => c.type.endsWith("EgressRule")).map(async (c) => [c.name, (await resolved(c.inputs)).cidrIpv4]));
+        };
+        assert.deepEqual(await egressOf("pub-eg", {}), [["pub-eg-egress", "0.0.0.0/0"]]);
+        assert.deepEqual(await egressOf("priv-eg", { environment: uk.Environment.Private, egressCidrs: ["10.0.0.0/16", "192.0.2.0/24"] }),
+            [["priv-eg-egress", "10.0.0.0/16"], ["priv-eg-egress-1", "192.0.2.0/24"]]);
+    });
+
+    it("warns, on the component, when SSH is open to the whole internet", async () => {
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => void warnings.push(message);
+        try {
+            await construct(() => new uk.AwsService("ssh-open", { imageId: "ami-1", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", ports: [{ port: 22 }, { port: 80 }] }, opts));
+            await construct(() => new uk.AwsService("ssh-office", {
+                imageId: "ami-1", kernelFamily: uk.KernelFamily.Nanos, instanceType: "t3.micro", ports: [{ port: 22, sources: ["198.51.100.0/24"] }],
+            }, opts));
+        } finally {
+            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+        }
+        assert.deepEqual(warnings, ["port 22 (SSH) is open to the whole internet (0.0.0.0/0) by the public default; limit it with `ports[].sources`, e.g. your office's address block"]);
     });
 
     it("several replicas: a launch template and an Auto Scaling group", async () => {
@@ -341,7 +403,11 @@ describe("GcpService", () => {
         }, opts));
         const fw = await resolved(children[2].inputs);
         assert.deepEqual(fw.sourceRanges, ["10.10.0.0/24"]);
-        assert.deepEqual((await resolved(children[3].inputs)).networkInterfaces[0].accessConfigs, []);
+        const deny = await resolved(children.find((c) => c.name === "priv-egress-deny")!.inputs);
+        assert.deepEqual([deny.direction, deny.priority, deny.denies, deny.destinationRanges, deny.targetTags], ["EGRESS", 65000, [{ protocol: "all" }], ["0.0.0.0/0"], ["priv"]]);
+        const allow = await resolved(children.find((c) => c.name === "priv-egress")!.inputs);
+        assert.deepEqual([allow.direction, allow.priority, allow.destinationRanges], ["EGRESS", 1000, ["10.10.0.0/24"]], "outbound to its subnetwork only");
+        assert.deepEqual((await resolved(children.find((c) => c.type === "gcp:compute/instance:Instance")!.inputs)).networkInterfaces[0].accessConfigs, []);
     });
 
     it("several replicas: an instance template and a managed instance group", async () => {
@@ -383,20 +449,24 @@ describe("PrivateHostService", () => {
         const { component, children } = await construct(() => new uk.PrivateHostService("edge", { ...base, ports: [{ port: 8080 }], readyPattern: "ready" }, opts));
         assert.deepEqual(shape(children), ["command:remote:Command edge-prepare", "command:remote:CopyToRemote edge-copy", "command:remote:Command edge"]);
         // SFTP makes no parent directories: the state directory is made before the copy.
-        assert.equal(await resolved(children[0].inputs.create), "mkdir -p /var/lib/unikernel/edge");
+        const service = await unwrap(component.serviceName);
+        assert.match(service, /^edge-[0-9a-f]{8}$/, "named after the component and a hash of its URN");
+        assert.equal(await resolved(children[0].inputs.create), `mkdir -p /var/lib/unikernel/${service}`);
         const copy = await resolved(children[1].inputs);
         assert.equal(copy.connection.hostKey, base.hostKey);
-        assert.equal(copy.remotePath, "/var/lib/unikernel/edge/image-9999999999999999.img");
+        assert.equal(copy.remotePath, `/var/lib/unikernel/${service}/image-9999999999999999.img`);
         assert.ok(pulumi.Output.isInstance(children[2].inputs.connection.privateKey));
         assert.equal(await (children[2].inputs.connection.privateKey as unknown as { isSecret: Promise<boolean> }).isSecret, true);
         const create: string = await resolved(children[2].inputs.create);
-        assert.match(create, /Restart=on-failure/);
-        assert.match(create, /hostfwd=tcp::8080-:8080/);
-        assert.match(create, /grep -qE ready/);
+        const files = writtenFiles(create);
+        assert.match(files, /Restart=on-failure/);
+        assert.match(files, /hostfwd=tcp::8080-:8080/);
+        assert.match(create, /grep -qE -e ready -- /);
         const remove: string = await resolved(children[2].inputs.delete);
-        assert.match(remove, /systemctl disable --now unikernel-edge\.service/);
-        assert.match(remove, /rm -f .*\/var\/lib\/unikernel\/edge\/image-9999999999999999\.img/, "removes the image it ran, not the whole directory");
+        assert.ok(remove.includes(`systemctl disable --now unikernel-${service}.service`), remove);
+        assert.ok(remove.includes(`/var/lib/unikernel/${service}/image-9999999999999999.img`), "removes the image it ran, not the whole directory");
         assert.equal(await unwrap(component.runMode), "systemd");
+        assert.equal(await unwrap(component.consoleCommand), `ssh -p 22 root@127.0.0.1 'tail -f -- /var/lib/unikernel/${service}/console.log'`);
     });
 
     it("waits for a ready port and installs a watchdog on a declared port", async () => {
@@ -404,10 +474,10 @@ describe("PrivateHostService", () => {
             ...base, ports: [{ port: 8080 }], readyPort: 8080, watchdog: { port: 8080, intervalSeconds: 5 },
         }, opts));
         const create: string = await resolved(children[2].inputs.create);
-        assert.match(create, /until bash \/var\/lib\/unikernel\/watched\/probe\.sh 8080/);
-        assert.match(create, /Watchdog of unikernel watched: port 8080, every 5 s, restart after 3 misses/);
-        assert.match(create, /unikernel-watched-watchdog\.service/);
-        assert.match(await resolved(children[2].inputs.delete), /systemctl disable --now unikernel-watched-watchdog\.service/);
+        assert.match(create, /until bash \/var\/lib\/unikernel\/watched-[0-9a-f]{8}\/probe\.sh 8080/);
+        assert.match(writtenFiles(create), /Watchdog of unikernel watched-[0-9a-f]{8}: port 8080, every 5 s, restart after 3 misses/, "the watchdog script, written from base64");
+        assert.match(create, /unikernel-watched-[0-9a-f]{8}-watchdog\.service/);
+        assert.match(await resolved(children[2].inputs.delete), /systemctl disable --now unikernel-watched-[0-9a-f]{8}-watchdog\.service/);
     });
 
     it("refuses a ready port and a watchdog port that are not declared, and a zero interval", () => rejects(() => new uk.PrivateHostService("w", {
@@ -417,7 +487,31 @@ describe("PrivateHostService", () => {
     it("refuses a missing host key, a disk for Firecracker and a relative state directory", () => rejects(() => new uk.PrivateHostService("bad", {
         ...base, hostKey: "", hypervisor: uk.Hypervisor.Firecracker, stateDirectory: "relative",
     }, opts), ["hostKey", "hypervisor", "stateDirectory"], /ssh-keyscan/));
+
+    it("refuses values no script or unit could carry, each with its path, before anything exists", () => rejects(() => new uk.PrivateHostService("hostile", {
+        ...base, host: "-oProxyCommand=touch /tmp/pwned", user: "root;id", stateDirectory: "/var/lib/x\nExecStartPre=/bin/touch /tmp/pwned",
+        readyPattern: "ready\n-f/etc/shadow", cmdline: "console=ttyS0\nUNIKERNEL_EOF",
+    }, opts), ["host", "user", "stateDirectory", "readyPattern", "cmdline"], /line feed \(U\+000A\)/));
+
+    it("refuses a state directory that climbs or is the root", async () => {
+        for (const stateDirectory of ["/var/lib/../../etc", "/", "/var/lib/x/"]) {
+            await rejects(() => new uk.PrivateHostService(`dir${stateDirectory.length}`, { ...base, stateDirectory }, opts), ["stateDirectory"], /without "\." or "\.\." segments/);
+        }
+    });
+
+    it("quotes an odd but valid state directory everywhere it goes", async () => {
+        const { children } = await construct(() => new uk.PrivateHostService("odd", { ...base, stateDirectory: "/srv/$(touch pwned) `x` 'q' 100%" }, opts));
+        const create: string = await resolved(children[2].inputs.create);
+        assert.ok(create.includes("mkdir -p '/srv/$(touch pwned) `x` '\\''q'\\'' 100%'"), create.slice(0, 2000));
+        const unit = [...create.matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d > \/etc\/systemd/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8"))[0];
+        assert.match(unit, /^ExecStart="\/bin\/sh" "\/srv\/\$\$\(touch pwned\) `x` 'q' 100%%\/vm\.sh"$/m);
+    });
 });
+
+/** The files a private-host script writes (each from base64, so no content can end a heredoc), decoded and joined. */
+function writtenFiles(script: string): string {
+    return [...script.matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8")).join("\n");
+}
 
 describe("LocalService", () => {
     it("runs QEMU in the background with a pidfile, and stops it on delete", async () => {
@@ -426,8 +520,9 @@ describe("LocalService", () => {
         }, opts));
         assert.deepEqual(shape(children), ["command:local:Command local"]);
         const create: string = await resolved(children[0].inputs.create);
-        assert.match(create, / run --disk \/cache\/disks\/app\.img --arch x86_64 --memory 64M --port tcp:8080:8080 --expect Hello --timeout 120 --detach --pidfile \S+local\/qemu\.pid --console \S+console\.log --json$/);
-        assert.match(await resolved(children[0].inputs.delete), / stop --pidfile \S+local\/qemu\.pid$/);
+        // State under <cache>/local/<project>/<stack>/<name>-<hash of the URN>: another stack's "local" has its own.
+        assert.match(create, / run --disk \/cache\/disks\/app\.img --arch x86_64 --memory 64M --port tcp:8080:8080 --expect Hello --timeout 120 --detach --pidfile \S+\/local\/project\/stack\/local-[0-9a-f]{8}\/qemu\.pid --console \S+\/local-[0-9a-f]{8}\/console\.log --json$/);
+        assert.match(await resolved(children[0].inputs.delete), / stop --pidfile \S+\/local\/project\/stack\/local-[0-9a-f]{8}\/qemu\.pid$/);
         assert.deepEqual(await resolved(children[0].inputs.triggers), ["7".repeat(64)]);
         assert.deepEqual(await unwrap(component.urls), ["http://127.0.0.1:8080"]);
         assert.equal(await unwrap(component.bootMs), 420);
@@ -436,4 +531,18 @@ describe("LocalService", () => {
     it("refuses both a disk and a kernel, and a bad pattern", () => rejects(() => new uk.LocalService("bad", {
         diskPath: "/d", kernelPath: "/k", imageDigest: "1", readyPattern: "(",
     }, opts), ["kernelPath", "readyPattern"]));
+
+    it("refuses line breaks in what goes to QEMU and the command line", () => rejects(() => new uk.LocalService("nl", {
+        kernelPath: "/k\n", cmdline: "a\u2028b", imageDigest: "1",
+    }, opts), ["cmdline", "kernelPath"], /line separator \(U\+2028\)/));
+
+    it("keeps two components of one name apart when their URNs differ (another stack, another parent)", async () => {
+        const { stackScopedName } = require("../../../src/components/stackScope") as typeof import("../../../src/components/stackScope");
+        const a = await unwrap(stackScopedName("web", pulumi.output("urn:pulumi:dev::app::pulumi-unikernel:index:LocalService::web")));
+        const b = await unwrap(stackScopedName("web", pulumi.output("urn:pulumi:prod::app::pulumi-unikernel:index:LocalService::web")));
+        const odd = await unwrap(stackScopedName("../../etc", pulumi.output("urn:x")));
+        assert.match(a, /^web-[0-9a-f]{8}$/);
+        assert.notEqual(a, b);
+        assert.match(odd, /^etc-[0-9a-f]{8}$/, "a name never escapes the state directory");
+    });
 });

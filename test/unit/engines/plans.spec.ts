@@ -30,7 +30,7 @@ describe("kraftEngine.plan", () => {
         const plan = kraftEngine.plan(resolved({ request: { engine: "kraft", dir: "/app", application: app, kraft: { jobs: 4, noCache: true } }, target: app.targets[1] }));
         assert.deepEqual(plan.steps, [{
             command: "kraft",
-            args: ["build", "--plat", "fc", "--arch", "arm64", "--target", "edge", "--jobs", "4", "--no-cache", "--kraftfile", RENDERED_KRAFTFILE],
+            args: ["build", "--plat", "fc", "--arch", "arm64", "--target=edge", "--jobs", "4", "--no-cache", "--kraftfile", RENDERED_KRAFTFILE],
             env: { KRAFTKIT_LOG_TYPE: "basic", KRAFTKIT_NO_CHECK_UPDATES: "true", KRAFTKIT_NO_PROMPT: "true" },
         }]);
         assert.ok(!plan.steps[0].args.includes("--kconfig"));

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { parsePortForward, qemuCommand } from "../../../src/hosts/qemu";
+import { diskBlockdev, parsePortForward, qemuCommand, qemuOptionValue } from "../../../src/hosts/qemu";
 
 describe("qemuCommand", () => {
     it("boots a kernel directly on q35 with no NIC when no ports are forwarded", () => {
@@ -17,12 +17,36 @@ describe("qemuCommand", () => {
         assert.ok(!args.includes("-nic"));
     });
 
-    it("attaches disks on virtio-blk and uses pflash OVMF for x86_64 UEFI", () => {
+    it("attaches disks on virtio-blk with an explicit format and no backing chain, and uses pflash OVMF for x86_64 UEFI", () => {
         const { args } = qemuCommand({ architecture: "x86_64", disk: "/d.qcow2", diskFormat: "qcow2", boot: "uefi", firmware: { code: "/c.fd", vars: "/v.fd" }, memoryMiB: 128, accel: "tcg" });
         assert.ok(args.includes("if=pflash,format=raw,unit=0,readonly=on,file=/c.fd"));
         assert.ok(args.includes("if=pflash,format=raw,unit=1,file=/v.fd"));
-        assert.ok(args.includes("if=none,id=disk0,format=qcow2,file=/d.qcow2"));
+        assert.deepEqual(JSON.parse(args[args.indexOf("-blockdev") + 1]), { "node-name": "disk0", driver: "qcow2", file: { driver: "file", filename: "/d.qcow2" }, backing: null });
         assert.ok(args.includes("virtio-blk-pci,drive=disk0,bootindex=0"));
+    });
+
+    it("gives raw disks no backing option (raw has none) and reads a path with commas as one file name", () => {
+        const { args } = qemuCommand({ architecture: "x86_64", disk: "/a,b/format=qcow2,file=/etc/passwd", memoryMiB: 64, accel: "tcg" });
+        assert.deepEqual(JSON.parse(args[args.indexOf("-blockdev") + 1]), { "node-name": "disk0", driver: "raw", file: { driver: "file", filename: "/a,b/format=qcow2,file=/etc/passwd" } });
+        assert.ok(!args.some((a) => a.startsWith("if=none")), "no -drive option string carries the path");
+    });
+
+    it("doubles commas in option values (QEMU's escape), so a path cannot add options", () => {
+        const { args } = qemuCommand({
+            architecture: "x86_64", disk: "/d.img", boot: "uefi", firmware: { code: "/c.fd", vars: "/x,readonly=off,file=/etc/shadow" },
+            memoryMiB: 64, accel: "tcg", consoleFile: { path: "/log,append=off", append: true },
+        });
+        assert.ok(args.includes("if=pflash,format=raw,unit=1,file=/x,,readonly=off,,file=/etc/shadow"), args.join(" "));
+        assert.equal(args[args.indexOf("-chardev") + 1], "file,id=console0,path=/log,,append=off,append=on");
+        assert.equal(args[args.indexOf("-serial") + 1], "chardev:console0");
+        assert.equal(qemuOptionValue("a,,b"), "a,,,,b");
+    });
+
+    it("refuses values QEMU cannot carry: line breaks anywhere, commas in an initrd path (a module list)", () => {
+        assert.throws(() => qemuCommand({ architecture: "x86_64", kernel: "/k", cmdline: "a\nb", memoryMiB: 64, accel: "tcg" }), /line feed/);
+        assert.throws(() => qemuCommand({ architecture: "x86_64", disk: "/d\n.img", memoryMiB: 64, accel: "tcg" }), /line feed/);
+        assert.throws(() => qemuCommand({ architecture: "x86_64", kernel: "/k", initrd: "/i,rd", memoryMiB: 64, accel: "tcg" }), /comma/);
+        assert.throws(() => diskBlockdev("/d\u2028", "raw"), /line separator/);
     });
 
     it("boots arm64 disks on virt with the firmware as -bios", () => {

@@ -1,0 +1,278 @@
+/**
+ * Every disk image is checked before a tool reads it for conversion, upload or boot.
+ *
+ * Disk formats can name other files: a qcow2 backing file or external data file, a VMDK descriptor's
+ * extents, a differencing VHD's parent. Followed blindly, `convert --format gce` of a crafted VMDK
+ * puts /etc/passwd into `disk.raw`, which is then uploaded to a cloud. So the format is decided from
+ * the file's own magic bytes (never probed by a tool), `qemu-img info` runs with that explicit
+ * format, and an image that names any other file is refused. Then the content is checked for
+ * truncation: `qemu-img check` for qcow2 and VMDK, the footer's size and checksum for a fixed VHD,
+ * and for a raw disk the partition table must lie inside the file.
+ */
+import { promises as fs } from "fs";
+import * as path from "path";
+import { ToolFailure, runTool } from "../internal/exec";
+import { DiskInputError } from "./diskInputError";
+
+/** Disk formats accepted as input. */
+export type InputDiskFormat = "raw" | "qcow2" | "vmdk" | "vhd";
+
+/** qemu-img's name for each input format. */
+export const QEMU_FORMAT_OF: Readonly<Record<InputDiskFormat, string>> = { raw: "raw", qcow2: "qcow2", vmdk: "vmdk", vhd: "vpc" };
+
+/** The largest virtual disk accepted: far above any unikernel image, far below a mistake that fills a disk. */
+export const MAX_VIRTUAL_BYTES = 2 * 1024 ** 4;
+
+/** A disk file that passed every check. */
+export interface InspectedDisk {
+    /** Absolute path. */
+    file: string;
+    format: InputDiskFormat;
+    /** The name qemu-img and QEMU use for the format. */
+    qemuFormat: string;
+    virtualSizeBytes: number;
+    fileSizeBytes: number;
+    /** The checks that passed, in words. */
+    checks: string[];
+}
+
+/** VMDK layouts whose only extent is the file itself. */
+const SINGLE_FILE_VMDK = new Set(["monolithicSparse", "streamOptimized"]);
+
+/** Formats recognized by their magic and refused, with what they are. */
+const REFUSED_MAGIC: readonly { at: number; bytes: string; what: string }[] = [
+    { at: 0, bytes: "# Disk DescriptorFile", what: "a VMDK descriptor, which names its data in other files (extents)" },
+    { at: 0, bytes: "COWD", what: "a VMware 3 / ESX sparse extent" },
+    { at: 0, bytes: "vhdxfile", what: "a VHDX disk" },
+    { at: 0, bytes: "QED\0", what: "a QED disk" },
+    { at: 0, bytes: "LUKS\xba\xbe", what: "a LUKS-encrypted volume" },
+    { at: 0, bytes: "WithoutFreeSpace", what: "a Parallels disk" },
+    { at: 0, bytes: "WithouFreSpacExt", what: "a Parallels disk" },
+    { at: 64, bytes: "\x7f\x10\xda\xbe", what: "a VirtualBox VDI disk" },
+];
+
+/** Checks a disk file and returns its format and size; throws a {@link DiskInputError} saying what is wrong. */
+export async function inspectDisk(file: string): Promise<InspectedDisk> {
+    const absolute = path.resolve(file);
+    const stat = await fs.stat(absolute).catch((error: NodeJS.ErrnoException) => {
+        throw new DiskInputError(`the disk ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code === "ELOOP" ? "a symbolic link loop" : error.code ?? error.message}`);
+    });
+    if (!stat.isFile()) {
+        throw new DiskInputError(`the disk ${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`);
+    }
+    if (stat.size === 0) {
+        throw new DiskInputError(`the disk ${file} is empty`);
+    }
+    const { head, tail } = await readEnds(absolute, stat.size);
+    const format = sniffFormat(file, head, tail);
+    const qemuFormat = QEMU_FORMAT_OF[format];
+    if (format === "raw" && stat.size % 512 !== 0) {
+        // qemu-img would round the size up and read the missing bytes as zeros.
+        throw new DiskInputError(`the disk ${file} is ${stat.size} bytes, not a whole number of 512-byte sectors; a disk cut short is refused`);
+    }
+    // The footer first: qemu-img's own message for a damaged one says less.
+    const footerCheck = format === "vhd" ? checkFixedVhdFooter(file, tail, stat.size) : undefined;
+    const info = await qemuImgInfo(absolute, qemuFormat, file);
+    const checks = [`format ${format} (from its header)`];
+    if (info["backing-filename"] !== undefined || info["full-backing-filename"] !== undefined) {
+        throw new DiskInputError(`the disk ${file} is a ${format} image with a backing file (${info["backing-filename"] ?? info["full-backing-filename"]}); ` +
+            `a backing chain reads other files, so it is refused: flatten it first with \`qemu-img convert -O ${qemuFormat} ${file} flat.${format}\``);
+    }
+    checks.push("no backing file");
+    const data = info["format-specific"]?.data ?? {};
+    if (format === "qcow2") {
+        if (data["data-file"] !== undefined) {
+            throw new DiskInputError(`the disk ${file} is a qcow2 image whose data lives in another file (${String(data["data-file"])}); refused: convert it to a self-contained image first`);
+        }
+        if (data.corrupt === true) {
+            throw new DiskInputError(`the disk ${file} is a qcow2 image marked corrupt; repair it with \`qemu-img check -r all\` or rebuild it`);
+        }
+    }
+    if (format === "vmdk") {
+        checkSingleFileVmdk(file, absolute, data);
+        checks.push("one extent, in the file itself");
+    }
+    const virtualSizeBytes = info["virtual-size"];
+    if (!Number.isSafeInteger(virtualSizeBytes) || virtualSizeBytes <= 0 || virtualSizeBytes > MAX_VIRTUAL_BYTES) {
+        throw new DiskInputError(`the disk ${file} claims a virtual size of ${virtualSizeBytes} bytes; expected 1 byte to 2 TiB`);
+    }
+    if (format === "raw" && virtualSizeBytes !== stat.size) {
+        throw new DiskInputError(`the disk ${file} reads as ${virtualSizeBytes} bytes but the file has ${stat.size}`);
+    }
+    if (virtualSizeBytes % 512 !== 0) {
+        throw new DiskInputError(`the disk ${file} is ${virtualSizeBytes} bytes, not a whole number of 512-byte sectors; a disk cut short is refused`);
+    }
+    switch (format) {
+        case "qcow2":
+        case "vmdk":
+            checks.push(await checkImage(absolute, qemuFormat, file));
+            break;
+        case "vhd":
+            checks.push(footerCheck!);
+            break;
+        case "raw":
+            checks.push(await checkRawPartitions(file, absolute, stat.size));
+            break;
+        default: {
+            const unreachable: never = format;
+            throw new Error(`unhandled format ${String(unreachable)}`);
+        }
+    }
+    return { file: absolute, format, qemuFormat, virtualSizeBytes, fileSizeBytes: stat.size, checks };
+}
+
+/** Reads the first 4 KiB and the last 512 bytes. */
+async function readEnds(file: string, size: number): Promise<{ head: Buffer; tail: Buffer }> {
+    const handle = await fs.open(file, "r");
+    try {
+        const head = Buffer.alloc(Math.min(4096, size));
+        await handle.read(head, 0, head.length, 0);
+        const tail = Buffer.alloc(Math.min(512, size));
+        await handle.read(tail, 0, tail.length, size - tail.length);
+        return { head, tail };
+    } finally {
+        await handle.close();
+    }
+}
+
+/** Decides the format from magic bytes; refuses formats that can name other files or are not supported. */
+export function sniffFormat(file: string, head: Buffer, tail: Buffer): InputDiskFormat {
+    const at = (offset: number, text: string) => head.length >= offset + text.length && head.toString("latin1", offset, offset + text.length) === text;
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+        throw new DiskInputError(`${file} is a gzip archive (a GCE image archive?); give the raw, qcow2, vmdk or vhd disk instead`);
+    }
+    for (const refused of REFUSED_MAGIC) {
+        if (at(refused.at, refused.bytes)) {
+            throw new DiskInputError(`${file} is ${refused.what}; accepted are raw, qcow2, single-file vmdk and fixed vhd: convert it first with \`qemu-img convert -O raw\``);
+        }
+    }
+    if (at(0, "QFI\xfb")) return "qcow2";
+    if (at(0, "KDMV")) return "vmdk";
+    if (at(0, "conectix")) {
+        const type = head.length >= 0x40 ? head.readUInt32BE(0x3c) : 0;
+        throw new DiskInputError(`${file} is a ${type === 4 ? "differencing VHD, which reads its parent from another file" : "dynamic VHD"}; ` +
+            "accepted are raw, qcow2, single-file vmdk and fixed vhd: convert it first with `qemu-img convert -O raw`");
+    }
+    if (tail.length === 512 && tail.toString("latin1", 0, 8) === "conectix") return "vhd";
+    return "raw";
+}
+
+interface QemuImgInfo {
+    format: string;
+    "virtual-size": number;
+    "backing-filename"?: string;
+    "full-backing-filename"?: string;
+    "format-specific"?: { data?: Record<string, unknown> };
+}
+
+/** `qemu-img info` with the format given, never probed. */
+async function qemuImgInfo(file: string, format: string, shown: string): Promise<QemuImgInfo> {
+    try {
+        const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", format, file], { tailLines: 5 });
+        return JSON.parse(stdout) as QemuImgInfo;
+    } catch (error) {
+        if (error instanceof ToolFailure) {
+            throw new DiskInputError(`the disk ${shown} is not a readable ${format} image: ${error.tail || error.message}`);
+        }
+        throw error;
+    }
+}
+
+function checkSingleFileVmdk(shown: string, absolute: string, data: Record<string, unknown>): void {
+    const createType = String(data["create-type"]);
+    const extents = Array.isArray(data.extents) ? (data.extents as { filename?: string }[]) : [];
+    const foreign = extents.map((e) => path.resolve(path.dirname(absolute), e.filename ?? "")).filter((f) => f !== absolute);
+    if (!SINGLE_FILE_VMDK.has(createType) || extents.length !== 1 || foreign.length) {
+        throw new DiskInputError(`the disk ${shown} is a ${createType} VMDK with ${extents.length} extent(s)${foreign.length ? ` in other files (${foreign.join(", ")})` : ""}; ` +
+            "only single-file VMDKs (monolithicSparse, streamOptimized) are read, so no other file is followed");
+    }
+}
+
+/** `qemu-img check`: catches truncated and inconsistent qcow2 and VMDK images. */
+async function checkImage(file: string, format: string, shown: string): Promise<string> {
+    try {
+        await runTool("qemu-img", ["check", "-f", format, file], { tailLines: 3 });
+        return "qemu-img check: no errors";
+    } catch (error) {
+        if (error instanceof ToolFailure) {
+            throw new DiskInputError(`the disk ${shown} fails \`qemu-img check\` (cut short or corrupt): ${error.tail}`);
+        }
+        throw error;
+    }
+}
+
+/** A fixed VHD footer: type 2, its checksum right, and its current size equal to the data before it. */
+function checkFixedVhdFooter(shown: string, footer: Buffer, fileSize: number): string {
+    const type = footer.readUInt32BE(0x3c);
+    if (type !== 2) {
+        throw new DiskInputError(`the disk ${shown} ends with a VHD footer of disk type ${type}, not a fixed VHD (2)`);
+    }
+    let sum = 0;
+    for (let i = 0; i < 512; i++) if (i < 0x40 || i >= 0x44) sum += footer[i];
+    if (((~sum) >>> 0) !== footer.readUInt32BE(0x40)) {
+        throw new DiskInputError(`the disk ${shown} has a VHD footer whose checksum is wrong; the file is damaged`);
+    }
+    const currentSize = Number(footer.readBigUInt64BE(0x30));
+    if (currentSize !== fileSize - 512) {
+        throw new DiskInputError(`the disk ${shown} is a fixed VHD of ${currentSize} bytes, but ${fileSize - 512} bytes precede its footer; the file is cut short or padded`);
+    }
+    return "fixed VHD footer: checksum and size match";
+}
+
+/** The MBR and GPT partitions (when present) must end inside the file: a raw disk cut short fails here. */
+async function checkRawPartitions(shown: string, file: string, size: number): Promise<string> {
+    const sectors = Math.floor(size / 512);
+    const handle = await fs.open(file, "r");
+    try {
+        const read = async (offset: number, length: number) => {
+            const buffer = Buffer.alloc(length);
+            const { bytesRead } = await handle.read(buffer, 0, length, offset);
+            return buffer.subarray(0, bytesRead);
+        };
+        const mbr = await read(0, 512);
+        if (mbr.length < 512 || mbr.readUInt16LE(510) !== 0xaa55) {
+            return "raw, no partition table to check";
+        }
+        let protective = false;
+        for (let i = 0; i < 4; i++) {
+            const entry = mbr.subarray(446 + i * 16, 462 + i * 16);
+            const type = entry[4];
+            if (type === 0) continue;
+            if (type === 0xee) {
+                protective = true;
+                continue;
+            }
+            const end = entry.readUInt32LE(8) + entry.readUInt32LE(12);
+            if (end > sectors) {
+                throw new DiskInputError(`the disk ${shown} is cut short: MBR partition ${i + 1} ends at sector ${end}, but the file has ${sectors} sectors`);
+            }
+        }
+        const header = await read(512, 92);
+        if (header.length < 92 || header.toString("latin1", 0, 8) !== "EFI PART") {
+            return protective ? "raw, protective MBR without a GPT header" : "raw, MBR partitions inside the disk";
+        }
+        const backup = Number(header.readBigUInt64LE(32));
+        const lastUsable = Number(header.readBigUInt64LE(48));
+        if (backup >= sectors || lastUsable >= sectors) {
+            throw new DiskInputError(`the disk ${shown} is cut short: its GPT needs ${Math.max(backup, lastUsable) + 1} sectors, but the file has ${sectors}`);
+        }
+        const entriesAt = Number(header.readBigUInt64LE(72));
+        const count = header.readUInt32LE(80);
+        const entrySize = header.readUInt32LE(84);
+        if (entrySize < 128 || count * entrySize > 1024 * 1024 || entriesAt >= sectors) {
+            throw new DiskInputError(`the disk ${shown} has a GPT header with an implausible partition array (${count} entries of ${entrySize} bytes at sector ${entriesAt})`);
+        }
+        const entries = await read(entriesAt * 512, count * entrySize);
+        for (let i = 0; i < count && (i + 1) * entrySize <= entries.length; i++) {
+            const entry = entries.subarray(i * entrySize, (i + 1) * entrySize);
+            if (entry.subarray(0, 16).every((b) => b === 0)) continue;
+            const last = Number(entry.readBigUInt64LE(40));
+            if (last >= sectors) {
+                throw new DiskInputError(`the disk ${shown} is cut short: GPT partition ${i + 1} ends at sector ${last}, but the file has ${sectors} sectors`);
+            }
+        }
+        return "raw, GPT and its partitions inside the disk";
+    } finally {
+        await handle.close();
+    }
+}
