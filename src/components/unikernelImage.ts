@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, checkSafeText, joinPath, parseApplication, parseEngine,
+    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, checkSafeText, formatProblem, joinPath, parseApplication, parseEngine,
     parseKernelFamily, parseTarget,
 } from "../model";
 import { planBuild } from "../engines/build";
@@ -147,6 +147,8 @@ export class UnikernelImage extends pulumi.ComponentResource {
         const planned = resolved.apply(async (r) => {
             const request = toBuildRequest(r, structure.engine);
             const { digest, build } = await planBuild(request);
+            // The project file loads, but deviates somewhere: said on this component, at preview.
+            for (const warning of build.warnings) await pulumi.log.warn(formatProblem(warning), this);
             return { ...r, request, digest, target: build.target, family: build.kernelFamily };
         });
         const children = createImageSteps(name, planned, structure, this);

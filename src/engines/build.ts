@@ -6,7 +6,7 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import {
-    Application, ENGINE_KERNEL_FAMILY, EngineName, Target, ValidationError, findUnsafeCharacter, targetId, validateApplicationForEngine,
+    Application, ENGINE_KERNEL_FAMILY, EngineName, Problem, Target, ValidationError, findUnsafeCharacter, formatProblem, targetId, validateApplicationForEngine,
 } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
@@ -46,6 +46,8 @@ export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild
     }
     let application = request.application;
     let projectFile: string | undefined;
+    let writtenName: string | undefined;
+    const warnings: Problem[] = [];
     if (!application && (request.engine === "kraft" || request.engine === "ops")) {
         const project = await readProjectFile(dir);
         if (project.problems.length || !project.application) {
@@ -53,6 +55,8 @@ export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild
         }
         application = project.application;
         projectFile = path.relative(dir, project.file);
+        writtenName = project.kraftfile?.writtenName;
+        warnings.push(...project.warnings);
     }
     application ??= minimalApplication(path.basename(dir), request.target);
     const problems = validateApplicationForEngine(application, request.engine);
@@ -60,7 +64,9 @@ export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild
         throw new ValidationError(problems, "application");
     }
     const target = pickTarget(application, request.target);
-    const build: ResolvedBuild = { request, dir, application, target, kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine], projectFile };
+    const build: ResolvedBuild = {
+        request, dir, application, target, kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine], projectFile, writtenName, warnings,
+    };
     await checkInputPaths(build);
     return build;
 }
@@ -84,6 +90,7 @@ const BUILD_LOCK_WAIT_MS = 2 * 60 * 60 * 1000;
  */
 export async function buildArtifact(request: BuildRequest, log: BuildLog = () => undefined): Promise<Artifact> {
     const { build, plan, engineVersion, digest } = await planBuild(request);
+    for (const warning of build.warnings) log(`build: warning: ${formatProblem(warning)}\n`);
     const artifacts = path.join(cacheRoot(), "artifacts");
     const entry = path.join(artifacts, digest);
     await fs.mkdir(artifacts, { recursive: true });
@@ -216,7 +223,7 @@ async function hashOutsidePaths(build: ResolvedBuild): Promise<{ property: strin
  * `env.vars=[...]` (lib/posix-environ) and the program's arguments after `--` (lib/uklibparam).
  */
 export function kernelCommandLine(app: Application, family: string): string {
-    const quote = (w: string) => (/[\s"']/.test(w) ? `"${w.replace(/(["\\])/g, "\\$1")}"` : w);
+    const quote = (w: string) => (w === "" || /[\s"']/.test(w) ? `"${w.replace(/(["\\])/g, "\\$1")}"` : w);
     const args = app.cmd.map(quote).join(" ");
     if (family !== "unikraft") {
         return args;

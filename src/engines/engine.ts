@@ -4,7 +4,7 @@
  * plan, hashes it and caches the artifact. Keeping plans pure is what makes argv tests, content
  * hashes and "a second build does no work" possible without running the tools.
  */
-import { Application, EngineName, KernelFamily, Target, UnikernelError } from "../model";
+import { Application, EngineName, KernelFamily, Problem, Target, UnikernelError } from "../model";
 import { ToolRequirement } from "../internal/toolCheck";
 
 /** Options of the make engine. */
@@ -73,6 +73,10 @@ export interface ResolvedBuild {
     kernelFamily: KernelFamily;
     /** The project file the application came from, if any (relative to dir). */
     projectFile?: string;
+    /** The name as the Kraftfile wrote it, when kraft's normalization changed it. */
+    writtenName?: string;
+    /** What the project file loads with but deviates on (reported, not fatal). */
+    warnings: Problem[];
 }
 
 /** One command of a plan. `cwd` is relative to the application directory. */

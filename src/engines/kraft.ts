@@ -38,7 +38,12 @@ export const kraftEngine: Engine = {
             files: rendered ? { [RENDERED_KRAFTFILE]: emitKraftfile(app) } : {},
             steps: [{ command: "kraft", args, env: { KRAFTKIT_LOG_TYPE: "basic", KRAFTKIT_NO_CHECK_UPDATES: "true", KRAFTKIT_NO_PROMPT: "true" } }],
             outputs: {
-                kernel: [path.join(buildDir, `${app.name}_${target.platform}-${target.architecture}`)],
+                // The target's own `output` when the Kraftfile sets one; else kraft's default name, from
+                // the normalized project name (and, for older kraft, the name as written).
+                kernel: [
+                    ...(target.output ? [target.output] : []),
+                    ...[app.name, ...(build.writtenName ? [build.writtenName] : [])].map((name) => path.join(buildDir, `${name}_${target.platform}-${target.architecture}`)),
+                ],
                 ...(app.rootfs ? { initrd: [path.join(buildDir, `initramfs-${target.architecture}.cpio`)] } : {}),
             },
             ignore: [".unikraft", ".unikernel"],

@@ -30,6 +30,8 @@ export interface ProjectFile {
     file: string;
     /** Problems found; empty when the file is valid. */
     problems: Problem[];
+    /** What loads but deviates (a normalized name, a repeated key, an ignored key, a skipped target). */
+    warnings: Problem[];
     /** The application, when valid. */
     application?: Application;
     /** The parsed Kraftfile, when `kind` is kraftfile and it is valid. */
@@ -90,17 +92,17 @@ export async function readProjectFile(target: string): Promise<ProjectFile> {
     if (kind === "kraftfile") {
         const parsed = parseKraftfile(text, { file, defaultName });
         return parsed.value
-            ? { kind, file, problems: [], kraftfile: parsed.value, application: parsed.value.application }
-            : { kind, file, problems: parsed.problems };
+            ? { kind, file, problems: [], warnings: parsed.warnings, kraftfile: parsed.value, application: parsed.value.application }
+            : { kind, file, problems: parsed.problems, warnings: parsed.warnings };
     }
     const parsed = parseOpsConfig(text, file);
     if (!parsed.value) {
-        return { kind, file, problems: parsed.problems };
+        return { kind, file, problems: parsed.problems, warnings: parsed.warnings };
     }
     const application = applicationFromOpsConfig(parsed.value, defaultName);
     return application.value
-        ? { kind, file, problems: [], opsConfig: parsed.value, application: application.value }
-        : { kind, file, problems: application.problems.map((p) => ({ ...p, file })) };
+        ? { kind, file, problems: [], warnings: parsed.warnings, opsConfig: parsed.value, application: application.value }
+        : { kind, file, problems: application.problems.map((p) => ({ ...p, file })), warnings: parsed.warnings };
 }
 
 /**

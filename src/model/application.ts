@@ -9,7 +9,7 @@ import { ComponentRef, LIBRARY_NAME, Library, parseComponentRef, parseLibraries 
 import { parseListOrDict } from "./listOrDict";
 import { Parsed, Problem, describeValue, fail, joinPath, ok, oneOf } from "./problem";
 import { checkSafeText } from "./safeText";
-import { UntypedMap, isMap, parseText, parseTextList, unknownKeys } from "./scalars";
+import { UntypedMap, isMap, parseText, unknownKeys } from "./scalars";
 import { Target, parseTarget, targetId } from "./target";
 
 /** Root filesystem formats Unikraft can mount from an initrd or ROM. */
@@ -38,6 +38,8 @@ export interface Volume {
     driver?: string;
     /** Mount read-only. */
     readonly?: boolean;
+    /** Access mode, as written (Kraftfile v0.7 `mode`, e.g. "ro"). */
+    mode?: string;
 }
 
 /** The unikernel spec. */
@@ -93,10 +95,12 @@ export function parseApplicationName(value: unknown, path: string): Parsed<strin
  */
 export function parseCommand(value: unknown, path: string): Parsed<string[]> {
     if (Array.isArray(value)) {
-        const list = parseTextList(value, path);
-        // The words go onto a kernel command line (uklibparam), where a line break cannot travel.
-        const unsafe = (list.value ?? []).map((word, i) => checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)).filter((p): p is Problem => Boolean(p));
-        return unsafe.length ? fail(...unsafe) : list;
+        // Each word a string; an empty word is an empty argument, as in any argv. The words go onto
+        // a kernel command line (uklibparam), where a line break cannot travel.
+        const problems = value.flatMap((word, i) => (typeof word === "string"
+            ? [checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)].filter((p): p is Problem => Boolean(p))
+            : [{ path: `${path}[${i}]`, message: `got ${describeValue(word)}; expected a string` }]));
+        return problems.length ? fail(...problems) : ok(value as string[]);
     }
     if (typeof value !== "string") {
         return fail({ path, message: `got ${describeValue(value)}; expected a command string or a list of arguments` });
@@ -120,13 +124,13 @@ export function parseCommand(value: unknown, path: string): Parsed<string[]> {
 const COMMAND_LINE = "a kernel command line";
 
 /** Reads `env`: a map or a list of `NAME=VALUE`. */
-export function parseEnv(value: unknown, path: string): Parsed<Record<string, string>> {
+export function parseEnv(value: unknown, path: string, warnings?: Problem[]): Parsed<Record<string, string>> {
     return parseListOrDict(value, path, {
         keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
         keyHint: "an environment variable name such as APP_PORT",
         valueText: (v) => (v === null ? "" : String(v)),
         destination: "a kernel command line (env.vars) or an ops config",
-    });
+    }, warnings);
 }
 
 /** Reads `labels`: a map of string to string. */
@@ -140,9 +144,9 @@ export function parseLabels(value: unknown, path: string): Parsed<Record<string,
 }
 
 const MEMORY_UNITS: ReadonlyMap<string, number> = new Map([
-    ["K", 1 / 1024], ["Ki", 1 / 1024], ["KiB", 1 / 1024],
-    ["M", 1], ["Mi", 1], ["MiB", 1], ["", 1],
-    ["G", 1024], ["Gi", 1024], ["GiB", 1024],
+    ["K", 1 / 1024], ["Ki", 1 / 1024], ["KiB", 1 / 1024], ["KB", 1 / 1024],
+    ["M", 1], ["Mi", 1], ["MiB", 1], ["MB", 1], ["", 1],
+    ["G", 1024], ["Gi", 1024], ["GiB", 1024], ["GB", 1024],
 ]);
 
 /**
@@ -150,13 +154,19 @@ const MEMORY_UNITS: ReadonlyMap<string, number> = new Map([
  * binary, as QEMU's `-m` and ops's `Memory` read them.
  */
 export function parseMemory(value: unknown, path: string): Parsed<number> {
-    const match = typeof value === "string" ? /^(\d+)\s*([KMG]i?B?)?$/.exec(value.trim()) : null;
-    const unit = match ? MEMORY_UNITS.get(match[2] ?? "") : undefined;
+    // Units in either case: QEMU's -m and ops read "2g" as "2G".
+    const match = typeof value === "string" ? /^(\d+)\s*([KMG]i?B?)?$/i.exec(value.trim()) : null;
+    const unit = match ? MEMORY_UNITS.get(normalizeUnit(match[2] ?? "")) : undefined;
     const mib = typeof value === "number" ? value : match && unit !== undefined ? Number(match[1]) * unit : NaN;
     if (Number.isInteger(mib) && mib >= 1 && mib <= 1024 * 1024) {
         return ok(mib);
     }
     return fail({ path, message: `got ${describeValue(value)}; expected a whole number of MiB from 1 to 1048576, e.g. 64 or "64M" or "1G"` });
+}
+
+/** `mib` -> `Mi`, `gb` -> `GB`: the unit letter upper case, the rest as the table spells it. */
+function normalizeUnit(unit: string): string {
+    return unit ? unit[0].toUpperCase() + unit.slice(1).replace(/b$/i, "B") : unit;
 }
 
 /** Writes MiB as the shortest unit string QEMU and ops read: `64M`, `2G`. */
@@ -206,7 +216,11 @@ export function parseRootfs(value: unknown, path: string, longForm: boolean | st
 
 const VOLUME_KEYS = ["source", "destination", "driver", "mode", "readonly"];
 
-/** Reads `volumes`: a list of `source:destination[:ro]` strings or `{source, destination, driver, readonly}` maps. */
+/**
+ * Reads `volumes`: a list of `source:destination` strings (a string without ":" mounts at "/", as
+ * kraftkit:unikraft/volume TransformFromSchema reads it) or `{source, destination, driver,
+ * readonly, mode}` maps.
+ */
 export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
     if (!Array.isArray(value)) {
         return fail({ path, message: `got ${describeValue(value)}; expected a list of volumes such as "./fs0:/"` });
@@ -222,12 +236,15 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
                 return;
             }
             const parts = entry.split(":");
-            const ro = parts.length === 3 && parts[2] === "ro";
-            if (!(parts.length === 2 || ro) || !parts[0] || !parts[1]?.startsWith("/")) {
-                problems.push({ path: at, message: `got "${entry}"; expected "source:/destination" or "source:/destination:ro"` });
+            if (parts.length > 2 || !parts[0] || (parts.length === 2 && !parts[1].startsWith("/"))) {
+                problems.push({
+                    path: at,
+                    message: `got "${entry}"; kraft reads a volume string as "source:/destination" (or "source", mounted at "/")` +
+                        `${parts.length > 2 ? `: for ${JSON.stringify(parts.slice(2).join(":"))} use the map form {source, destination, readonly: true}` : ""}`,
+                });
                 return;
             }
-            volumes.push(ro ? { source: parts[0], destination: parts[1], readonly: true } : { source: parts[0], destination: parts[1] });
+            volumes.push({ source: parts[0], destination: parts.length === 2 ? parts[1] : "/" });
             return;
         }
         if (!isMap(entry)) {
@@ -261,6 +278,11 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
             } else {
                 problems.push({ path: joinPath(at, "readonly"), message: `got ${describeValue(entry.readonly)}; expected true or false` });
             }
+        }
+        if (entry.mode !== undefined && entry.mode !== null) {
+            const mode = parseText(entry.mode, joinPath(at, "mode"), "an access mode such as \"ro\"");
+            problems.push(...mode.problems);
+            if (mode.value !== undefined) volume.mode = mode.value;
         }
         if (problems.length === before) {
             volumes.push(volume);

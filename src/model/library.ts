@@ -28,6 +28,9 @@ export const LIBRARY_NAME = /^[a-zA-Z0-9._-]+$/;
 
 const COMPONENT_KEYS = ["version", "source", "kconfig"];
 
+/** `name@version` short forms (not URLs, paths or `git@host:...`, which looksLikeSource catches first). */
+const NAME_AT_VERSION = /^([A-Za-z0-9._-]+)@([^@\s/]+)$/;
+
 /** Versions and sources become package references and URLs kraft fetches. */
 const FETCH = "a package reference or source URL";
 
@@ -44,7 +47,7 @@ export function looksLikeSource(text: string): boolean {
  * Reads a component reference: nothing (the default version), a short string (a version, or a
  * source when it looks like one), or a map `{source, version, kconfig}`.
  */
-export function parseComponentRef(value: unknown, path: string): Parsed<ComponentRef> {
+export function parseComponentRef(value: unknown, path: string, warnings?: Problem[]): Parsed<ComponentRef> {
     if (value === null || value === undefined) {
         return ok({});
     }
@@ -57,7 +60,11 @@ export function parseComponentRef(value: unknown, path: string): Parsed<Componen
         if (unsafe) {
             return fail(unsafe);
         }
-        return ok(looksLikeSource(text.value) ? { source: text.value } : { version: text.value });
+        if (looksLikeSource(text.value)) return ok({ source: text.value });
+        // `app-elfloader@staging`: a component by name and a version (kraftkit's LoadTemplate and
+        // ParseComponentConfig split on the "@").
+        const named = NAME_AT_VERSION.exec(text.value);
+        return ok(named ? { source: named[1], version: named[2] } : { version: text.value });
     }
     if (!isMap(value)) {
         return fail({ path, message: `got ${describeValue(value)}; expected a version string, or a map with version, source and kconfig` });
@@ -77,7 +84,7 @@ export function parseComponentRef(value: unknown, path: string): Parsed<Componen
         }
     }
     if (value.kconfig !== undefined) {
-        const kconfig = parseKConfig(value.kconfig, joinPath(path, "kconfig"));
+        const kconfig = parseKConfig(value.kconfig, joinPath(path, "kconfig"), warnings);
         problems.push(...kconfig.problems);
         if (kconfig.value && !isEmptyKConfig(kconfig.value)) {
             ref.kconfig = kconfig.value;
@@ -86,8 +93,11 @@ export function parseComponentRef(value: unknown, path: string): Parsed<Componen
     return problems.length ? fail(...problems) : ok(ref);
 }
 
-/** Reads the `libraries:` map: library name to component reference. */
-export function parseLibraries(value: unknown, path: string): Parsed<Library[]> {
+/**
+ * Reads the `libraries:` map: library name to component reference. With `warnings` (a Kraftfile),
+ * a library without a value is refused as kraft refuses it ("invalid type <nil> for component").
+ */
+export function parseLibraries(value: unknown, path: string, warnings?: Problem[]): Parsed<Library[]> {
     if (!isMap(value)) {
         return fail({ path, message: `got ${describeValue(value)}; expected a map of library name to version, e.g. "musl: stable"` });
     }
@@ -99,7 +109,11 @@ export function parseLibraries(value: unknown, path: string): Parsed<Library[]> 
             problems.push({ path: at, message: `library name "${name}" is not valid; use letters, digits, ".", "_" and "-" only` });
             continue;
         }
-        const ref = parseComponentRef(raw, at);
+        if (raw === null && warnings) {
+            problems.push({ path: at, message: `has no value, which kraft refuses ("invalid type <nil> for component"); write a version such as "${name}: stable", or {} for the default` });
+            continue;
+        }
+        const ref = parseComponentRef(raw, at, warnings);
         problems.push(...ref.problems);
         if (ref.value) {
             libraries.push({ name, ...ref.value });

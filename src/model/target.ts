@@ -19,6 +19,8 @@ export interface Target {
     name?: string;
     /** Target-specific Kconfig options. */
     kconfig?: KConfig;
+    /** Where kraft writes this target's kernel, when the Kraftfile says (`output`, KraftKit 2026). */
+    output?: string;
 }
 
 /** The `plat/arch` identifier of a target, e.g. `qemu/x86_64`. */
@@ -32,7 +34,15 @@ const TARGET_KEYS = ["plat", "platform", "arch", "architecture", "name", "kconfi
  * Reads a target: the short form `"plat/arch"` or a map with `plat|platform`, `arch|architecture`,
  * and optional `name` and `kconfig` (kraftkit schema v0.6, definitions.target).
  */
-export function parseTarget(value: unknown, path: string): Parsed<Target> {
+export function parseTarget(value: unknown, path: string, warnings?: Problem[]): Parsed<Target> {
+    const parsed = parseTargetValue(value, path, warnings);
+    if (parsed.value?.platform === "fc" && parsed.value.architecture === "arm") {
+        return fail({ path, message: "is fc/arm, but Firecracker runs x86_64 and arm64 guests only; use fc/arm64, or qemu/arm" });
+    }
+    return parsed;
+}
+
+function parseTargetValue(value: unknown, path: string, warnings?: Problem[]): Parsed<Target> {
     if (typeof value === "string") {
         return parseTargetString(value, path);
     }
@@ -47,7 +57,7 @@ export function parseTarget(value: unknown, path: string): Parsed<Target> {
     const name = value.name === undefined ? undefined : parseText(value.name, joinPath(path, "name"));
     const unsafeName = name?.value === undefined ? undefined : checkSafeText(name.value, joinPath(path, "name"), "a kraft command line");
     if (unsafeName) problems.push(unsafeName);
-    const kconfig = value.kconfig === undefined ? undefined : parseKConfig(value.kconfig, joinPath(path, "kconfig"));
+    const kconfig = value.kconfig === undefined ? undefined : parseKConfig(value.kconfig, joinPath(path, "kconfig"), warnings);
     problems.push(...(plat?.problems ?? []), ...(arch?.problems ?? []), ...(name?.problems ?? []), ...(kconfig?.problems ?? []));
     if (problems.length || !plat?.value || !arch?.value) {
         return fail(...problems);

@@ -23,13 +23,13 @@ describe("unikernel validate", () => {
             assert.equal(run.stdout, "");
             const file = path.join(fixture("broken"), "Kraftfile");
             assert.deepEqual(run.stderr.trimEnd().split("\n"), [
-                `${file}:2: \`name\`: got "web server"; expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+                `${file}:2: warning: \`name\`: got "web server", which kraft normalizes to "webserver" (lower case; only a-z, 0-9, "_" and "-"); "webserver" names the kernel and the images`,
                 `${file}:6: \`targets[1].platform\`: got "vmware"; expected one of qemu, fc, xen (aliases: kvm for qemu, firecracker for fc)`,
                 `${file}:8: \`targets[2].arch\`: got "sparc"; expected one of x86_64, arm64, arm (aliases: amd64, aarch64)`,
                 `${file}:10: \`libraries.musl\`: got boolean true; expected a version string, or a map with version, source and kconfig`,
                 `${file}:13: \`libraries.lwip.kconfig[0]\`: key "LWIP_IPV6" is not valid; expected a Kconfig symbol such as CONFIG_LIBPOSIX_ENVIRON`,
                 `${file}:14: \`cmd\`: got "/bin/web | tee /log": shell syntax "|" has no shell to run it in a unikernel; write the arguments as a list`,
-                `${file}: 6 problems`,
+                `${file}: 5 problems`,
             ]);
         });
 
@@ -38,8 +38,9 @@ describe("unikernel validate", () => {
             assert.equal(run.code, 1);
             const out = JSON.parse(run.stdout);
             assert.equal(out.valid, false);
-            assert.equal(out.problems.length, 6);
-            assert.deepEqual(out.problems[1], { path: "targets[1].platform", message: "got \"vmware\"; expected one of qemu, fc, xen (aliases: kvm for qemu, firecracker for fc)", line: 6 });
+            assert.equal(out.problems.length, 5);
+            assert.deepEqual(out.warnings.map((w: { path: string }) => w.path), ["name"]);
+            assert.deepEqual(out.problems[0], { path: "targets[1].platform", message: "got \"vmware\"; expected one of qemu, fc, xen (aliases: kvm for qemu, firecracker for fc)", line: 6 });
             for (const p of out.problems) assert.deepEqual(Object.keys(p).sort(), ["line", "message", "path"]);
         });
     });
@@ -54,7 +55,7 @@ describe("unikernel validate", () => {
         it("prints {valid: true, problems: []} with --json", () => {
             const run = unikernel("validate", fixture("helloworld"), "--json");
             assert.equal(run.code, 0);
-            assert.deepEqual(JSON.parse(run.stdout), { valid: true, file: path.join(fixture("helloworld"), "Kraftfile"), problems: [] });
+            assert.deepEqual(JSON.parse(run.stdout), { valid: true, file: path.join(fixture("helloworld"), "Kraftfile"), problems: [], warnings: [] });
         });
 
         it("accepts an ops config.json", () => {
@@ -78,7 +79,7 @@ describe("unikernel validate", () => {
         it("exits 1 with a JSON problem for a missing path", () => {
             const run = unikernel("validate", "--json", path.join(root, "no-such-dir"));
             assert.equal(run.code, 1);
-            assert.deepEqual(JSON.parse(run.stdout), { valid: false, problems: [{ path: "", message: `${path.join(root, "no-such-dir")}: no such file or directory` }] });
+            assert.deepEqual(JSON.parse(run.stdout), { valid: false, problems: [{ path: "", message: `${path.join(root, "no-such-dir")}: no such file or directory` }], warnings: [] });
         });
     });
 
@@ -104,7 +105,7 @@ describe("unikernel kraftfile", () => {
         const run = unikernel("kraftfile", fixture("helloworld"));
         assert.equal(run.code, 0, run.stderr);
         assert.equal(run.stdout, [
-            "spec: v0.6", "name: helloworld", "unikraft:", "  version: stable", "  kconfig:", "    CONFIG_LIBUKDEBUG_PRINTK_INFO: y",
+            "spec: v0.6", "name: helloworld", "unikraft:", "  version: stable", "  kconfig:", "    CONFIG_LIBUKDEBUG_PRINTK_INFO: \"y\"",
             "targets:", "  - qemu/x86_64", "  - fc/x86_64", "",
         ].join("\n"));
     });
@@ -119,7 +120,7 @@ describe("unikernel kraftfile", () => {
         const run = unikernel("kraftfile", fixture("broken"));
         assert.equal(run.code, 1);
         assert.equal(run.stdout, "");
-        assert.match(run.stderr, /6 problems/);
+        assert.match(run.stderr, /5 problems/);
     });
 
     it("exits 1 for an ops config, saying what to use instead", () => {

@@ -3,7 +3,7 @@
  * and every invalid combination rejected before any child is registered.
  */
 import { strict as assert } from "assert";
-import { copyFileSync, mkdtempSync } from "fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -83,6 +83,26 @@ describe("UnikernelImage", () => {
         assert.deepEqual(shape(children), ["command:local:Command pre-build"]);
         assert.match(await resolved(children[0].inputs.create), / build \S+ --engine prebuilt .* --disk \S+nanos\.img --json$/);
         assert.equal(await unwrap(component.diskPath), "/cache/artifacts/0123456789abcdef/disk.img");
+    });
+
+    it("says on the component, at preview, where the Kraftfile deviates (a name kraft normalizes, a skipped linuxu target)", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "kraft-warn-"));
+        writeFileSync(path.join(dir, "Kraftfile"), "spec: v0.6\nname: helloworld-g++13.2\nunikraft: stable\ntargets:\n  - qemu/x86_64\n  - linuxu/x86_64\n");
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        const savedPath = process.env.PATH;
+        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => void warnings.push(message);
+        process.env.PATH = `${path.resolve(__dirname, "..", "..", "fixtures", "tools", "kraft-fake")}:${savedPath}`;
+        try {
+            const { component } = await construct(() => new uk.UnikernelImage("warned", { directory: dir, engine: uk.Engine.Kraft }, opts));
+            assert.match(await unwrap(component.digest), /^[0-9a-f]{64}$/);
+        } finally {
+            (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
+            process.env.PATH = savedPath;
+        }
+        assert.equal(warnings.length, 2, warnings.join("\n"));
+        assert.match(warnings[0], /Kraftfile:2: `name`: got "helloworld-g\+\+13\.2", which kraft normalizes to "helloworld-g132"/);
+        assert.match(warnings[1], /Kraftfile:6: `targets\[1\]`: is linuxu\/x86_64: linuxu runs the kernel as a Linux process/);
     });
 
     it("renders a typed application into the build command", async () => {

@@ -22,7 +22,7 @@ const app: Application = {
 };
 
 function resolved(overrides: Partial<ResolvedBuild> & { request: ResolvedBuild["request"] }): ResolvedBuild {
-    return { dir: "/app", application: app, target: app.targets[0], kernelFamily: "unikraft", ...overrides };
+    return { dir: "/app", application: app, target: app.targets[0], kernelFamily: "unikraft", warnings: [], ...overrides };
 }
 
 describe("kraftEngine.plan", () => {
@@ -52,7 +52,7 @@ describe("opsEngine.plan", () => {
         const plan = opsEngine.plan(resolved({ request: { engine: "ops", dir: "/app", ops: { ports: [8080] } }, application: { ...app, kconfig: {}, libraries: [{ name: "ntp" }] } }));
         assert.deepEqual(plan.steps, [{ command: "ops", args: ["build", "/web", "-c", RENDERED_OPS_CONFIG, "-i", "web"] }]);
         assert.deepEqual(JSON.parse(plan.files[RENDERED_OPS_CONFIG]), {
-            Program: "/web", Args: ["--port", "8080"], Env: { MODE: "prod" }, MapDirs: { "./rootfs": "/" }, RunConfig: { Ports: ["8080"], Klibs: ["ntp"] },
+            Program: "/web", Args: ["--port", "8080"], Env: { MODE: "prod" }, MapDirs: { "./rootfs": "/" }, Klibs: ["ntp"], RunConfig: { Ports: ["8080"] },
         });
         assert.deepEqual(plan.outputs.disk, [path.join(os.homedir(), ".ops", "images", "web.img"), path.join(os.homedir(), ".ops", "images", "web")]);
     });
