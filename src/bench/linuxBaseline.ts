@@ -10,7 +10,7 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import { StepFailure } from "../model";
-import { cacheRoot } from "../internal/cacheDir";
+import { privateCacheDir } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
 import { exists, writeAtomically } from "../internal/files";
 import { shellCommand } from "../internal/shellQuote";
@@ -64,14 +64,13 @@ done
 
 /** Makes (or finds in the cache) the Linux baseline for x86_64. */
 export async function linuxBaseline(log: (line: string) => void = () => undefined): Promise<LinuxBaseline> {
-    const dir = path.join(cacheRoot(), "linux-baseline");
+    const dir = await privateCacheDir("linux-baseline");
     // The manifest's name changes with what the initramfs holds, so an older cache is rebuilt.
     const manifest = path.join(dir, "baseline-v3.json");
     const cached = await fs.readFile(manifest, "utf8").then((t) => JSON.parse(t) as LinuxBaseline, () => undefined);
     if (cached && (await exists(cached.kernel)) && (await exists(cached.initrd))) {
         return cached;
     }
-    await fs.mkdir(dir, { recursive: true });
     const work = await fs.mkdtemp(path.join(dir, "work-"));
     try {
         // The metapackage names the current kernel package; download that one.

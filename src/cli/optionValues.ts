@@ -19,6 +19,16 @@ export function parsePositiveInt(value: string): number {
     return parseWholeNumber(value, 1, 1_000_000);
 }
 
+/** A whole number, 0 or more (seconds where 0 means "skip"). */
+export function parseNonNegativeInt(value: string): number {
+    return parseWholeNumber(value, 0, 1_000_000);
+}
+
+/** Seconds to wait for something, 1 s to a day. */
+export function parseTimeoutSeconds(value: string): number {
+    return parseWholeNumber(value, 1, 86_400);
+}
+
 /** A TCP or UDP port, 1-65535. */
 export function parsePort(value: string): number {
     return parseWholeNumber(value, 1, 65535);
@@ -35,6 +45,16 @@ export function parseKeyValue(value: string, option: string): [string, string] {
 export function safeText(value: string): string {
     const unsafe = findUnsafeCharacter(value);
     if (unsafe) throw new InvalidArgumentError(`the value holds ${unsafe.description} at position ${unsafe.index + 1}; remove control characters and line breaks`);
+    return value;
+}
+
+/**
+ * An initrd path: QEMU's -initrd reads "file args,file args", so a comma starts another module
+ * and a blank its arguments. Such a path cannot be passed through and is refused here.
+ */
+export function initrdPath(value: string): string {
+    safeText(value);
+    if (/[,\s]/.test(value)) throw new InvalidArgumentError(`the path ${JSON.stringify(value)} holds a comma or a blank, which QEMU's -initrd reads as a list of modules with arguments; rename the file`);
     return value;
 }
 

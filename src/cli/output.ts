@@ -1,5 +1,5 @@
 /** How every verb prints: results on stdout (text or one JSON object), progress and errors on stderr. */
-import { UnikernelError, ValidationError, formatProblem } from "../model";
+import { UnikernelError, ValidationError, formatProblem, printable } from "../model";
 
 /** Exit codes of every verb: a contract scripts depend on. */
 export const enum ExitCode {
@@ -44,7 +44,8 @@ export async function runVerb(io: CliIo, json: boolean, body: () => Promise<numb
         if (!isExpectedFailure(error)) {
             throw error;
         }
-        const message = error instanceof ValidationError ? error.problems.map(formatProblem).join("\n") : error.message;
+        // Messages quote file names, file contents and tools' output: printed without control codes.
+        const message = error instanceof ValidationError ? error.problems.map(formatProblem).join("\n") : printable(error.message, true);
         io.err(`unikernel: ${message}\n`);
         if (json) {
             io.out(`${JSON.stringify({ error: message, ...(error instanceof ValidationError ? { problems: error.problems } : {}) })}\n`);

@@ -10,6 +10,7 @@ import { registerBenchCommand } from "./commands/bench";
 import { registerAwsCommands } from "./commands/aws";
 import { registerProjectFileCommands } from "./commands/projectFile";
 import { CliIo, ExitCode } from "./output";
+import { printable } from "../model/printable";
 import { version } from "./version";
 
 const processIo: CliIo = {
@@ -31,7 +32,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         .version(version(), "-V, --version")
         .exitOverride()
         .showHelpAfterError("(run `unikernel --help` for usage)")
-        .configureOutput({ writeOut: io.out, writeErr: io.err });
+        // Commander's usage errors quote the value given; a value holding terminal escapes is shown escaped.
+        .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(printable(text, true)) });
 
     registerProjectFileCommands(program, io, setExit);
     registerBuildCommands(program, io, setExit);

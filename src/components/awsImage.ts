@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { KERNEL_CAPABILITIES, Problem, parseKernelFamily } from "../model";
+import { KERNEL_CAPABILITIES, Problem, findUnsafeCharacter, parseKernelFamily } from "../model";
 import { UploadIdentity, uploadIdentity } from "../clouds/aws/providerCredentials";
 import { cacheRoot } from "../internal/cacheDir";
 import { safeFileName } from "../internal/naming";
@@ -36,7 +36,11 @@ export interface AwsImageArgs {
     region?: pulumi.Input<string>;
     /** Other regions to copy the AMI to. @default [] */
     copyToRegions?: pulumi.Input<string>[];
-    /** Tags for the snapshot and the AMI, beside the digest and build metadata. */
+    /**
+     * Tags for the snapshot and the AMI, beside the digest and build metadata. AWS's rules apply:
+     * keys of 1-128 characters without "=", values of at most 256; keys starting with "aws:" (AWS's)
+     * or "unikernel:" (the package's own tags) are refused.
+     */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * KMS key (ARN) that encrypts the snapshot, and so the AMI and every volume made from it.
@@ -148,6 +152,10 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value
     }
     if (!args.diskPath) problems.push({ path: "diskPath", message: "missing; give the raw disk (UnikernelImage.diskPath)" });
     if (!args.digest) problems.push({ path: "digest", message: "missing; give the image digest (UnikernelImage.digest)" });
+    else if (!/^[A-Za-z0-9:._-]{1,128}$/.test(args.digest)) {
+        problems.push({ path: "digest", message: `got ${JSON.stringify(String(args.digest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128); it names the AMI` });
+    }
+    problems.push(...checkAwsTags(args.tags ?? {}));
     if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
         problems.push({ path: "kmsKeyArn", message: `got ${JSON.stringify(args.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/1234abcd-..."` });
     }
@@ -159,6 +167,27 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value
     // ENA support on an AMI that has no ENA driver lets it start on ENA-only types and hang; declare it only when true.
     const caps = KERNEL_CAPABILITIES[args.kernelFamily as "unikraft" | "nanos" | "bare"][platform];
     return { problems, value: { kernelFamily: args.kernelFamily, architecture, amiBootMode: boot === "uefi" ? "uefi" : "legacy-bios", enaSupport: caps.network.includes("ena") } };
+}
+
+/**
+ * AWS tag rules (EC2 and IAM alike): keys 1-128 characters, values at most 256, neither starting
+ * with the reserved "aws:" prefix, the package's own "unikernel:" keys left to it. Keys also must
+ * not hold "=", which the upload command's `--tag key=value` splits on.
+ */
+function checkAwsTags(tags: Record<string, string>): Problem[] {
+    const problems: Problem[] = [];
+    for (const [key, value] of Object.entries(tags)) {
+        const at = `tags[${JSON.stringify(key)}]`;
+        if (key.length < 1 || key.length > 128 || key.includes("=") || findUnsafeCharacter(key)) {
+            problems.push({ path: at, message: "the key must be 1 to 128 printable characters without \"=\"" });
+        } else if (/^aws:/i.test(key) || key.startsWith("unikernel:")) {
+            problems.push({ path: at, message: `the key prefix "${key.split(":")[0]}:" is reserved (by AWS, or for the tags this package sets); choose another key` });
+        }
+        if (typeof value !== "string" || value.length > 256 || findUnsafeCharacter(value)) {
+            problems.push({ path: at, message: "the value must be a string of at most 256 printable characters" });
+        }
+    }
+    return problems;
 }
 
 function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, identity: UploadIdentity,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, ec2Architecture, ec2Venue } from "../model";
+import { shellCommand } from "../internal/shellQuote";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
@@ -127,7 +128,7 @@ export class AwsService extends pulumi.ComponentResource {
             this.publicIps = p.public ? instance.publicIp.apply((ip) => (ip ? [ip] : [])) : pulumi.output([]);
             this.urls = p.public ? instance.publicIp.apply((ip) => p.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)) : pulumi.output([]);
             this.autoScalingGroupName = pulumi.output(undefined);
-            this.consoleCommand = instance.id.apply((id) => `aws ec2 get-console-output --latest --output text --instance-id ${id}`);
+            this.consoleCommand = instance.id.apply((id) => shellCommand(["aws", "ec2", "get-console-output", "--latest", "--output", "text", "--instance-id", id]));
             createStatusAlarms(name, instance.id, p.monitoring, tags, this);
         } else {
             const template = new aws.ec2.LaunchTemplate(`${name}-lt`, {
@@ -159,7 +160,11 @@ export class AwsService extends pulumi.ComponentResource {
             // Through the balancer, the one port it listens on.
             this.urls = balancer && p.public ? balancer.balancer.dnsName.apply((d) => [`http://${d}:${p.monitoring.loadBalancerPort}`]) : pulumi.output([]);
             this.autoScalingGroupName = group.name;
-            this.consoleCommand = group.name.apply((g) => `aws ec2 get-console-output --latest --output text --instance-id $(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${g} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)`);
+            this.consoleCommand = group.name.apply((g) => {
+                // The names are quoted for the shell the user pastes this into; the inner command runs first.
+                const first = shellCommand(["aws", "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", g, "--query", "AutoScalingGroups[0].Instances[0].InstanceId", "--output", "text"]);
+                return `${shellCommand(["aws", "ec2", "get-console-output", "--latest", "--output", "text", "--instance-id"])} "$(${first})"`;
+            });
         }
         this.securityGroupId = securityGroup.id;
         this.vpcId = network.vpcId;

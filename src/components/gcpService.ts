@@ -1,8 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, gceArchitecture, gceVenue } from "../model";
+import { shellCommand } from "../internal/shellQuote";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
 import { requirePlain, throwProblems } from "./inputErrors";
+import { gceNetworkTag } from "./stackScope";
 import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
 import { ResolvedPort, checkCidr, checkDeclaredTcpPort, validatePorts, warnAboutOpenAdminPorts } from "./ports";
 import { GcpMonitoringArgs, PortArgs } from "./types";
@@ -89,6 +91,9 @@ export class GcpService extends pulumi.ComponentResource {
         throwProblems("GcpService", checked.problems);
         const p = checked.value!;
         warnAboutOpenAdminPorts(p.ports, p.public, this);
+        // Firewall rules select instances by network tag: a tag of this component's own (its URN's
+        // hash), so another stack's "web", or any VM someone tagged "web", is never opened by them.
+        const tag = gceNetworkTag(name, this.urn);
         const labels = pulumi.output(args.labels ?? {}).apply((l): Record<string, string> => ({ ...l, "unikernel-service": name }));
         const region = p.zone.replace(/-[a-z]$/, "");
         let network: pulumi.Output<string>;
@@ -111,24 +116,24 @@ export class GcpService extends pulumi.ComponentResource {
                 direction: "INGRESS",
                 allows: [{ protocol: port.protocol, ports: [String(port.port)] }],
                 sourceRanges: port.sources ? port.sources : p.public ? ["0.0.0.0/0"] : [range],
-                targetTags: [name],
+                targetTags: [tag],
             }, { parent: this });
         }
         if (!p.public || args.egressCidrs) {
             // Outbound for a private service: its subnetwork only (or the declared blocks), above a deny-all.
             new gcp.compute.Firewall(`${name}-egress-deny`, {
-                network, direction: "EGRESS", priority: 65000, denies: [{ protocol: "all" }], destinationRanges: ["0.0.0.0/0"], targetTags: [name],
+                network, direction: "EGRESS", priority: 65000, denies: [{ protocol: "all" }], destinationRanges: ["0.0.0.0/0"], targetTags: [tag],
             }, { parent: this });
             new gcp.compute.Firewall(`${name}-egress`, {
                 network, direction: "EGRESS", priority: 1000, allows: [{ protocol: "all" }],
-                destinationRanges: args.egressCidrs ? args.egressCidrs : [range], targetTags: [name],
+                destinationRanges: args.egressCidrs ? args.egressCidrs : [range], targetTags: [tag],
             }, { parent: this });
         }
         const networkInterfaces = [{ subnetwork, accessConfigs: p.public ? [{}] : [] }];
         const metadata = { "serial-port-logging-enable": "TRUE" };
         if (p.replicas === 1) {
             const instance = new gcp.compute.Instance(name, {
-                machineType: p.machineType, zone: p.zone, tags: [name], labels, metadata,
+                machineType: p.machineType, zone: p.zone, tags: [tag], labels, metadata,
                 bootDisk: { initializeParams: { image: args.image } },
                 networkInterfaces,
             }, { parent: this });
@@ -137,14 +142,14 @@ export class GcpService extends pulumi.ComponentResource {
             this.privateIps = instance.networkInterfaces.apply((n) => n.map((i) => i.networkIp));
             this.publicIps = instance.networkInterfaces.apply((n) => n.flatMap((i) => (i.accessConfigs ?? []).map((a) => a.natIp).filter((ip): ip is string => Boolean(ip))));
             this.urls = this.publicIps.apply((ips) => ips.flatMap((ip) => p.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)));
-            this.consoleCommand = instance.name.apply((n) => `gcloud compute instances get-serial-port-output ${n} --zone ${p.zone}`);
+            this.consoleCommand = instance.name.apply((n) => shellCommand(["gcloud", "compute", "instances", "get-serial-port-output", n, "--zone", p.zone]));
         } else {
             const template = new gcp.compute.InstanceTemplate(`${name}-template`, {
-                machineType: p.machineType, tags: [name], labels, metadata,
+                machineType: p.machineType, tags: [tag], labels, metadata,
                 disks: [{ sourceImage: args.image, boot: true, autoDelete: true }],
                 networkInterfaces,
             }, { parent: this });
-            const healthCheck = p.monitoring.autohealingPort !== undefined ? createAutohealingCheck(name, p.monitoring.autohealingPort, network, this) : undefined;
+            const healthCheck = p.monitoring.autohealingPort !== undefined ? createAutohealingCheck(name, tag, p.monitoring.autohealingPort, network, this) : undefined;
             const group = new gcp.compute.InstanceGroupManager(name, {
                 zone: p.zone, baseInstanceName: name, targetSize: p.replicas,
                 versions: [{ instanceTemplate: template.selfLinkUnique, name: "primary" }],
@@ -155,7 +160,11 @@ export class GcpService extends pulumi.ComponentResource {
             this.privateIps = pulumi.output([]);
             this.publicIps = pulumi.output([]);
             this.urls = pulumi.output([]);
-            this.consoleCommand = group.name.apply((g) => `gcloud compute instances get-serial-port-output $(gcloud compute instance-groups managed list-instances ${g} --zone ${p.zone} --format 'value(name)' --limit 1) --zone ${p.zone}`);
+            this.consoleCommand = group.name.apply((g) => {
+                // The names are quoted for the shell the user pastes this into; the inner command runs first.
+                const first = shellCommand(["gcloud", "compute", "instance-groups", "managed", "list-instances", g, "--zone", p.zone, "--format", "value(name)", "--limit", "1"]);
+                return `gcloud compute instances get-serial-port-output "$(${first})" ${shellCommand(["--zone", p.zone])}`;
+            });
         }
         this.registerOutputs({
             instanceNames: this.instanceNames, instanceGroupManager: this.instanceGroupManager, privateIps: this.privateIps,
@@ -203,10 +212,10 @@ export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasS
 export const GOOGLE_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
 
 /** A TCP health check on the port, and the firewall rule that lets Google's checkers reach it (only it). */
-function createAutohealingCheck(name: string, port: number, network: pulumi.Input<string>, parent: pulumi.Resource) {
+function createAutohealingCheck(name: string, tag: pulumi.Input<string>, port: number, network: pulumi.Input<string>, parent: pulumi.Resource) {
     new gcp.compute.Firewall(`${name}-healthcheck`, {
         network, direction: "INGRESS", allows: [{ protocol: "tcp", ports: [String(port)] }],
-        sourceRanges: GOOGLE_HEALTH_CHECK_RANGES, targetTags: [name],
+        sourceRanges: GOOGLE_HEALTH_CHECK_RANGES, targetTags: [tag],
     }, { parent });
     return new gcp.compute.HealthCheck(`${name}-health`, {
         checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3,

@@ -69,7 +69,10 @@ export interface PrivateHostServiceArgs {
      */
     watchdog?: HostWatchdogArgs;
     /**
-     * State directory on the host: an absolute path, no `.` or `..` segments, no line breaks.
+     * State directory on the host: an absolute path, no `.` or `..` segments, no line breaks, not
+     * a system directory (`/`, `/etc`, `/tmp`, `/var/lib`, ... or below `/proc`, `/sys`, `/dev`).
+     * The install stops unless it is a real directory (not a link) of the SSH user that no other
+     * user can write to: the service's scripts run from it.
      * @default - `/var/lib/unikernel/<serviceName>`
      */
     stateDirectory?: pulumi.Input<string>;
@@ -173,6 +176,16 @@ function resolveServiceName(r: ResolvedHostArgs & { explicitStateDir: boolean },
 
 /** Host names and addresses: letters, digits, dots, dashes, colons (IPv6); never a leading dash (an ssh option). */
 const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[?[0-9A-Fa-f:.]+\]?)$/;
+/**
+ * One OpenSSH public key line, "type base64" with an optional comment of printable characters:
+ * it goes into known_hosts, where a line break would add a second, unverified key.
+ */
+const HOST_KEY = /^(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}(?: [\x20-\x7e]*)?$/;
+/** Digests name files on the host: what UnikernelImage.digest gives (sha256:<hex>) and similar ids. */
+const DIGEST = /^[A-Za-z0-9:._-]{1,128}$/;
+/** 1 TiB of guest memory, and a day for any wait: larger values are typing mistakes. */
+const MAX_MEMORY_MIB = 1024 * 1024;
+const MAX_SECONDS = 86_400;
 /** User names as useradd accepts them (plus the trailing $ of machine accounts). */
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
 
@@ -189,12 +202,18 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
         const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
         if (problem) problems.push(problem);
     }
-    if (!args.hostKey || !/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(args.hostKey.trim())) {
+    if (args.sshPort !== undefined && (!Number.isInteger(args.sshPort) || args.sshPort < 1 || args.sshPort > 65535)) {
+        problems.push({ path: "sshPort", message: `got ${JSON.stringify(args.sshPort)}; expected a TCP port from 1 to 65535` });
+    }
+    if (!args.hostKey || !HOST_KEY.test(args.hostKey.trim())) {
         problems.push({ path: "hostKey", message: `${args.hostKey ? `got "${String(args.hostKey).slice(0, 30)}..."` : "missing"}; give the host's public key as "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>), so the host's identity is verified` });
     }
     if (!args.privateKey) problems.push({ path: "privateKey", message: "missing; give the SSH private key (as a secret)" });
     if (!args.imagePath) problems.push({ path: "imagePath", message: "missing; give the disk or kernel to run" });
     if (!args.imageDigest) problems.push({ path: "imageDigest", message: "missing; give the image's digest (UnikernelImage.digest)" });
+    else if (!DIGEST.test(args.imageDigest)) {
+        problems.push({ path: "imageDigest", message: `got ${JSON.stringify(String(args.imageDigest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128)` });
+    }
     const hypervisor = (args.hypervisor ?? Hypervisor.Qemu) as "qemu" | "firecracker";
     const imageKind = args.imageIsKernel ? "kernel" : "disk";
     if (hypervisor === "firecracker" && imageKind === "disk") {
@@ -209,24 +228,32 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
         problems.push({ path: "runMode", message: `got "${mode}"; expected auto, systemd or background` });
     }
     const memoryMiB = args.memoryMiB ?? 64;
-    if (!Number.isInteger(memoryMiB) || memoryMiB < 8) problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 8 || memoryMiB > MAX_MEMORY_MIB) {
+        problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB from 8 to ${MAX_MEMORY_MIB}` });
+    }
     const ports = validatePorts(args.ports ?? [], "ports", problems);
     const stateDir = args.stateDirectory ?? "/var/lib/unikernel/service"; // the default is named after the service, later
     if (args.stateDirectory !== undefined) {
         const unsafe = checkSafeText(stateDir, "stateDirectory", "the scripts and systemd units on the host");
         if (unsafe) problems.push(unsafe);
         else if (!isSafeStateDirectory(stateDir)) {
-            problems.push({ path: "stateDirectory", message: `got ${JSON.stringify(stateDir)}; expected an absolute path on the host, below /, without "." or ".." segments or a trailing "/", e.g. "/var/lib/unikernel/web"` });
+            problems.push({ path: "stateDirectory", message: `got ${JSON.stringify(stateDir)}; expected a directory of the service's own: an absolute path without "." or ".." segments or a trailing "/", not a system directory such as /, /etc, /tmp or /var/lib, nor below /proc, /sys or /dev; e.g. "/var/lib/unikernel/web"` });
         }
     }
     const timeout = args.readyTimeoutSeconds ?? 120;
-    if (!Number.isInteger(timeout) || timeout < 1) problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_SECONDS) {
+        problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds from 1 to ${MAX_SECONDS}` });
+    }
     if (args.readyPort !== undefined) checkDeclaredTcpPort(args.readyPort, ports, "readyPort", problems);
     const watchdog = args.watchdog ? { port: args.watchdog.port, intervalSeconds: args.watchdog.intervalSeconds ?? 10, failures: args.watchdog.failures ?? 3 } : undefined;
     if (watchdog) {
         checkDeclaredTcpPort(watchdog.port, ports, "watchdog.port", problems);
-        if (!Number.isInteger(watchdog.intervalSeconds) || watchdog.intervalSeconds < 1) problems.push({ path: "watchdog.intervalSeconds", message: `got ${watchdog.intervalSeconds}; expected whole seconds above 0` });
-        if (!Number.isInteger(watchdog.failures) || watchdog.failures < 1) problems.push({ path: "watchdog.failures", message: `got ${watchdog.failures}; expected a whole number above 0` });
+        if (!Number.isInteger(watchdog.intervalSeconds) || watchdog.intervalSeconds < 1 || watchdog.intervalSeconds > MAX_SECONDS) {
+            problems.push({ path: "watchdog.intervalSeconds", message: `got ${watchdog.intervalSeconds}; expected whole seconds from 1 to ${MAX_SECONDS}` });
+        }
+        if (!Number.isInteger(watchdog.failures) || watchdog.failures < 1 || watchdog.failures > 1000) {
+            problems.push({ path: "watchdog.failures", message: `got ${watchdog.failures}; expected a whole number from 1 to 1000` });
+        }
     }
     if (problems.length) return { problems };
     return {

@@ -26,3 +26,12 @@ export function stackScopedName(name: string, urn: pulumi.Output<string>): pulum
 export function stackDirectory(): string[] {
     return [safeFileName(pulumi.getProject()), safeFileName(pulumi.getStack())];
 }
+
+/**
+ * A GCE network tag for a component: `<name>-<8 hex of the URN's SHA-256>`, in GCE's tag syntax
+ * (lower-case letters, digits and "-", starting with a letter, at most 63 characters).
+ */
+export function gceNetworkTag(name: string, urn: pulumi.Output<string>): pulumi.Output<string> {
+    const base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 50).replace(/-+$/, "") || "unikernel";
+    return stackScopedName(base, urn);
+}

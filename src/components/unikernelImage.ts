@@ -8,7 +8,7 @@ import {
 import { planBuild } from "../engines/build";
 import { BuildRequest } from "../engines/engine";
 import { detectEngine } from "../engines/detect";
-import { MAKE_GOAL, MAKE_VARIABLE_NAME } from "../engines/make";
+import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../engines/make";
 import { cacheRoot } from "../internal/cacheDir";
 import { sha256 } from "../internal/hashing";
 import { safeFileName } from "../internal/naming";
@@ -208,6 +208,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
         const at = joinPath("makeVariables", name);
         if (!MAKE_VARIABLE_NAME.test(name)) {
             problems.push({ path: at, message: `${JSON.stringify(name)} is not a make variable name; expected letters, digits and "_", not starting with a digit` });
+        } else if (RESERVED_MAKE_VARIABLES.has(name)) {
+            problems.push({ path: at, message: `${name} changes how make runs or which files it reads (from outside the directory); it cannot be set here` });
         } else {
             const unsafe = checkSafeText(String(value), at, "a make command line");
             if (unsafe) problems.push(unsafe);
@@ -261,8 +263,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
             problems.push({ path: "bootMode", message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}` });
         }
     }
-    if (args.diskSizeGiB !== undefined && (!Number.isInteger(args.diskSizeGiB) || args.diskSizeGiB < 1)) {
-        problems.push({ path: "diskSizeGiB", message: `got ${args.diskSizeGiB}; expected a whole number of GiB, at least 1` });
+    if (args.diskSizeGiB !== undefined && (!Number.isInteger(args.diskSizeGiB) || args.diskSizeGiB < 1 || args.diskSizeGiB > 2048)) {
+        problems.push({ path: "diskSizeGiB", message: `got ${args.diskSizeGiB}; expected a whole number of GiB from 1 to 2048 (2 TiB, the largest disk made)` });
     }
     const formats = (args.formats ?? []) as DiskFormat[];
     formats.forEach((f, i) => {

@@ -16,7 +16,7 @@ import { withWorkDir, writeAtomically } from "../internal/files";
 import { sha256 as sha256Hex, sha256File } from "../internal/hashing";
 import { DiskInputError } from "./diskInputError";
 import { MAX_VIRTUAL_BYTES } from "./inspectDisk";
-import { GrubPlatform, embedBiosBootLoader, grubArgs, grubQuote, makeGrubImage } from "./grub";
+import { GrubPlatform, embedBiosBootLoader, grubChainloaderArgs, grubLoaderArgs, grubQuote, makeGrubImage } from "./grub";
 import { KernelImageError, KernelInfo, describeFormat, elfBoundsProblem, inspectKernel, prepareForGrubMultiboot, requireArm64EfiKernel } from "./kernelImage";
 
 /** Architectures a disk can be made for. */
@@ -175,6 +175,11 @@ interface LoaderPlan {
     reservedBytes: number;
 }
 
+function loaderArgs(result: { args: string; problem?: string }): string {
+    if (result.problem) throw new DiskInputError(result.problem);
+    return result.args;
+}
+
 /** Decides loader and script from the kernel's own headers; throws a {@link DiskInputError} when no loader fits. */
 function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchitecture, cmdline: string | undefined, hasInitrd: boolean): LoaderPlan {
     const info = inspectKernel(bytes);
@@ -188,18 +193,18 @@ function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchite
     try {
         if (architecture === "arm64") {
             requireArm64EfiKernel(info);
-            const script = scriptOf(boot, [`linux /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? ["initrd /boot/initrd"] : [])]);
+            const script = scriptOf(boot, [`linux /boot/kernel ${loaderArgs(grubLoaderArgs(cmdline))}`, ...(hasInitrd ? ["initrd /boot/initrd"] : [])]);
             return { grub: "arm64-efi", script, protocol: "linux-efi", kernel: bytes, kernelPath: "/boot/kernel", changes: [], reservedBytes: 512 * 1024 };
         }
         requireX86(info);
         if (boot === "uefi" && !info.multiboot && info.efiStub) {
             // An EFI-stub kernel reads its command line from the load options GRUB's chainloader passes.
-            const script = scriptOf(boot, [`chainloader /EFI/BOOT/KERNEL.EFI ${grubArgs(cmdline)}`]);
+            const script = scriptOf(boot, [`chainloader /EFI/BOOT/KERNEL.EFI ${loaderArgs(grubChainloaderArgs(cmdline))}`]);
             return { grub: "x86_64-efi", script, protocol: "efi-chainload", kernel: bytes, kernelPath: "/EFI/BOOT/KERNEL.EFI", changes: [], reservedBytes: 512 * 1024 };
         }
         const prepared = prepareForGrubMultiboot(bytes, info);
         const mb2 = info.multiboot === 2;
-        const lines = [`${mb2 ? "multiboot2" : "multiboot"} /boot/kernel ${grubArgs(cmdline)}`, ...(hasInitrd ? [`${mb2 ? "module2" : "module"} /boot/initrd ${grubQuote("initrd")}`] : [])];
+        const lines = [`${mb2 ? "multiboot2" : "multiboot"} /boot/kernel ${loaderArgs(grubLoaderArgs(cmdline))}`, ...(hasInitrd ? [`${mb2 ? "module2" : "module"} /boot/initrd ${grubQuote("initrd")}`] : [])];
         return {
             grub: boot === "bios" ? "i386-pc" : "x86_64-efi",
             script: scriptOf(boot, lines),

@@ -12,7 +12,7 @@ import { runTool } from "../internal/exec";
 import { withWorkDir, writeAtomically } from "../internal/files";
 import { sha256File } from "../internal/hashing";
 import { DiskInputError } from "./diskInputError";
-import { InputDiskFormat, InspectedDisk, inspectDisk } from "./inspectDisk";
+import { InputDiskFormat, OpenDisk, inspectDisk, withInspectedDisk } from "./inspectDisk";
 
 /** Output formats. */
 export type DiskFormat = "raw" | "qcow2" | "vmdk" | "vhd" | "gce";
@@ -60,18 +60,20 @@ export async function detectDiskFormat(file: string): Promise<{ format: InputDis
  * hashed before it is renamed into place, so the digest reported is the digest of what was written.
  */
 export async function convertDisk(input: string, format: DiskFormat, out: string): Promise<ConvertResult> {
-    const source = await inspectDisk(input);
-    if (format === "gce") {
-        return makeGceArchive(source, out);
-    }
-    if (format === "vhd" && source.virtualSizeBytes % MIB !== 0) {
-        throw new DiskInputError(`a fixed VHD must be a whole number of MiB, and ${input} is ${source.virtualSizeBytes} bytes; resize it first`);
-    }
-    const options = format === "vmdk" ? ["-o", "subformat=streamOptimized"] : format === "vhd" ? ["-o", "subformat=fixed,force_size=on"] : [];
-    return writeAtomically(out, async (temp) => {
-        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", QEMU_FORMAT[format], ...options, source.file, temp]);
-        const checks = await verifyImage(temp, format, source.virtualSizeBytes);
-        return { path: path.resolve(out), format, sha256: await sha256File(temp), sizeBytes: (await fs.stat(temp)).size, virtualSizeBytes: source.virtualSizeBytes, checks };
+    return withInspectedDisk(input, async (source) => {
+        if (format === "gce") {
+            return makeGceArchive(source, out);
+        }
+        if (format === "vhd" && source.virtualSizeBytes % MIB !== 0) {
+            throw new DiskInputError(`a fixed VHD must be a whole number of MiB, and ${input} is ${source.virtualSizeBytes} bytes; resize it first`);
+        }
+        const options = format === "vmdk" ? ["-o", "subformat=streamOptimized"] : format === "vhd" ? ["-o", "subformat=fixed,force_size=on"] : [];
+        return writeAtomically(out, async (temp) => {
+            // The source through the descriptor that was checked, never by its name again.
+            await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", QEMU_FORMAT[format], ...options, source.toolPath, temp], { inheritFd: source.fd });
+            const checks = await verifyImage(temp, format, source.virtualSizeBytes);
+            return { path: path.resolve(out), format, sha256: await sha256File(temp), sizeBytes: (await fs.stat(temp)).size, virtualSizeBytes: source.virtualSizeBytes, checks };
+        });
     });
 }
 
@@ -103,10 +105,10 @@ async function verifyImage(file: string, format: Exclude<DiskFormat, "gce">, vir
  * The GCE image archive: `disk.raw` (a sparse copy, padded to a whole number of GiB, its backup GPT
  * moved to the new end) in a GNU-format gzip tar.
  */
-async function makeGceArchive(source: InspectedDisk, out: string): Promise<ConvertResult> {
+async function makeGceArchive(source: OpenDisk, out: string): Promise<ConvertResult> {
     return withWorkDir("gce", async (work) => {
         const raw = path.join(work, "disk.raw");
-        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", "raw", source.file, raw]);
+        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", "raw", source.toolPath, raw], { inheritFd: source.fd });
         const size = Math.ceil(source.virtualSizeBytes / GIB) * GIB;
         if (size !== source.virtualSizeBytes) {
             await fs.truncate(raw, size);

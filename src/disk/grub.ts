@@ -102,8 +102,76 @@ export function grubQuote(word: string): string {
     return `'${word.replace(/'/g, "'\\''")}'`;
 }
 
-/** Splits a kernel command line into GRUB-quoted words (GRUB joins them back with single spaces). */
-export function grubArgs(cmdline: string | undefined): string {
-    const words = (cmdline ?? "").split(/\s+/).filter(Boolean);
-    return words.map(grubQuote).join(" ");
+/** One word of a kernel command line: its text as written, and what it means once unquoted. */
+interface KernelWord {
+    raw: string;
+    value: string;
+}
+
+/**
+ * Splits a kernel command line into words as the kernels' parsers read it: blanks separate words,
+ * double or single quotes group, a backslash takes the next character literally.
+ */
+export function kernelWords(cmdline: string): { words: KernelWord[]; problem?: string } {
+    const words: KernelWord[] = [];
+    let k = 0;
+    while (k < cmdline.length) {
+        while (k < cmdline.length && /\s/.test(cmdline[k])) k++;
+        if (k >= cmdline.length) break;
+        const start = k;
+        let value = "";
+        let quote: string | undefined;
+        for (; k < cmdline.length && (quote || !/\s/.test(cmdline[k])); k++) {
+            const c = cmdline[k];
+            if (c === "\\" && k + 1 < cmdline.length) value += cmdline[++k];
+            else if (quote ? c === quote : c === "\"" || c === "'") quote = quote ? undefined : c;
+            else value += c;
+        }
+        if (quote) return { words, problem: `the quote ${quote} at position ${start + 1} is not closed` };
+        words.push({ raw: cmdline.slice(start, k), value });
+    }
+    return { words };
+}
+
+/**
+ * How GRUB writes one argument into the command line it hands a Linux or Multiboot kernel
+ * (grub_create_loader_cmdline): a backslash before every \\, ' and ", and double quotes around
+ * an argument that holds a blank.
+ */
+export function grubLoaderForm(value: string): string {
+    const escaped = value.replace(/[\\'"]/g, "\\$&");
+    return value.includes(" ") ? `"${escaped}"` : escaped;
+}
+
+/**
+ * The GRUB arguments for `linux`, `multiboot` and `multiboot2`: one GRUB word per kernel word,
+ * holding its unquoted value, so that what GRUB writes is what the command line says. GRUB
+ * re-quotes every argument (see {@link grubLoaderForm}); a command line that is not already in
+ * that form would reach the kernel changed (`"it's"` as `it\'s`, an empty `""` dropped), so it is
+ * refused with the form to write instead. Only the blanks between words may differ (GRUB puts one).
+ */
+export function grubLoaderArgs(cmdline: string | undefined): { args: string; problem?: string } {
+    const { words, problem } = kernelWords(cmdline ?? "");
+    if (problem) return { args: "", problem: `the kernel command line cannot be read: ${problem}` };
+    const changed = words.filter((w) => grubLoaderForm(w.value) !== w.raw || w.value === "");
+    if (changed.length) {
+        const rewritten = words.filter((w) => w.value !== "").map((w) => grubLoaderForm(w.value)).join(" ");
+        return {
+            args: "",
+            problem: `GRUB re-quotes the kernel command line, so the kernel would read ${JSON.stringify(rewritten)} instead of ${JSON.stringify(cmdline)} ` +
+                `(changed: ${changed.map((w) => w.raw || '""').join(", ")}); write it in GRUB's form (double quotes only around words with blanks, a backslash before each \\, ' and ", no empty words), ` +
+                "or boot the kernel directly, which passes the command line unchanged",
+        };
+    }
+    return { args: words.map((w) => grubQuote(w.value)).join(" ") };
+}
+
+/**
+ * The GRUB arguments for `chainloader`: an EFI application gets its load options as GRUB joins
+ * the arguments, with single blanks and no escaping, so each word goes through as written.
+ */
+export function grubChainloaderArgs(cmdline: string | undefined): { args: string; problem?: string } {
+    const { words, problem } = kernelWords(cmdline ?? "");
+    if (problem) return { args: "", problem: `the kernel command line cannot be read: ${problem}` };
+    return { args: words.map((w) => grubQuote(w.raw)).join(" ") };
 }

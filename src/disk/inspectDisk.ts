@@ -9,7 +9,7 @@
  * truncation: `qemu-img check` for qcow2 and VMDK, the footer's size and checksum for a fixed VHD,
  * and for a raw disk the partition table must lie inside the file.
  */
-import { promises as fs } from "fs";
+import { constants as fsConstants, promises as fs } from "fs";
 import * as path from "path";
 import { ToolFailure, runTool } from "../internal/exec";
 import { DiskInputError } from "./diskInputError";
@@ -51,19 +51,51 @@ const REFUSED_MAGIC: readonly { at: number; bytes: string; what: string }[] = [
     { at: 64, bytes: "\x7f\x10\xda\xbe", what: "a VirtualBox VDI disk" },
 ];
 
+/** A checked disk that is still open: tools read it as `toolPath`, through this very descriptor. */
+export interface OpenDisk extends InspectedDisk {
+    /** The descriptor to hand to tools (`runTool(..., { inheritFd })`): it becomes their fd 3. */
+    fd: number;
+    /** What tools open: the inherited descriptor, never the name (which could be swapped meanwhile). */
+    toolPath: string;
+}
+
+/** The path by which a tool reaches the file open on its fd 3. */
+const TOOL_PATH = "/proc/self/fd/3";
+
 /** Checks a disk file and returns its format and size; throws a {@link DiskInputError} saying what is wrong. */
 export async function inspectDisk(file: string): Promise<InspectedDisk> {
+    return withInspectedDisk(file, async ({ fd: _fd, toolPath: _toolPath, ...disk }) => disk);
+}
+
+/**
+ * Opens a disk once, checks it, and runs `body` with it still open. Every read of the check and
+ * every tool `body` runs on it (given `inheritFd: disk.fd` and `disk.toolPath`) see the same file:
+ * a file swapped in under the same name after the check (one with a backing file, say) is never
+ * the one converted or uploaded.
+ */
+export async function withInspectedDisk<T>(file: string, body: (disk: OpenDisk) => Promise<T>): Promise<T> {
     const absolute = path.resolve(file);
-    const stat = await fs.stat(absolute).catch((error: NodeJS.ErrnoException) => {
+    const handle = await fs.open(absolute, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
         throw new DiskInputError(`the disk ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code === "ELOOP" ? "a symbolic link loop" : error.code ?? error.message}`);
     });
+    try {
+        const disk = await checkOpenDisk(file, absolute, handle);
+        return await body(disk);
+    } finally {
+        await handle.close();
+    }
+}
+
+async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHandle): Promise<OpenDisk> {
+    const stat = await handle.stat();
     if (!stat.isFile()) {
         throw new DiskInputError(`the disk ${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`);
     }
     if (stat.size === 0) {
         throw new DiskInputError(`the disk ${file} is empty`);
     }
-    const { head, tail } = await readEnds(absolute, stat.size);
+    const fd = handle.fd;
+    const { head, tail } = await readEnds(handle, stat.size);
     const format = sniffFormat(file, head, tail);
     const qemuFormat = QEMU_FORMAT_OF[format];
     if (format === "raw" && stat.size % 512 !== 0) {
@@ -72,7 +104,9 @@ export async function inspectDisk(file: string): Promise<InspectedDisk> {
     }
     // The footer first: qemu-img's own message for a damaged one says less.
     const footerCheck = format === "vhd" ? checkFixedVhdFooter(file, tail, stat.size) : undefined;
-    const info = await qemuImgInfo(absolute, qemuFormat, file);
+    // A VMDK's own header, before qemu-img opens anything it could name.
+    if (format === "vmdk") await checkVmdkHeader(file, handle, head);
+    const info = await qemuImgInfo(fd, qemuFormat, file);
     const checks = [`format ${format} (from its header)`];
     if (info["backing-filename"] !== undefined || info["full-backing-filename"] !== undefined) {
         throw new DiskInputError(`the disk ${file} is a ${format} image with a backing file (${info["backing-filename"] ?? info["full-backing-filename"]}); ` +
@@ -89,7 +123,7 @@ export async function inspectDisk(file: string): Promise<InspectedDisk> {
         }
     }
     if (format === "vmdk") {
-        checkSingleFileVmdk(file, absolute, data);
+        checkSingleFileVmdk(file, data);
         checks.push("one extent, in the file itself");
     }
     const virtualSizeBytes = info["virtual-size"];
@@ -105,34 +139,29 @@ export async function inspectDisk(file: string): Promise<InspectedDisk> {
     switch (format) {
         case "qcow2":
         case "vmdk":
-            checks.push(await checkImage(absolute, qemuFormat, file));
+            checks.push(await checkImage(fd, qemuFormat, file));
             break;
         case "vhd":
             checks.push(footerCheck!);
             break;
         case "raw":
-            checks.push(await checkRawPartitions(file, absolute, stat.size));
+            checks.push(await checkRawPartitions(file, handle, stat.size));
             break;
         default: {
             const unreachable: never = format;
             throw new Error(`unhandled format ${String(unreachable)}`);
         }
     }
-    return { file: absolute, format, qemuFormat, virtualSizeBytes, fileSizeBytes: stat.size, checks };
+    return { file: absolute, format, qemuFormat, virtualSizeBytes, fileSizeBytes: stat.size, checks, fd, toolPath: TOOL_PATH };
 }
 
 /** Reads the first 4 KiB and the last 512 bytes. */
-async function readEnds(file: string, size: number): Promise<{ head: Buffer; tail: Buffer }> {
-    const handle = await fs.open(file, "r");
-    try {
-        const head = Buffer.alloc(Math.min(4096, size));
-        await handle.read(head, 0, head.length, 0);
-        const tail = Buffer.alloc(Math.min(512, size));
-        await handle.read(tail, 0, tail.length, size - tail.length);
-        return { head, tail };
-    } finally {
-        await handle.close();
-    }
+async function readEnds(handle: fs.FileHandle, size: number): Promise<{ head: Buffer; tail: Buffer }> {
+    const head = Buffer.alloc(Math.min(4096, size));
+    await handle.read(head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(512, size));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    return { head, tail };
 }
 
 /** Decides the format from magic bytes; refuses formats that can name other files or are not supported. */
@@ -165,10 +194,40 @@ interface QemuImgInfo {
     "format-specific"?: { data?: Record<string, unknown> };
 }
 
+/**
+ * A sparse VMDK (`KDMV`) header whose capacity is 0 is a descriptor in disguise: QEMU then reads its
+ * embedded descriptor and opens the extent files it names (any path, a FIFO that hangs). Refused
+ * here, from the bytes, before qemu-img sees the file; so is an embedded descriptor of another
+ * layout or with extents that are not sparse extents of this file.
+ */
+async function checkVmdkHeader(shown: string, handle: fs.FileHandle, head: Buffer): Promise<void> {
+    if (head.length < 44) throw new DiskInputError(`the disk ${shown} has a VMDK header cut short`);
+    const capacity = head.readBigUInt64LE(12);
+    const descriptorSector = head.readBigUInt64LE(28);
+    const descriptorSectors = head.readBigUInt64LE(36);
+    if (capacity === 0n) {
+        throw new DiskInputError(`the disk ${shown} is a VMDK whose header holds no data but points at a descriptor, which names its data in other files; refused`);
+    }
+    if (descriptorSector === 0n) return;
+    if (descriptorSectors > 128n) throw new DiskInputError(`the disk ${shown} has a VMDK descriptor of ${descriptorSectors} sectors, far more than a descriptor needs`);
+    const buffer = Buffer.alloc(Number(descriptorSectors) * 512);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, Number(descriptorSector) * 512);
+    const text = buffer.subarray(0, bytesRead).toString("latin1").replace(/\0.*$/s, "");
+    const createType = /^\s*createType\s*=\s*"?([A-Za-z]+)"?/m.exec(text)?.[1];
+    const extents = text.split("\n").filter((line) => /^\s*(RW|RDONLY|NOACCESS)\s/.test(line));
+    if ((createType && !SINGLE_FILE_VMDK.has(createType)) || extents.some((line) => !/^\s*\S+\s+\d+\s+SPARSE\s/.test(line))) {
+        throw new DiskInputError(`the disk ${shown} embeds a VMDK descriptor of layout ${createType ?? "unknown"} whose extents are not this file's sparse data; refused`);
+    }
+}
+
+/** qemu-img steps on a checked file get a generous bound: a stuck one never holds a run forever. */
+const QEMU_IMG_INFO_TIMEOUT_MS = 60_000;
+const QEMU_IMG_CHECK_TIMEOUT_MS = 30 * 60_000;
+
 /** `qemu-img info` with the format given, never probed. */
-async function qemuImgInfo(file: string, format: string, shown: string): Promise<QemuImgInfo> {
+async function qemuImgInfo(fd: number, format: string, shown: string): Promise<QemuImgInfo> {
     try {
-        const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", format, file], { tailLines: 5 });
+        const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", format, TOOL_PATH], { tailLines: 5, timeoutMs: QEMU_IMG_INFO_TIMEOUT_MS, inheritFd: fd });
         return JSON.parse(stdout) as QemuImgInfo;
     } catch (error) {
         if (error instanceof ToolFailure) {
@@ -178,10 +237,11 @@ async function qemuImgInfo(file: string, format: string, shown: string): Promise
     }
 }
 
-function checkSingleFileVmdk(shown: string, absolute: string, data: Record<string, unknown>): void {
+function checkSingleFileVmdk(shown: string, data: Record<string, unknown>): void {
     const createType = String(data["create-type"]);
     const extents = Array.isArray(data.extents) ? (data.extents as { filename?: string }[]) : [];
-    const foreign = extents.map((e) => path.resolve(path.dirname(absolute), e.filename ?? "")).filter((f) => f !== absolute);
+    // qemu-img read the file as TOOL_PATH: its one extent must be that very path.
+    const foreign = extents.map((e) => e.filename ?? "").filter((f) => f !== TOOL_PATH);
     if (!SINGLE_FILE_VMDK.has(createType) || extents.length !== 1 || foreign.length) {
         throw new DiskInputError(`the disk ${shown} is a ${createType} VMDK with ${extents.length} extent(s)${foreign.length ? ` in other files (${foreign.join(", ")})` : ""}; ` +
             "only single-file VMDKs (monolithicSparse, streamOptimized) are read, so no other file is followed");
@@ -189,9 +249,9 @@ function checkSingleFileVmdk(shown: string, absolute: string, data: Record<strin
 }
 
 /** `qemu-img check`: catches truncated and inconsistent qcow2 and VMDK images. */
-async function checkImage(file: string, format: string, shown: string): Promise<string> {
+async function checkImage(fd: number, format: string, shown: string): Promise<string> {
     try {
-        await runTool("qemu-img", ["check", "-f", format, file], { tailLines: 3 });
+        await runTool("qemu-img", ["check", "-f", format, TOOL_PATH], { tailLines: 3, timeoutMs: QEMU_IMG_CHECK_TIMEOUT_MS, inheritFd: fd });
         return "qemu-img check: no errors";
     } catch (error) {
         if (error instanceof ToolFailure) {
@@ -220,10 +280,9 @@ function checkFixedVhdFooter(shown: string, footer: Buffer, fileSize: number): s
 }
 
 /** The MBR and GPT partitions (when present) must end inside the file: a raw disk cut short fails here. */
-async function checkRawPartitions(shown: string, file: string, size: number): Promise<string> {
+async function checkRawPartitions(shown: string, handle: fs.FileHandle, size: number): Promise<string> {
     const sectors = Math.floor(size / 512);
-    const handle = await fs.open(file, "r");
-    try {
+    {
         const read = async (offset: number, length: number) => {
             const buffer = Buffer.alloc(length);
             const { bytesRead } = await handle.read(buffer, 0, length, offset);
@@ -259,8 +318,8 @@ async function checkRawPartitions(shown: string, file: string, size: number): Pr
         const entriesAt = Number(header.readBigUInt64LE(72));
         const count = header.readUInt32LE(80);
         const entrySize = header.readUInt32LE(84);
-        if (entrySize < 128 || count * entrySize > 1024 * 1024 || entriesAt >= sectors) {
-            throw new DiskInputError(`the disk ${shown} has a GPT header with an implausible partition array (${count} entries of ${entrySize} bytes at sector ${entriesAt})`);
+        if (entrySize < 128 || count * entrySize > 1024 * 1024 || entriesAt * 512 + count * entrySize > size) {
+            throw new DiskInputError(`the disk ${shown} has a GPT header with an implausible partition array (${count} entries of ${entrySize} bytes at sector ${entriesAt}), ending past the file's ${size} bytes`);
         }
         const entries = await read(entriesAt * 512, count * entrySize);
         for (let i = 0; i < count && (i + 1) * entrySize <= entries.length; i++) {
@@ -272,7 +331,5 @@ async function checkRawPartitions(shown: string, file: string, size: number): Pr
             }
         }
         return "raw, GPT and its partitions inside the disk";
-    } finally {
-        await handle.close();
     }
 }

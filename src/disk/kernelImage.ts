@@ -132,6 +132,10 @@ export function directBootProblem(bytes: Buffer, architecture: "x86_64" | "arm64
         : `it is ${describeFormat(info)} without a Multiboot 1 header or a PVH entry note, which QEMU's -kernel needs on x86_64`;
 }
 
+/** Note segments and bytes of notes looked at for a PVH entry, at most. */
+const MAX_NOTE_SEGMENTS = 16;
+const MAX_NOTE_BYTES = 1024 * 1024;
+
 /** True when an ELF has a PVH entry point: a note named "Xen" of type 18 (XEN_ELFNOTE_PHYS32_ENTRY). */
 function hasPvhNote(bytes: Buffer, info: KernelInfo): boolean {
     if (info.format !== "elf") return false;
@@ -139,11 +143,17 @@ function hasPvhNote(bytes: Buffer, info: KernelInfo): boolean {
     const phoff = is64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
     const phentsize = bytes.readUInt16LE(is64 ? 54 : 42);
     const phnum = bytes.readUInt16LE(is64 ? 56 : 44);
-    for (let i = 0; i < phnum; i++) {
+    // Bounded work whatever the file says: real kernels have a handful of note segments of a few
+    // hundred bytes; a crafted one with 65,535 notes each spanning the file must not spin for hours.
+    let notes = 0;
+    let scanned = 0;
+    for (let i = 0; i < phnum && notes < MAX_NOTE_SEGMENTS; i++) {
         const at = phoff + i * phentsize;
         if (at + (is64 ? 56 : 32) > bytes.length || bytes.readUInt32LE(at) !== 4) continue; // PT_NOTE
+        notes++;
         const offset = is64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
-        const size = is64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16);
+        const size = Math.min(is64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16), MAX_NOTE_BYTES - scanned);
+        scanned += Math.max(0, size);
         for (let n = offset; n + 12 <= Math.min(offset + size, bytes.length);) {
             const namesz = bytes.readUInt32LE(n);
             const descsz = bytes.readUInt32LE(n + 4);

@@ -8,12 +8,13 @@ import * as path from "path";
 import {
     Application, ENGINE_KERNEL_FAMILY, EngineName, Problem, Target, ValidationError, findUnsafeCharacter, formatProblem, targetId, validateApplicationForEngine,
 } from "../model";
-import { cacheRoot } from "../internal/cacheDir";
+import { privateCacheDir } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
 import { writeAtomically } from "../internal/files";
 import { sha256File } from "../internal/hashing";
 import { withLock } from "../internal/lock";
-import { inspectDisk } from "../disk/inspectDisk";
+import { withInspectedDisk } from "../disk/inspectDisk";
+import { grubLoaderForm } from "../disk/grub";
 import { checkTool } from "../internal/toolCheck";
 import { readProjectFile } from "../internal/projectFiles";
 import { digestOf, hashOutside, hashTree } from "./contentHash";
@@ -91,9 +92,8 @@ const BUILD_LOCK_WAIT_MS = 2 * 60 * 60 * 1000;
 export async function buildArtifact(request: BuildRequest, log: BuildLog = () => undefined): Promise<Artifact> {
     const { build, plan, engineVersion, digest } = await planBuild(request);
     for (const warning of build.warnings) log(`build: warning: ${formatProblem(warning)}\n`);
-    const artifacts = path.join(cacheRoot(), "artifacts");
+    const artifacts = await privateCacheDir("artifacts");
     const entry = path.join(artifacts, digest);
-    await fs.mkdir(artifacts, { recursive: true });
     return withLock(path.join(artifacts, `${digest}.lock`), BUILD_LOCK_WAIT_MS, log, async () => {
         const cached = await readCachedArtifact(entry, digest, log);
         if (cached) {
@@ -167,13 +167,11 @@ async function storeOutput(role: ArtifactRole, source: string, target: string, l
         await fs.copyFile(source, target);
         return;
     }
-    const disk = await inspectDisk(source);
-    if (disk.format === "raw") {
-        await fs.copyFile(disk.file, target);
-        return;
-    }
-    log(`build: ${source} is a ${disk.format} image; storing it as a raw disk\n`);
-    await runTool("qemu-img", ["convert", "-f", disk.qemuFormat, "-O", "raw", disk.file, target]);
+    await withInspectedDisk(source, async (disk) => {
+        if (disk.format !== "raw") log(`build: ${source} is a ${disk.format} image; storing it as a raw disk\n`);
+        // Through the descriptor that was checked, never by the name again.
+        await runTool("qemu-img", ["convert", "-f", disk.qemuFormat, "-O", "raw", disk.toolPath, target], { inheritFd: disk.fd });
+    });
 }
 
 /** The digest of a build: engine, version, target, plan and inputs. */
@@ -221,11 +219,15 @@ async function hashOutsidePaths(build: ResolvedBuild): Promise<{ property: strin
 /**
  * The kernel command line an application implies. Unikraft reads environment variables from
  * `env.vars=[...]` (lib/posix-environ) and the program's arguments after `--` (lib/uklibparam).
+ * Words are written in the form GRUB writes them (double quotes around blanks, backslashes before
+ * quotes), so a disk's GRUB hands the kernel the same bytes a direct boot does.
  */
 export function kernelCommandLine(app: Application, family: string): string {
-    const quote = (w: string) => (w === "" || /[\s"']/.test(w) ? `"${w.replace(/(["\\])/g, "\\$1")}"` : w);
+    const quote = (w: string) => (w === "" ? '""' : grubLoaderForm(w));
     const args = app.cmd.map(quote).join(" ");
     if (family !== "unikraft") {
+        // Nanos reads its arguments from the image's manifest, not a command line: informational
+        // here, and every consumer of a command line (disk, run, private hosts) checks its own.
         return args;
     }
     const env = Object.entries(app.env).map(([k, v]) => quote(`${k}=${v}`));
@@ -308,6 +310,9 @@ async function cacheEntryProblem(entry: string, digest: string, text: string): P
         if (file !== path.join(entry, CACHE_FILE_NAMES[role]) || typeof expected !== "string") {
             return `its record names a ${role} outside the entry`;
         }
+        // A symlink or a device in place of the file would hash (and then boot) whatever it points at.
+        const stat = await fs.lstat(file).catch(() => undefined);
+        if (stat && !stat.isFile()) return `its ${role} is not a regular file`;
         const actual = await sha256File(file).catch(() => undefined);
         if (actual !== expected) {
             return actual === undefined ? `its ${role} is missing` : `its ${role} no longer matches its SHA-256 (damaged or changed)`;

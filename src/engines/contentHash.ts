@@ -7,6 +7,7 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import ignore from "ignore";
+import { readBoundedFile } from "../internal/files";
 import { canonicalJson, sha256, sha256File } from "../internal/hashing";
 import { BuildInputError } from "./engine";
 import { isInside } from "./inputPaths";
@@ -16,6 +17,9 @@ const ALWAYS_IGNORED = [".git/", "node_modules/", ".unikernel/"];
 
 /** Ignore files read at the application root. */
 const IGNORE_FILES = [".gitignore", ".dockerignore", ".kraftignore"];
+
+/** The largest ignore file read: real ones are a few KiB. */
+const MAX_IGNORE_FILE_BYTES = 1024 * 1024;
 
 /** One hashed file. */
 export interface TreeEntry {
@@ -46,8 +50,10 @@ export async function hashTree(dir: string, extraIgnores: readonly string[] = []
     const visited = options.visited ?? new Set<string>([root]);
     const rules = ignore().add(ALWAYS_IGNORED).add(extraIgnores.map((p) => p.split(path.sep).join("/")));
     for (const name of IGNORE_FILES) {
-        const text = await fs.readFile(path.join(dir, name), "utf8").catch(() => undefined);
-        if (text !== undefined) rules.add(text);
+        // Read like every file from the application directory: a regular file, bounded (a FIFO
+        // named .gitignore must not block the build forever).
+        const text = await readBoundedFile(path.join(dir, name), MAX_IGNORE_FILE_BYTES);
+        if (text !== undefined) rules.add(text.toString("utf8"));
     }
     const entries: TreeEntry[] = [];
     const walk = async (rel: string): Promise<void> => {

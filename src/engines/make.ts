@@ -44,6 +44,16 @@ function buildOutputs(outputs: string[]): string[] {
 /** Make variable names on a command line: a name, never an option (`--eval=...`) or a second `=`. */
 export const MAKE_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Variables that change how make itself runs or which files it reads, from outside the application
+ * directory and its content hash (`MAKEFILES=/tmp/evil.mk` makes make read that file, `SHELL`
+ * picks the program every recipe runs with): refused as make variables.
+ */
+export const RESERVED_MAKE_VARIABLES: ReadonlySet<string> = new Set([
+    "MAKEFILES", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEOVERRIDES", "SHELL", "MAKESHELL", "MAKE", "MAKELEVEL", "MAKE_RESTARTS",
+    "MAKECMDGOALS", "CURDIR", "VPATH", "SUFFIXES", "MAKEFILE_LIST", "MAKE_HOST", "MAKE_VERSION", "MAKE_TERMOUT", "MAKE_TERMERR",
+]);
+
 /** Make goals: a target name, never an option or an assignment. */
 export const MAKE_GOAL = /^[A-Za-z0-9_./][^\s=$]*$/;
 
@@ -61,6 +71,8 @@ export function makeArgumentProblems(options: MakeOptions): string[] {
     for (const [name, value] of Object.entries(options.variables ?? {})) {
         if (!MAKE_VARIABLE_NAME.test(name)) {
             problems.push(`make variable name ${JSON.stringify(name)} is not valid; expected letters, digits and "_", not starting with a digit (an option such as --eval is refused)`);
+        } else if (RESERVED_MAKE_VARIABLES.has(name)) {
+            problems.push(`make variable ${name} changes how make runs or which files it reads (from outside the application directory); it cannot be set here`);
         }
         const unsafe = findUnsafeCharacter(value);
         if (unsafe) problems.push(`make variable ${name} holds ${unsafe.description}, which a make command line cannot carry`);

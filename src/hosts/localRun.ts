@@ -4,12 +4,14 @@
  * exit) with a timeout, and reports how long the boot took.
  */
 import { spawn } from "child_process";
-import { constants as fsConstants, createWriteStream, promises as fs } from "fs";
+import { constants as fsConstants, createWriteStream, promises as fs, rmSync } from "fs";
 import * as path from "path";
 import { StepFailure } from "../model";
 import { spawnTool, tailOf } from "../internal/exec";
 import { withWorkDir } from "../internal/files";
-import { checkQemuPidfile, commandLineOf, isQemuWithPidfile } from "./ownProcess";
+import { trackCleanup } from "../internal/cleanup";
+import { DiskInputError } from "../disk/diskInputError";
+import { checkQemuPidfile, checkQemuPidfileSync, commandLineOf, isQemuWithPidfile } from "./ownProcess";
 import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand } from "./qemu";
 import { waitForTcp } from "./readiness";
 
@@ -100,10 +102,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
 }
 
 function watch(command: string, args: string[], accel: "kvm" | "tcg", options: LocalRunOptions): Promise<LocalRunResult> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
         const started = process.hrtime.bigint();
         const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
         const log = createWriteStream(options.consoleLog);
+        let logError: Error | undefined;
+        log.on("error", (error) => {
+            // The console file cannot be written (a directory, a vanished mount): stop, and say so.
+            logError = error;
+            child.kill("SIGKILL");
+        });
         // Its own process group, and killed with this process if this process is killed.
         const { child } = spawnTool(command, args, { stdio: ["ignore", "pipe", "pipe"] });
         let text = "";
@@ -145,6 +153,10 @@ function watch(command: string, args: string[], accel: "kvm" | "tcg", options: L
             if (finished) return; // "error" and "close" can both arrive
             finished = true;
             clearTimeout(timer);
+            if (logError) {
+                reject(new StepFailure(`the console file ${options.consoleLog} cannot be written: ${logError.message}`));
+                return;
+            }
             log.end(() => resolve({
                 matched: options.expect ? bootMs !== undefined : !timedOut && exitCode === 0,
                 bootMs,
@@ -184,7 +196,11 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
     const pidfile = path.resolve(options.pidfile);
     const stateDir = path.dirname(pidfile);
     await fs.mkdir(stateDir, { recursive: true });
-    await stopDetached(pidfile); // a previous VM of the same service
+    const previous = await stopDetached(pidfile); // a previous VM of the same service
+    if (previous.stale && !previous.removed) {
+        // QEMU would write its pid over whatever is there: refuse rather than clobber it.
+        throw new DiskInputError(`--pidfile ${pidfile} names something that is not a pidfile of a stopped VM (${previous.stale}); choose another path`);
+    }
     const arm = options.architecture === "arm64";
     const needsFirmware = Boolean(options.disk) && (arm || options.boot === "uefi");
     // The firmware variable store must outlive this call: keep it beside the pidfile.
@@ -194,23 +210,55 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
     await fs.writeFile(consoleLog, "");
     const detachedArgs = [...args, "-daemonize", "-pidfile", pidfile];
     const started = process.hrtime.bigint();
-    const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
-    const launch = spawn(command, detachedArgs, { stdio: ["ignore", "pipe", "pipe"] });
-    let launchOutput = "";
-    launch.stdout.on("data", (c: Buffer) => (launchOutput += c.toString()));
-    launch.stderr.on("data", (c: Buffer) => (launchOutput += c.toString()));
-    const launchCode: number | null = await new Promise((resolve) => {
-        launch.on("error", () => resolve(null));
-        launch.on("close", (code) => resolve(code));
+    // Until it is ready, a VM that this run started is this run's to stop, also on a signal. The
+    // pidfile was cleared above, so a QEMU the pidfile leads to from now on is the one started here.
+    // QEMU writes it early and its launching parent exits only when the VM is set up: a signal in
+    // between waits (briefly, synchronously: a signal handler cannot await) for the pidfile.
+    let launchDone = false;
+    const untrack = trackCleanup(() => {
+        const deadline = Date.now() + 3000;
+        for (;;) {
+            const now = checkQemuPidfileSync(pidfile);
+            if (now.kind === "ours") {
+                process.kill(now.pid, "SIGTERM");
+                // A QEMU stopped before its set-up finished may leave its pidfile: remove it once the
+                // process is gone (a dead pidfile, checked again), so nothing stale remains.
+                while (Date.now() < deadline && checkQemuPidfileSync(pidfile).kind === "ours") sleepSync(20);
+                if (checkQemuPidfileSync(pidfile).kind === "dead") rmSync(pidfile, { force: true });
+                return;
+            }
+            if (launchDone || now.kind !== "absent" || Date.now() > deadline) return;
+            sleepSync(20);
+        }
     });
-    if (launchCode !== 0) {
-        throw new StepFailure(`${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`);
+    try {
+        const launch = spawn(command, detachedArgs, { stdio: ["ignore", "pipe", "pipe"] });
+        let launchOutput = "";
+        launch.stdout.on("data", (c: Buffer) => (launchOutput += c.toString()));
+        launch.stderr.on("data", (c: Buffer) => (launchOutput += c.toString()));
+        const launchCode: number | null = await new Promise((resolve) => {
+            launch.on("error", () => resolve(null));
+            launch.on("close", (code) => resolve(code));
+        });
+        launchDone = true;
+        if (launchCode !== 0) {
+            throw new StepFailure(`${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`);
+        }
+        const state = await checkQemuPidfile(pidfile);
+        if (state.kind !== "ours") {
+            throw new StepFailure(`${command} started but its pidfile ${pidfile} does not lead to it: ${state.kind === "absent" ? "no pidfile" : state.reason}`);
+        }
+        return await waitUntilReady({ ...options, pidfile, pid: state.pid, consoleLog, command, detachedArgs, accel, started });
+    } finally {
+        untrack();
     }
-    const state = await checkQemuPidfile(pidfile);
-    if (state.kind !== "ours") {
-        throw new StepFailure(`${command} started but its pidfile ${pidfile} does not lead to it: ${state.kind === "stale" ? state.reason : "no pidfile"}`);
-    }
-    const pid = state.pid;
+}
+
+/** The second half of {@link runDetached}: waits for the ready line (and port); stops the VM when it never comes. */
+async function waitUntilReady(options: LocalRunOptions & { pidfile: string; readyPort?: number; pid: number; consoleLog: string; command: string; detachedArgs: string[];
+    accel: "kvm" | "tcg"; started: bigint }): Promise<DetachedRunResult> {
+    const { pidfile, pid, consoleLog, command, detachedArgs, accel, started } = options;
+    const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
     let bootMs: number | undefined;
     let firstOutputMs: number | undefined;
     let text = "";
@@ -244,8 +292,10 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
 export interface StopResult {
     /** True when a VM of ours was running and was stopped. */
     stopped: boolean;
-    /** Why a pidfile was set aside without signalling anyone (a stale or foreign pid), when it was. */
+    /** Why the pidfile named no VM of ours (so nobody was signalled), when it did not. */
     stale?: string;
+    /** With `stale`: true when the file was a pidfile of a process that is gone, and was removed; false when it was left as it is. */
+    removed?: boolean;
 }
 
 /**
@@ -255,10 +305,12 @@ export interface StopResult {
 export async function stopDetached(pidfile: string): Promise<StopResult> {
     const state = await checkQemuPidfile(pidfile);
     if (state.kind === "absent") return { stopped: false };
-    if (state.kind === "stale") {
-        // A stale pidfile goes (a directory or other non-file in its place stays: not ours to remove).
+    if (state.kind === "dead") {
         await fs.rm(path.resolve(pidfile), { force: true }).catch(() => undefined);
-        return { stopped: false, stale: state.reason };
+        return { stopped: false, stale: state.reason, removed: true };
+    }
+    if (state.kind === "foreign") {
+        return { stopped: false, stale: state.reason, removed: false };
     }
     // Wait until the process itself has ended (QEMU removes its pidfile early in its exit). An
     // ended process may linger as a zombie until its parent (init, for a daemon) reaps it: it has
@@ -269,12 +321,12 @@ export async function stopDetached(pidfile: string): Promise<StopResult> {
         const argv = await commandLineOf(state.pid);
         return argv !== undefined && isQemuWithPidfile(argv, absolute);
     };
-    process.kill(state.pid, "SIGTERM");
+    signal(state.pid, "SIGTERM");
     for (let i = 0; i < 100 && (await stillOurs()); i++) {
         await new Promise((r) => setTimeout(r, 50));
     }
     if (await stillOurs()) {
-        process.kill(state.pid, "SIGKILL");
+        signal(state.pid, "SIGKILL");
         for (let i = 0; i < 40 && (await stillOurs()); i++) await new Promise((r) => setTimeout(r, 50));
     }
     // QEMU removes its pidfile on a clean exit; after a KILL it is left behind.
@@ -282,7 +334,21 @@ export async function stopDetached(pidfile: string): Promise<StopResult> {
     return { stopped: true };
 }
 
+/** Signals a process that may have exited a moment ago (then there is nothing to do). */
+function signal(pid: number, name: NodeJS.Signals): void {
+    try {
+        process.kill(pid, name);
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+}
+
 /** True while a process runs: it exists and is not a zombie (a zombie has no command line). */
 async function running(pid: number): Promise<boolean> {
     return (await commandLineOf(pid)) !== undefined;
+}
+
+/** Sleeps without the event loop: only for signal handlers, which must finish before the process exits. */
+function sleepSync(ms: number): void {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -83,9 +83,22 @@ export function checkHostServiceSpec(spec: Pick<HostServiceSpec, "name" | "state
     }
 }
 
-/** True for an absolute path with no `.`/`..` segments, no empty segment, not `/`, and no line break. */
+/**
+ * Directories of the system itself (and their kernel-backed trees): removing the service runs
+ * `rm` on files in the state directory and `rmdir` on it, and the install writes scripts there, so
+ * none of these may be one.
+ */
+const SYSTEM_DIRECTORIES = new Set(["/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root",
+    "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/var", "/var/lib", "/var/log", "/var/run", "/var/tmp"]);
+const KERNEL_TREES = ["/proc/", "/sys/", "/dev/", "/run/systemd/", "/etc/systemd/"];
+
+/**
+ * True for an absolute path with no `.`/`..` segments, no empty segment, no line break, that is
+ * not `/`, a system directory or below /proc, /sys or /dev.
+ */
 export function isSafeStateDirectory(dir: string): boolean {
-    return path.posix.isAbsolute(dir) && dir !== "/" && path.posix.normalize(dir) === dir && !dir.endsWith("/") && !findUnsafeCharacter(dir);
+    return path.posix.isAbsolute(dir) && dir !== "/" && path.posix.normalize(dir) === dir && !dir.endsWith("/") && !findUnsafeCharacter(dir)
+        && !SYSTEM_DIRECTORIES.has(dir) && !KERNEL_TREES.some((tree) => dir.startsWith(tree));
 }
 
 /** Paths the scripts use. */
@@ -204,6 +217,20 @@ export const PROCESS_FUNCTIONS = [
 ].join("\n");
 
 /** A quoted message on stderr: the text is printf's argument, never its format. */
+/**
+ * The state directory must be a real directory of the user running the install, writable by no
+ * one else: its scripts run as that user (as root under systemd), so a directory another user can
+ * write to would let them replace what runs.
+ */
+function ownDirectoryCheck(dir: string): string[] {
+    const d = shellWord(dir);
+    return [
+        `if [ -L ${d} ] || [ ! -d ${d} ]; then ${say(`the state directory ${dir} is not a directory (or is a symbolic link); remove it or choose another stateDirectory`)}; exit 1; fi`,
+        `set -- $(stat -c '%u %a' -- ${d})`,
+        `if [ "$1" != "$(id -u)" ] || [ $(( 0$2 & 022 )) -ne 0 ]; then ${say(`the state directory ${dir} belongs to another user or can be written by others; fix it with chown and chmod go-w, or choose another stateDirectory`)}; exit 1; fi`,
+    ];
+}
+
 function say(text: string): string {
     return `printf '%s\\n' ${shellWord(text)} >&2`;
 }
@@ -243,6 +270,7 @@ export function installScript(spec: HostServiceSpec): string {
             ? [`command -v bash >/dev/null || { ${say("the port checks need bash on the host (for /dev/tcp)")}; exit 1; }`]
             : []),
         `mkdir -p ${shellWord(spec.stateDir)}`,
+        ...ownDirectoryCheck(spec.stateDir),
         ...(spec.readyPort !== undefined || spec.watchdog ? [writeFile(p.probe, PROBE_SCRIPT, "755")] : []),
         writeFile(p.vmCommand, vmScript(spec), "755"),
         ...(spec.hypervisor === "firecracker" ? [writeFile(p.firecrackerConfig, firecrackerConfig(spec))] : []),

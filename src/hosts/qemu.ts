@@ -106,8 +106,9 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
     if (options.kernel) {
         args.push("-kernel", options.kernel);
         if (options.initrd) {
-            // QEMU splits -initrd at commas into Multiboot modules; there is no escape for one file.
-            if (options.initrd.includes(",")) throw new Error(`the initrd path ${options.initrd} holds a comma, which QEMU reads as a list of modules`);
+            // QEMU splits -initrd at commas into Multiboot modules, and at a blank into a module and its
+            // arguments; there is no escape for one file.
+            if (/[,\s]/.test(options.initrd)) throw new Error(`the initrd path ${JSON.stringify(options.initrd)} holds a comma or a blank, which QEMU reads as a list of modules`);
             args.push("-initrd", options.initrd);
         }
         if (options.cmdline) {

@@ -19,6 +19,17 @@ export function trackTemporary(file: string): () => void {
     return () => temporaries.delete(file);
 }
 
+const actions = new Set<() => void>();
+
+/**
+ * Registers a synchronous action to run on a signal (stopping a detached VM that is not ready yet);
+ * returns the function that unregisters it.
+ */
+export function trackCleanup(action: () => void): () => void {
+    actions.add(action);
+    return () => actions.delete(action);
+}
+
 /** Registers a child that leads its own process group, to be stopped on a signal while it runs. */
 export function trackChild(child: ChildProcess): void {
     children.add(child);
@@ -41,8 +52,16 @@ export function installSignalCleanup(): void {
     }
 }
 
-/** Stops registered children and removes registered temporaries, synchronously. */
+/** Runs registered actions, stops registered children and removes registered temporaries, synchronously. */
 export function cleanUpNow(): void {
+    for (const action of actions) {
+        try {
+            action();
+        } catch {
+            // a cleanup that fails must not stop the others
+        }
+    }
+    actions.clear();
     for (const child of children) {
         if (child.pid === undefined) continue;
         try {

@@ -20,6 +20,8 @@ export interface RunOptions {
     timeoutMs?: number;
     /** How many trailing lines of output a failure shows. Default 40. */
     tailLines?: number;
+    /** An open file descriptor the tool gets as its fd 3 (it reads the file as /proc/self/fd/3). */
+    inheritFd?: number;
 }
 
 /** The outcome of a successful run. */
@@ -71,7 +73,8 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
 export function runTool(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const shown = formatCommand(command, args);
     return new Promise((resolve, reject) => {
-        const { child, wrapped } = spawnTool(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        const stdio: ("pipe" | number)[] = ["pipe", "pipe", "pipe", ...(options.inheritFd !== undefined ? [options.inheritFd] : [])];
+        const { child, wrapped } = spawnTool(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const interleaved: string[] = [];

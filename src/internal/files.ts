@@ -1,8 +1,9 @@
 /** File writes that never leave a half-written result behind, and scratch space that is cleaned up. */
-import { promises as fs } from "fs";
+import { constants as fsConstants, promises as fs } from "fs";
 import * as path from "path";
 import { randomBytes } from "crypto";
-import { cacheRoot } from "./cacheDir";
+import { UnikernelError } from "../model";
+import { privateCacheDir } from "./cacheDir";
 import { sweepStale, trackTemporary } from "./cleanup";
 
 /** The prefix of every temporary beside `target`: `.<name>.` then the pid, a random part and `.tmp`. */
@@ -44,8 +45,7 @@ export async function writeAtomically<T>(file: string, produce: (tempPath: strin
  * removed afterwards, on failure, and on a signal; directories of runs that were killed are swept.
  */
 export async function withWorkDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
-    const parent = path.join(cacheRoot(), "tmp");
-    await fs.mkdir(parent, { recursive: true, mode: 0o700 });
+    const parent = await privateCacheDir("tmp");
     await sweepStale(parent, `${prefix}.`);
     const dir = path.join(parent, `${prefix}.${process.pid}.${randomBytes(4).toString("hex")}`);
     await fs.mkdir(dir, { mode: 0o700 });
@@ -55,6 +55,34 @@ export async function withWorkDir<T>(prefix: string, body: (dir: string) => Prom
     } finally {
         await fs.rm(dir, { recursive: true, force: true });
         untrack();
+    }
+}
+
+/** A file that is not what a reader expected: not a regular file, or larger than it may be. */
+export class FileCheckError extends UnikernelError {}
+
+/**
+ * Reads a file that must be a regular file of at most `maxBytes`: opened non-blocking and checked
+ * on the open descriptor (so a FIFO or device swapped in under the name cannot block or feed an
+ * endless read). Resolves to undefined when the file does not exist.
+ */
+export async function readBoundedFile(file: string, maxBytes: number): Promise<Buffer | undefined> {
+    let handle: fs.FileHandle;
+    try {
+        handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new FileCheckError(`${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`);
+        if (stat.size > maxBytes) throw new FileCheckError(`${file} is ${stat.size} bytes, more than the ${maxBytes} it may have`);
+        const buffer = Buffer.alloc(stat.size);
+        const { bytesRead } = await handle.read(buffer, 0, stat.size, 0);
+        return buffer.subarray(0, bytesRead);
+    } finally {
+        await handle.close();
     }
 }
 

@@ -62,6 +62,7 @@ export async function locateProjectFile(target: string): Promise<{ kind: Project
         throw new ProjectFileNotFound(`${target}: ${describeStatError(error)}`);
     });
     if (stat.isFile()) {
+        await requireInside(path.dirname(absolute), absolute);
         return { kind: absolute.endsWith(".json") ? "ops" : "kraftfile", file: absolute };
     }
     if (!stat.isDirectory()) {
@@ -80,7 +81,21 @@ export async function locateProjectFile(target: string): Promise<{ kind: Project
     if (!chosenStat.isFile()) {
         throw new ProjectFileNotFound(`${file}: ${describeKind(chosenStat)}, not a regular file`);
     }
+    await requireInside(absolute, file);
     return { kind: kraftfile ? "kraftfile" : "ops", file };
+}
+
+/**
+ * A project file that is a symbolic link must lead to a file inside its own directory: a
+ * repository's `Kraftfile -> ~/.aws/credentials` would otherwise be read, and quoted in errors
+ * that end up in CI logs.
+ */
+async function requireInside(dir: string, file: string): Promise<void> {
+    const [realDir, realFile] = await Promise.all([fs.realpath(dir), fs.realpath(file)]);
+    const relative = path.relative(realDir, realFile);
+    if (relative.startsWith(`..${path.sep}`) || relative === ".." || path.isAbsolute(relative)) {
+        throw new ProjectFileNotFound(`${file}: a symbolic link out of its directory (to ${realFile}); a project file is read only from inside its project`);
+    }
 }
 
 /** Locates and reads a project file, returning its application or every problem in it. */

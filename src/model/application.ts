@@ -209,6 +209,8 @@ export function parseRootfs(value: unknown, path: string, longForm: boolean | st
     if (value.type !== undefined) {
         const type = parseText(value.type, joinPath(path, "type"));
         problems.push(...type.problems);
+        const unsafe = type.value === undefined ? undefined : checkSafeText(type.value, joinPath(path, "type"), "a build command line");
+        if (unsafe) problems.push(unsafe);
         rootfs.type = type.value;
     }
     return problems.length ? fail(...problems) : ok(rootfs);

@@ -12,6 +12,7 @@ export * from "./kraftfile";
 export * from "./library";
 export * from "./opsConfig";
 export * from "./platform";
+export * from "./printable";
 export * from "./problem";
 export * from "./safeText";
 export * from "./target";

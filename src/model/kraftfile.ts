@@ -162,7 +162,8 @@ export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}
         return { ...fail({ path: "", message: "the Kraftfile is empty; it needs at least `spec`, `name` and `targets`" }), warnings };
     }
     if (!isMap(doc)) {
-        return { ...fail({ path: "", message: `the Kraftfile is ${describeValue(doc)}; expected a map with spec, name and targets` }), warnings };
+        // Said by kind only: a file that is not a Kraftfile at all is not quoted back.
+        return { ...fail({ path: "", message: `the Kraftfile is ${kindOf(doc)}; expected a map with spec, name and targets` }), warnings };
     }
     const problems: Problem[] = [];
     const ignored: Record<string, unknown> = {};
@@ -250,6 +251,8 @@ export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}
     if (Object.keys(ignored).length) kraftfile.ignored = ignored;
     if (present("outdir")) {
         kraftfile.outdir = take(parseText(doc.outdir, "outdir", "a directory path"));
+        const unsafe = kraftfile.outdir === undefined ? undefined : checkSafeText(kraftfile.outdir, "outdir", "a build command line");
+        if (unsafe) problems.push(unsafe);
     }
     const extensions = Object.entries(doc).filter(([key]) => key.startsWith("x-") && key !== EXTENSION_KEY);
     if (extensions.length) {
@@ -540,6 +543,11 @@ function emitVolume(volume: Volume): unknown {
 
 function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
     return list && list.length ? list : undefined;
+}
+
+/** What a value is, without quoting it: `a string`, `a list`, `a number`. */
+function kindOf(value: unknown): string {
+    return Array.isArray(value) ? "a list" : typeof value === "string" ? "a string" : typeof value === "boolean" ? "a boolean" : `a ${typeof value}`;
 }
 
 /** A hint for a misspelled key: the known key one or two edits away, if any. */

@@ -162,7 +162,8 @@ export function parseOpsConfigValue(doc: unknown): ParsedOpsConfig {
     const problems: Problem[] = [];
     const warnings: Problem[] = [];
     if (!isMap(doc)) {
-        return { ...fail({ path: "", message: `the ops config is ${describeValue(doc)}; expected a JSON object such as {"Args": [], "RunConfig": {}}` }), warnings };
+        const kind = Array.isArray(doc) ? "a list" : doc === null ? "null" : `a ${typeof doc}`;
+        return { ...fail({ path: "", message: `the ops config is ${kind}; expected a JSON object such as {"Args": [], "RunConfig": {}}` }), warnings };
     }
     const config = decodeStruct(doc, CONFIG, "Config", "", problems, warnings) as OpsConfig;
     checkMeaning(config, problems);

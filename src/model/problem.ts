@@ -8,6 +8,7 @@
  */
 
 import { UnikernelError } from "./errors";
+import { printable } from "./printable";
 
 /** One thing wrong with an input, located by its property path (and file and line when known). */
 export interface Problem {
@@ -37,7 +38,8 @@ export class ValidationError extends UnikernelError {
 export function formatProblem(problem: Problem): string {
     const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}` : ""}: ` : "";
     const path = problem.path ? `\`${problem.path}\`: ` : "";
-    return `${where}${path}${problem.message}`;
+    // Paths and messages quote what files say: nothing in them may reach a terminal as a control code.
+    return printable(`${where}${path}${problem.message}`);
 }
 
 /**

@@ -52,3 +52,4 @@ export function checkSafeTexts(values: Readonly<Record<string, string>> | readon
         if (problem) problems.push(problem);
     }
 }
+

@@ -22,9 +22,12 @@ const CREDENTIALS = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "test
 const BLOCK = 512 * 1024;
 
 /** A proxy in front of moto that answers 500 to the PutSnapshotBlock requests `fail` picks. */
-function failingProxy(target: number, fail: (blockIndex: number, attempt: number) => boolean): Promise<{ server: http.Server; port: number; attempts: Map<number, number> }> {
+function failingProxy(target: number, fail: (blockIndex: number, attempt: number) => boolean): Promise<{ server: http.Server; port: number; attempts: Map<number, number>; signers: { path: string; key: string }[] }> {
     const attempts = new Map<number, number>();
+    // Which access key signed each request: shows whose credentials each call went out with.
+    const signers: { path: string; key: string }[] = [];
     const server = http.createServer((req, res) => {
+        signers.push({ path: req.url ?? "", key: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "" });
         const m = /\/snapshots\/[^/]+\/blocks\/(\d+)/.exec(req.url ?? "");
         if (m && req.method === "PUT") {
             const index = Number(m[1]);
@@ -48,7 +51,7 @@ function failingProxy(target: number, fail: (blockIndex: number, attempt: number
         });
         req.pipe(upstream);
     });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port, attempts })));
+    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port, attempts, signers })));
 }
 
 async function waitForHttp(port: number, timeoutMs: number): Promise<void> {
@@ -142,6 +145,27 @@ describe("EBS direct upload (moto on loopback)", function () {
             assert.match(jsonOf(run).error as string, /injected failure/);
             const after = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }))).Snapshots?.length ?? 0;
             assert.equal(after, before, "no partial snapshot left");
+        } finally {
+            proxy.server.close();
+        }
+    });
+
+    it("assumes a chain of roles in order, each with the previous one's credentials, and uploads as the last", async () => {
+        const proxy = await failingProxy(motoPort, () => false);
+        try {
+            const endpoint = `http://127.0.0.1:${proxy.port}`;
+            const run = await unikernelAsync(["aws", "upload-snapshot", "--disk", disk, "--region", "us-east-1", "--endpoint", endpoint,
+                "--role-arn", "arn:aws:iam::123456789012:role/hop", "--role-arn", "arn:aws:iam::123456789012:role/uploader",
+                "--role-external-id", "", "--role-external-id", "ext-42", "--json"], env);
+            assert.equal(run.code, 0, run.stderr);
+            const keys = [...new Set(proxy.signers.map((s) => s.key))];
+            assert.equal(keys[0], "testing", "the first role is assumed with the machine's own credentials");
+            assert.equal(keys.length, 3, `three identities in turn: ${keys.join(", ")}`);
+            const blockSigners = new Set(proxy.signers.filter((s) => /\/blocks\//.test(s.path)).map((s) => s.key));
+            assert.deepEqual([...blockSigners], [keys[2]], "the blocks go out as the last role of the chain");
+            const removed = await unikernelAsync(["aws", "delete-snapshot", "--region", "us-east-1", "--snapshot-id", jsonOf(run).snapshotId as string, "--endpoint", endpoint,
+                "--role-arn", "arn:aws:iam::123456789012:role/uploader", "--json"], env);
+            assert.equal(removed.code, 0, removed.stderr);
         } finally {
             proxy.server.close();
         }

@@ -30,8 +30,10 @@ describe("makeBootableDisk", function () {
     });
 
     context("with the demo kernel on a BIOS disk", () => {
-        it("writes an MBR disk with GRUB that boots under QEMU and prints the kernel's line and command line", async () => {
-            const disk = await makeBootableDisk({ kernel: demoKernel(), cmdline: "mode=test answer=42", boot: "bios", out: path.join(dir, "bios.img") });
+        it("writes an MBR disk with GRUB that boots under QEMU and hands the kernel its command line byte for byte", async () => {
+            // Quotes, blanks inside quotes and backslashes, written in the form GRUB writes them.
+            const cmdline = String.raw`mode=test "answer=4 2" say=\"hi\" it\'s`;
+            const disk = await makeBootableDisk({ kernel: demoKernel(), cmdline, boot: "bios", out: path.join(dir, "bios.img") });
             assert.equal(disk.partitionTable, "mbr");
             assert.equal(disk.loader, "grub-i386-pc");
             assert.equal(disk.kernelProtocol, "multiboot");
@@ -42,8 +44,22 @@ describe("makeBootableDisk", function () {
             const run = await boot(disk.path, "bios", dir);
             assert.ok(run.matched, run.consoleTail);
             const console = await fs.readFile(run.consoleLog, "utf8");
-            assert.match(console, /cmdline: mode=test answer=42/);
+            assert.ok(console.includes(`cmdline: ${cmdline}\n`) || console.includes(`cmdline: ${cmdline}\r\n`), console);
             assert.equal(run.exitCode, 0, "the kernel powered the VM off");
+        });
+
+        it("refuses a command line GRUB would re-quote, before writing anything, and names the form to write", async () => {
+            const out = path.join(dir, "requoted.img");
+            for (const [cmdline, rewritten] of [[`"it's"`, String.raw`it\'s`], ["a '' b", "a b"], [String.raw`x="a  b"`, `"x=a  b"`]]) {
+                await assert.rejects(makeBootableDisk({ kernel: demoKernel(), cmdline, boot: "bios", out }), (error: Error) => {
+                    assert.ok(error instanceof DiskInputError, String(error));
+                    assert.match(error.message, /GRUB re-quotes the kernel command line/);
+                    assert.ok(error.message.includes(JSON.stringify(rewritten)), error.message);
+                    return true;
+                });
+            }
+            await assert.rejects(makeBootableDisk({ kernel: demoKernel(), cmdline: `a "b`, boot: "bios", out }), /the quote " at position 3 is not closed/);
+            assert.ok(!existsSync(out));
         });
 
         it("makes a GRUB-refused kernel (empty PT_LOAD inside .text) loadable, and GRUB does refuse the unmodified one", async () => {

@@ -5,6 +5,7 @@
  * never a command.
  */
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ValidationError } from "../../src/model";
@@ -93,6 +94,25 @@ describe("build inputs outside the application directory", function () {
         assert.equal((await planBuild(kraft(dir))).digest, first, "the build's own output does not change its digest");
     });
 
+    it("refuses a Kraftfile that is a symbolic link out of its directory, without reading what it points at", async () => {
+        const dir = path.join(root, "linked");
+        mkdirSync(dir);
+        writeFileSync(path.join(root, "outside-secret"), "aws_secret_access_key = SECRET\n");
+        symlinkSync(path.join(root, "outside-secret"), path.join(dir, "Kraftfile"));
+        await assert.rejects(planBuild(kraft(dir)), (e: Error) => {
+            assert.match(e.message, /a symbolic link out of its directory/);
+            assert.doesNotMatch(e.message, /SECRET/);
+            return true;
+        });
+    });
+
+    it("refuses a .gitignore that is a FIFO at once, instead of waiting on it forever", async () => {
+        const dir = kraftApp("rootfs");
+        mkdirSync(path.join(dir, "rootfs"));
+        execFileSync("mkfifo", [path.join(dir, ".gitignore")]);
+        await assert.rejects(planBuild(kraft(dir)), /\.gitignore is not a regular file \(a device, socket or pipe\)/);
+    });
+
     it("refuses a make output that is a link out of the directory (a host file would become the kernel)", async () => {
         const dir = path.join(root, "make-app");
         mkdirSync(dir);
@@ -136,6 +156,9 @@ describe("make variables and goals", function () {
             [{ kernel: "k", variables: { "A B": "x" } }, /make variable name "A B" is not valid/],
             [{ kernel: "k", goal: "-n" }, /make goal "-n" is not a target name/],
             [{ kernel: "k", goal: "X=1" }, /make goal "X=1" is not a target name/],
+            // Variables that make reads as settings of its own: MAKEFILES loads any file, SHELL runs any program.
+            [{ kernel: "k", variables: { MAKEFILES: "/tmp/evil.mk" } }, /make variable MAKEFILES changes how make runs or which files it reads/],
+            [{ kernel: "k", variables: { SHELL: "/tmp/evil" } }, /make variable SHELL changes how make runs/],
         ];
         for (const [make, message] of cases) {
             await assert.rejects(planBuild({ engine: "make", dir: DEMO_DIR, make }), (e: Error) => e instanceof BuildInputError && message.test(e.message));

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "fs";
 import * as path from "path";
 import { countingApp, demoKernel, tempDir } from "../helpers/demoKernel";
 import { BIN, CliRun, jsonOf, unikernel } from "../helpers/cli";
@@ -95,6 +95,8 @@ describe("faults", function () {
             ["replaces the record with garbage", /its record is not JSON/],
             ["points the record at a host file", /names a kernel outside the entry/],
             ["removes the kernel", /its kernel is missing/],
+            // Same bytes, so the hash matches: only the file type gives the swap away.
+            ["swaps the kernel for a symbolic link to a copy elsewhere", /its kernel is not a regular file/],
         ] as const) {
             it(`rebuilds when something ${damage}, saying why, and never reports a stale digest`, () => {
                 const app = countingApp(root, 1);
@@ -106,6 +108,12 @@ describe("faults", function () {
                 if (damage === "replaces the record with garbage") writeFileSync(record, "{ not json");
                 if (damage === "points the record at a host file") writeFileSync(record, JSON.stringify({ ...JSON.parse(readFileSync(record, "utf8")), kernel: "/etc/hostname", path: "/etc/hostname" }));
                 if (damage === "removes the kernel") rmSync(kernel);
+                if (damage === "swaps the kernel for a symbolic link to a copy elsewhere") {
+                    const elsewhere = path.join(root, "elsewhere.elf");
+                    writeFileSync(elsewhere, readFileSync(kernel));
+                    rmSync(kernel);
+                    symlinkSync(elsewhere, kernel);
+                }
                 const second = make(app.dir);
                 assert.equal(second.code, 0, second.stderr);
                 assert.match(second.stderr, note);
@@ -117,6 +125,18 @@ describe("faults", function () {
                 assert.equal(jsonOf(make(app.dir)).cached, true, "and the repaired entry is used next time");
             });
         }
+
+        it("refuses a cache directory other users can write to, before building anything", () => {
+            const shared = path.join(root, "shared-cache");
+            mkdirSync(shared);
+            chmodSync(shared, 0o777);
+            const app = countingApp(root, 1);
+            const run = unikernel(["build", app.dir, "--engine", "make", "--kernel-path", "build/hello.elf", "--family", "bare", "--json"], { UNIKERNEL_CACHE_DIR: shared });
+            assert.equal(run.code, 1, run.stderr);
+            assert.match(run.stderr, /the cache directory .*shared-cache can be written by any user \(mode 777\).*chmod go-w/);
+            assert.equal(app.runs(), 0, "nothing was built");
+            assert.deepEqual(readdirSync(shared), []);
+        });
 
         it("two builds of one digest at once: make runs once, both report the same artifact", async () => {
             const app = countingApp(root, 1);
@@ -144,30 +164,63 @@ describe("faults", function () {
         assert.deepEqual(readdirSync(root).filter((f) => f.endsWith(".tmp")), []);
     });
 
+    it("SIGINT while a detached VM boots stops that VM and removes its pidfile", async () => {
+        const pidfile = path.join(root, "vm.pid");
+        const run = start(["run", "--kernel", demoKernel(), "--cmdline", "stay", "--detach", "--pidfile", pidfile, "--expect", "a line that never comes",
+            "--timeout", "600", "--accel", "tcg", "--console", path.join(root, "console.log")], env);
+        await until(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").trim() !== "", 60_000);
+        const pid = Number(readFileSync(pidfile, "utf8").trim());
+        run.child.kill("SIGINT");
+        const result = await run.done;
+        assert.equal(result.code, 130, result.stderr);
+        await until(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] === "Z", 10_000)
+            .catch(() => assert.fail(`the VM (pid ${pid}) still runs after the run was interrupted`));
+        assert.ok(!existsSync(pidfile), "its pidfile is gone");
+    });
+
     context("stop with stale and foreign pidfiles", () => {
-        it("never signals a process that is not the QEMU started with that pidfile, and removes the stale pidfile", () => {
+        it("never signals a process that is not the QEMU started with that pidfile, and leaves any file that is not a dead pidfile as it is", () => {
             const sleeper = spawn("sleep", ["120"], { stdio: "ignore" });
             try {
                 const pidfile = path.join(root, "qemu.pid");
-                for (const content of [String(sleeper.pid), "-1", "0", "1", String(process.pid), "abc", "99999999999", ""]) {
+                // A live stranger, pids that mean "everyone" or init, ourselves, and files that are no pidfile at all.
+                for (const content of [String(sleeper.pid), "-1", "0", "1", String(process.pid), "abc", "99999999999", "", "x".repeat(4096)]) {
                     writeFileSync(pidfile, content);
                     const run = unikernel(["stop", "--pidfile", pidfile, "--json"], env);
                     assert.equal(run.code, 0, run.stderr);
-                    assert.deepEqual(Object.keys(jsonOf(run)).sort(), ["stale", "stopped"], run.stdout);
+                    assert.deepEqual(Object.keys(jsonOf(run)).sort(), ["removed", "stale", "stopped"], run.stdout);
                     assert.equal(jsonOf(run).stopped, false);
-                    assert.match(run.stderr, /removed a stale pidfile without signalling anyone/);
-                    assert.ok(!existsSync(pidfile));
-                    assert.doesNotThrow(() => process.kill(sleeper.pid!, 0), `the bystander survives ${JSON.stringify(content)}`);
+                    assert.equal(jsonOf(run).removed, false, `${JSON.stringify(content.slice(0, 20))} is left alone`);
+                    assert.match(run.stderr, /signalled nobody and left .* as it is/);
+                    assert.equal(readFileSync(pidfile, "utf8"), content, "the file is untouched");
+                    assert.doesNotThrow(() => process.kill(sleeper.pid!, 0), `the bystander survives ${JSON.stringify(content.slice(0, 20))}`);
                 }
+                // A pidfile of a process that is gone (above Linux's largest pid_max) is stale: removed.
+                writeFileSync(pidfile, "4194399\n");
+                const dead = unikernel(["stop", "--pidfile", pidfile, "--json"], env);
+                assert.equal(dead.code, 0, dead.stderr);
+                assert.deepEqual({ stopped: jsonOf(dead).stopped, removed: jsonOf(dead).removed }, { stopped: false, removed: true });
+                assert.match(dead.stderr, /removed a stale pidfile without signalling anyone: process 4194399 is not running/);
+                assert.ok(!existsSync(pidfile));
                 mkdirSync(pidfile);
                 const dir = unikernel(["stop", "--pidfile", pidfile, "--json"], env);
                 assert.equal(dir.code, 0, dir.stderr);
                 assert.match(jsonOf(dir).stale as string, /is not a regular file/);
+                assert.ok(existsSync(pidfile), "a directory is left where it is");
                 const none = unikernel(["stop", "--pidfile", path.join(root, "absent.pid"), "--json"], env);
                 assert.deepEqual(jsonOf(none), { stopped: false });
             } finally {
                 sleeper.kill("SIGKILL");
             }
+        });
+
+        it("run --detach refuses a --pidfile path that holds something other than a stale pidfile, and leaves it", () => {
+            const precious = path.join(root, "precious.txt");
+            writeFileSync(precious, "not a pidfile\n");
+            const run = unikernel(["run", "--kernel", demoKernel(), "--detach", "--pidfile", precious, "--expect", "x", "--accel", "tcg", "--json"], env);
+            assert.equal(run.code, 1, run.stderr);
+            assert.match(run.stderr + run.stdout, /precious\.txt/);
+            assert.equal(readFileSync(precious, "utf8"), "not a pidfile\n");
         });
     });
 });

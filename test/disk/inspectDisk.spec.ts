@@ -71,6 +71,15 @@ describe("inspectDisk and convertDisk on hostile images", function () {
         await refusedEverywhere(renamed, /VMDK descriptor/);
     });
 
+    it("refuses a sparse VMDK that embeds a descriptor naming a host file, and one whose header holds no data", async () => {
+        const embedded = path.join(dir, "embedded.vmdk");
+        await fs.writeFile(embedded, sparseVmdkWithDescriptor(128n, `RW 2048 FLAT "${secret}" 0`, "monolithicFlat"));
+        await refusedEverywhere(embedded, /embeds a VMDK descriptor of layout monolithicFlat whose extents are not this file's sparse data/);
+        const empty = path.join(dir, "empty-capacity.vmdk");
+        await fs.writeFile(empty, sparseVmdkWithDescriptor(0n, `RW 2048 FLAT "${secret}" 0`, "monolithicFlat"));
+        await refusedEverywhere(empty, /holds no data but points at a descriptor/);
+    });
+
     it("refuses a differencing VHD (its parent is another file) and a dynamic one", async () => {
         const dynamic = path.join(dir, "dynamic.vhd");
         execFileSync("qemu-img", ["create", "-q", "-f", "vpc", "-o", "subformat=dynamic", dynamic, "8M"]);
@@ -111,6 +120,15 @@ describe("inspectDisk and convertDisk on hostile images", function () {
         const cutUefi = path.join(dir, "cut-uefi.img");
         await fs.writeFile(cutUefi, (await fs.readFile(uefi)).subarray(0, 4 * 1024 * 1024));
         await refusedEverywhere(cutUefi, /cut short: its GPT needs \d+ sectors, but the file has 8192/);
+    });
+
+    it("refuses a GPT whose partition array runs past the end of the file", async () => {
+        const bytes = Buffer.from(await fs.readFile(uefi));
+        const sectors = bytes.length / 512;
+        bytes.writeBigUInt64LE(BigInt(sectors - 2), 512 + 72); // the entries start 2 sectors before the end: 16 KiB cannot fit
+        const image = path.join(dir, "gpt-array.img");
+        await fs.writeFile(image, bytes);
+        await refusedEverywhere(image, /implausible partition array \(128 entries of 128 bytes at sector \d+\), ending past the file's \d+ bytes/);
     });
 
     it("refuses a fixed VHD whose footer does not match its data", async () => {
@@ -171,3 +189,22 @@ describe("inspectDisk and convertDisk on hostile images", function () {
         assert.ok(control.matched, control.consoleTail);
     });
 });
+
+/**
+ * A hosted sparse VMDK (the "KDMV" header of VMware's spec) whose header points at an embedded
+ * descriptor: how a single file could name other files as its data.
+ */
+function sparseVmdkWithDescriptor(capacitySectors: bigint, extent: string, createType: string): Buffer {
+    const file = Buffer.alloc(512 * 21);
+    file.write("KDMV", 0, "latin1");
+    file.writeUInt32LE(1, 4); // version
+    file.writeUInt32LE(3, 8); // flags: valid new-line test, redundant grain table
+    file.writeBigUInt64LE(capacitySectors, 12);
+    file.writeBigUInt64LE(128n, 20); // grain size
+    file.writeBigUInt64LE(1n, 28); // descriptor at sector 1
+    file.writeBigUInt64LE(20n, 36); // descriptor sectors
+    file.writeUInt32LE(512, 44);
+    file.write("\n \r\n", 73, "latin1");
+    file.write(`# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="${createType}"\n\n${extent}\n`, 512, "latin1");
+    return file;
+}

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { existsSync, readFileSync, rmSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { makeBootableDisk } from "../../src/disk/bootableDisk";
 import { HostServiceSpec, hostPaths, installScript, removeScript } from "../../src/hosts/privateHost";
@@ -58,6 +58,27 @@ describe("private host scripts (background mode, real QEMU)", function () {
         assert.equal(alive(pgid), false, "supervisor and VM are gone");
         assert.equal(existsSync(spec.stateDir), false);
         assert.equal(spawnSync("sh", ["-c", removeScript(spec)]).status, 0, "removing twice is fine");
+    });
+
+    it("refuses a state directory others can write to, or one that is a symbolic link, before writing anything there", () => {
+        const base: Omit<HostServiceSpec, "stateDir"> = { name: "shared", imagePath: "/nonexistent.img", imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
+            boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: DEMO_LINE, timeoutSeconds: 5 };
+        const shared = path.join(dir, "shared");
+        mkdirSync(shared);
+        chmodSync(shared, 0o777);
+        const open = spawnSync("sh", ["-c", installScript({ ...base, stateDir: shared })], { encoding: "utf8" });
+        assert.equal(open.status, 1, open.stderr);
+        assert.match(open.stderr, /the state directory .*shared belongs to another user or can be written by others/);
+        assert.deepEqual(readdirSync(shared), [], "no script was written where another user could swap it");
+
+        const target = path.join(dir, "elsewhere");
+        mkdirSync(target);
+        const linked = path.join(dir, "linked");
+        symlinkSync(target, linked);
+        const link = spawnSync("sh", ["-c", installScript({ ...base, stateDir: linked })], { encoding: "utf8" });
+        assert.equal(link.status, 1, link.stderr);
+        assert.match(link.stderr, /is not a directory \(or is a symbolic link\)/);
+        assert.deepEqual(readdirSync(target), []);
     });
 
     it("fails the install with the console tail when the ready line never comes", async () => {

@@ -7,10 +7,10 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MAKE_GOAL, MAKE_VARIABLE_NAME } from "../../engines/make";
+import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../../engines/make";
 import { inspectDisk } from "../../disk/inspectDisk";
 import { directBootProblem } from "../../disk/kernelImage";
-import { parseKeyValue, parseMemoryMiB, parsePort, parsePositiveInt, parseSize, parseWholeNumber, safeText } from "../optionValues";
+import { initrdPath, parseKeyValue, parseMemoryMiB, parsePort, parseSize, parseTimeoutSeconds, parseWholeNumber, safeText } from "../optionValues";
 import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, ValidationError, parseApplication, parseTargetString, targetId } from "../../model";
 import { buildArtifact } from "../../engines/build";
 import { BuildInputError, BuildRequest } from "../../engines/engine";
@@ -115,11 +115,15 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .command("stop")
         .description("Stop a VM started with `run --detach`.")
         .requiredOption("--pidfile <file>", "the pidfile given to `run --detach`", safeText)
-        .option("--json", "print one JSON object: {stopped, stale?}")
+        .option("--json", "print one JSON object: {stopped, stale?, removed?}")
         .action(async (options: { pidfile: string; json?: boolean }) => {
             setExit(await runVerb(io, Boolean(options.json), async () => {
                 const result = await stopDetached(options.pidfile);
-                if (result.stale) io.err(`stop: removed a stale pidfile without signalling anyone: ${result.stale}\n`);
+                if (result.stale) {
+                    io.err(result.removed
+                        ? `stop: removed a stale pidfile without signalling anyone: ${result.stale}\n`
+                        : `stop: signalled nobody and left ${options.pidfile} as it is: ${result.stale}\n`);
+                }
                 printResult(io, Boolean(options.json), result, result.stopped ? "stop: stopped" : "stop: nothing was running");
                 return ExitCode.Ok;
             }));
@@ -129,14 +133,14 @@ export function registerBuildCommands(program: Command, io: CliIo, setExit: (cod
         .command("run")
         .description("Boot a kernel or disk under QEMU here, capture the serial console, and wait for a ready line (exit 0 when it appears).")
         .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)", safeText)
-        .option("--initrd <file>", "initrd for --kernel", safeText)
+        .option("--initrd <file>", "initrd for --kernel", initrdPath)
         .option("--cmdline <text>", "command line for --kernel", safeText)
         .option("--disk <file>", "boot this disk (raw, qcow2, vmdk or vhd)", safeText)
         .addOption(new Option("--arch <arch>", "architecture").choices(["x86_64", "arm64"]).default("x86_64"))
         .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
         .option("--memory <size>", "guest memory from 8M to 1024G, e.g. 64M", parseMemoryMiB, 64)
         .option("--expect <regex>", "ready when a console line matches this", parseRegex)
-        .option("--timeout <seconds>", "give up after this long", parsePositiveInt, 60)
+        .option("--timeout <seconds>", "give up after this long", parseTimeoutSeconds, 60)
         .option("--port <[udp:]host:guest>", "forward a host port to the guest, bound to 127.0.0.1 (repeatable)", (value: string, previous: PortForward[] = []) => [...previous, parsePortOption(value)])
         .option("--console <file>", "write the serial console here; default: a new file under the temp directory", safeText)
         .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
@@ -236,9 +240,6 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
     if (Boolean(options.kernel) === Boolean(options.disk)) {
         throw new DiskInputError("give exactly one of --kernel or --disk");
     }
-    if (options.initrd?.includes(",")) {
-        throw new DiskInputError(`the initrd path ${options.initrd} holds a comma, which QEMU's -initrd reads as a list of modules; rename it`);
-    }
     const memoryMiB = options.memory;
     const expect = options.expect;
     const ports = options.port ?? [];
@@ -253,7 +254,9 @@ async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
         const problem = directBootProblem(bytes, options.arch);
         if (problem) throw new DiskInputError(`cannot boot ${options.kernel} with QEMU's -kernel: ${problem}`);
     }
-    const consoleLog = options.console ?? path.join(os.tmpdir(), `unikernel-console-${process.pid}-${Date.now()}.log`);
+    // The default console goes into a directory of its own (mkdtemp: private, no name to guess).
+    const consoleLog = options.console ?? path.join(await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-console-")), "console.log");
+    if (options.console) await checkOutputPath(options.console, "--console");
     io.err(`run: booting ${file} under QEMU; console in ${consoleLog}\n`);
     if (options.detach) {
         if (!options.pidfile) {
@@ -323,16 +326,16 @@ async function readKernelHead(file: string): Promise<Buffer> {
  * An output path must be a file this run may replace: not a directory, and below a directory (not
  * a file). Checked before any work, so the failure is one line and nothing is made.
  */
-async function checkOutputPath(out: string): Promise<void> {
+export async function checkOutputPath(out: string, option = "--out"): Promise<void> {
     const absolute = path.resolve(out);
     const stat = await fs.lstat(absolute).catch(() => undefined);
     if (stat && !stat.isFile()) {
-        throw new DiskInputError(`--out ${out} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; give the path of the file to write`);
+        throw new DiskInputError(`${option} ${out} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; give the path of the file to write`);
     }
     for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
         const parent = await fs.stat(dir).catch(() => undefined);
         if (parent) {
-            if (!parent.isDirectory()) throw new DiskInputError(`--out ${out} is below ${dir}, which is not a directory`);
+            if (!parent.isDirectory()) throw new DiskInputError(`${option} ${out} is below ${dir}, which is not a directory`);
             return;
         }
         if (dir === path.dirname(dir)) return;
@@ -359,6 +362,9 @@ function parseMakeVariable(value: string): string {
     const [name] = parseKeyValue(value, "--make-var");
     if (!MAKE_VARIABLE_NAME.test(name)) {
         throw new InvalidArgumentError(`"${name}" is not a make variable name (letters, digits and "_", not starting with a digit)`);
+    }
+    if (RESERVED_MAKE_VARIABLES.has(name)) {
+        throw new InvalidArgumentError(`${name} changes how make runs or which files it reads; it cannot be set here`);
     }
     return value;
 }

@@ -14,7 +14,8 @@ import { inspectDisk } from "../../disk/inspectDisk";
 import { checkTool } from "../../internal/toolCheck";
 import { QEMU_X86_64 } from "../../internal/tools";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
-import { safeText } from "../optionValues";
+import { checkOutputPath } from "./artifacts";
+import { initrdPath, parseNonNegativeInt, parsePositiveInt, parseTimeoutSeconds, parseWholeNumber, safeText } from "../optionValues";
 
 interface BenchCliOptions {
     kernel?: string;
@@ -42,22 +43,22 @@ export function registerBenchCommand(program: Command, io: CliIo, setExit: (code
     program
         .command("bench")
         .description("Boot an image N times and report boot times, image size, smallest memory and the host cost of an idle instance; optionally against a Linux VM.")
-        .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)")
-        .option("--initrd <file>", "initrd for --kernel")
+        .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)", safeText)
+        .option("--initrd <file>", "initrd for --kernel", initrdPath)
         .option("--cmdline <text>", "command line for --kernel", safeText)
         .option("--stay-cmdline <text>", "command line that keeps the guest up, for the idle measurement (default: --cmdline)", safeText)
-        .option("--disk <file>", "boot this disk")
+        .option("--disk <file>", "boot this disk", safeText)
         .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
-        .option("--name <name>", "the system's name in the report", "unikernel")
+        .option("--name <name>", "the system's name in the report", safeText, "unikernel")
         .requiredOption("--expect <regex>", "ready when a console line matches this")
-        .option("--runs <n>", "boots per system", positiveInt, 5)
-        .option("--memory <MiB>", "guest memory for the timed boots, MiB", positiveInt, 128)
+        .option("--runs <n>", "boots per system", parsePositiveInt, 5)
+        .option("--memory <MiB>", "guest memory for the timed boots, MiB", memoryMiB, 128)
         .option("--memory-range <lo:hi>", "range searched for the smallest memory, MiB (default 1:--memory)", memoryRange)
         .option("--no-memory-search", "skip the smallest-memory search")
-        .option("--idle-seconds <s>", "seconds an instance idles while its host CPU time is counted; 0 skips", nonNegativeInt, 10)
-        .option("--timeout <seconds>", "give up on a boot after this long", positiveInt, 120)
+        .option("--idle-seconds <s>", "seconds an instance idles while its host CPU time is counted; 0 skips", parseNonNegativeInt, 10)
+        .option("--timeout <seconds>", "give up on a boot after this long", parseTimeoutSeconds, 120)
         .addOption(new Option("--baseline <kind>", "also measure a minimal Linux VM (Debian cloud kernel + busybox)").choices(["linux"]))
-        .option("--svg <file>", "write an SVG bar chart here")
+        .option("--svg <file>", "write an SVG bar chart here", safeText)
         .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
         .option("--json", "print one JSON object: {machine, settings, results: [...]}")
         .action(async (options: BenchCliOptions) => {
@@ -76,6 +77,7 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
     }
     const file = options.kernel ?? options.disk;
     if (file && !(await fs.stat(file).then((s) => s.isFile(), () => false))) problems.push(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
+    if (options.svg) await checkOutputPath(options.svg, "--svg").catch((error: Error) => problems.push(error.message));
     const range = options.memoryRange ?? [1, options.memory];
     if (options.memorySearch && range[0] >= range[1]) problems.push(`--memory-range ${range.join(":")}: the low end must be below the high end`);
     if (problems.length) throw new BenchError(problems.join("; "));
@@ -108,16 +110,9 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
     return ExitCode.Ok;
 }
 
-function positiveInt(value: string): number {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number above 0`);
-    return n;
-}
-
-function nonNegativeInt(value: string): number {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number, 0 or more`);
-    return n;
+/** Guest memory as plain MiB (the report's unit), 8 MiB to 1 TiB. */
+function memoryMiB(value: string): number {
+    return parseWholeNumber(value, 8, 1024 * 1024);
 }
 
 function memoryRange(value: string): [number, number] {

@@ -1,6 +1,6 @@
 /** `unikernel validate` and `unikernel kraftfile`: check and normalize project files. */
 import { Command } from "commander";
-import { Problem, emitKraftfile, formatProblem } from "../../model";
+import { Problem, emitKraftfile, formatProblem, printable } from "../../model";
 import { ProjectFileNotFound, readProjectFile } from "../../internal/projectFiles";
 import { CliIo, ExitCode } from "../output";
 
@@ -88,7 +88,7 @@ async function loadOrReport(target: string, json: boolean, io: CliIo) {
 function reportWarnings(warnings: readonly Problem[], file: string, io: CliIo): void {
     for (const warning of warnings) {
         const where = `${warning.file ?? file}${warning.line ? `:${warning.line}` : ""}`;
-        io.err(`${where}: warning: ${warning.path ? `\`${warning.path}\`: ` : ""}${warning.message}\n`);
+        io.err(`${printable(`${where}: warning: ${warning.path ? `\`${warning.path}\`: ` : ""}${warning.message}`)}\n`);
     }
 }
 

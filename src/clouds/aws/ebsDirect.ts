@@ -17,7 +17,7 @@ import { createHash } from "crypto";
 import { promises as fs } from "fs";
 import { EBS_BLOCK_BYTES, scanBlocks } from "../../disk/blocks";
 import { DiskInputError } from "../../disk/diskInputError";
-import { inspectDisk } from "../../disk/inspectDisk";
+import { withInspectedDisk } from "../../disk/inspectDisk";
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -37,8 +37,8 @@ export interface EbsUploadOptions {
     clientToken?: string;
     /** KMS key for the snapshot's encryption. Default: the account's default EBS key (aws/ebs). */
     kmsKeyArn?: string;
-    /** A role to assume for the upload (what the AWS provider's `assumeRoles` names). */
-    assumeRole?: AssumeRole;
+    /** Roles to assume for the upload, in order, each with the previous one's credentials (the AWS provider's `assumeRoles`). */
+    assumeRoles?: AssumeRole[];
     log?: (text: string) => void;
 }
 
@@ -49,14 +49,24 @@ export interface AssumeRole {
     sessionName?: string;
 }
 
-/** SDK credentials: the default chain, or temporary credentials of a role assumed through it (loaded only then). */
-async function credentialsFor(assumeRole: AssumeRole | undefined, region: string) {
-    if (!assumeRole) return undefined;
+/**
+ * SDK credentials: the default chain, or the temporary credentials at the end of a role chain,
+ * each role assumed with the previous one's credentials, as the AWS provider's `assumeRoles` does
+ * (the SDK's credential providers are loaded only then).
+ */
+async function credentialsFor(assumeRoles: AssumeRole[] | undefined, region: string, endpoint: string | undefined) {
+    if (!assumeRoles?.length) return undefined;
     const { fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
-    return fromTemporaryCredentials({
-        params: { RoleArn: assumeRole.roleArn, ExternalId: assumeRole.externalId, RoleSessionName: assumeRole.sessionName ?? "pulumi-unikernel-upload" },
-        clientConfig: { region },
-    });
+    let credentials: ReturnType<typeof fromTemporaryCredentials> | undefined;
+    for (const role of assumeRoles) {
+        credentials = fromTemporaryCredentials({
+            params: { RoleArn: role.roleArn, ExternalId: role.externalId, RoleSessionName: role.sessionName ?? "pulumi-unikernel-upload" },
+            masterCredentials: credentials,
+            // An endpoint override (an emulator) serves STS too; without one, STS's own endpoint.
+            clientConfig: { region, ...(endpoint ? { endpoint } : {}) },
+        });
+    }
+    return credentials;
 }
 
 /** The result of an upload. */
@@ -73,15 +83,21 @@ export interface EbsUploadResult {
 /** Uploads a raw disk as a new EBS snapshot. */
 export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUploadResult> {
     const log = options.log ?? (() => undefined);
-    const disk = await inspectDisk(options.disk);
-    if (disk.format !== "raw") {
-        throw new DiskInputError(`${options.disk} is a ${disk.format} image; the EBS direct upload sends a raw disk's blocks as they are: ` +
-            `convert it first (\`unikernel convert ${options.disk} --format raw --out disk.raw\`)`);
-    }
-    const credentials = await credentialsFor(options.assumeRole, options.region);
+    return withInspectedDisk(options.disk, async (disk) => {
+        if (disk.format !== "raw") {
+            throw new DiskInputError(`${options.disk} is a ${disk.format} image; the EBS direct upload sends a raw disk's blocks as they are: ` +
+                `convert it first (\`unikernel convert ${options.disk} --format raw --out disk.raw\`)`);
+        }
+        // The blocks are read through the descriptor that was checked, never by the name again.
+        return uploadRaw(options, `/proc/self/fd/${disk.fd}`, log);
+    });
+}
+
+async function uploadRaw(options: EbsUploadOptions, disk: string, log: (text: string) => void): Promise<EbsUploadResult> {
+    const credentials = await credentialsFor(options.assumeRoles, options.region, options.endpoint);
     const clientConfig = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(credentials ? { credentials } : {}), maxAttempts: 1 };
     const ebs = new EBSClient(clientConfig);
-    const scan = await scanBlocks(disk.file);
+    const scan = await scanBlocks(disk);
     const volumeSizeGiB = Math.max(1, Math.ceil(scan.sizeBytes / GIB));
     const started = await ebs.send(new StartSnapshotCommand({
         VolumeSize: volumeSizeGiB,
@@ -97,7 +113,7 @@ export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUplo
     try {
         const checksums = new Map<number, Buffer>();
         let retries = 0;
-        const handle = await fs.open(disk.file, "r");
+        const handle = await fs.open(disk, "r");
         try {
             let next = 0;
             const worker = async () => {
@@ -138,14 +154,14 @@ export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUplo
         };
     } catch (error) {
         log(`ebs: upload failed; deleting the partial snapshot ${snapshotId}\n`);
-        await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint, assumeRole: options.assumeRole }).catch((e: Error) => log(`ebs: could not delete ${snapshotId}: ${e.message}\n`));
+        await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint, assumeRoles: options.assumeRoles }).catch((e: Error) => log(`ebs: could not delete ${snapshotId}: ${e.message}\n`));
         throw error;
     }
 }
 
 /** Deletes a snapshot (destroy, or cleanup after a failed upload). A snapshot already gone is fine. */
-export async function deleteSnapshot(options: { snapshotId: string; region: string; endpoint?: string; assumeRole?: AssumeRole }): Promise<boolean> {
-    const credentials = await credentialsFor(options.assumeRole, options.region);
+export async function deleteSnapshot(options: { snapshotId: string; region: string; endpoint?: string; assumeRoles?: AssumeRole[] }): Promise<boolean> {
+    const credentials = await credentialsFor(options.assumeRoles, options.region, options.endpoint);
     const ec2 = new EC2Client({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(credentials ? { credentials } : {}) });
     try {
         await ec2.send(new DeleteSnapshotCommand({ SnapshotId: options.snapshotId }));

@@ -9,8 +9,10 @@
  * Sources, in order: an explicit `aws.Provider` the component was given (its `profile`,
  * `accessKey`, `secretKey`, `token`); else the stack's `aws:` configuration (`aws:profile`,
  * `aws:accessKey`, `aws:secretKey`, `aws:token`, `aws:assumeRoles`/`aws:assumeRole`), which is what
- * the default provider reads. An explicit provider's `assumeRoles` is not readable from the
- * program; set `AwsImage.uploadRoleArn` for it.
+ * the default provider reads; every role of `aws:assumeRoles` is assumed in order, each with the
+ * previous one's credentials, as the provider does. An explicit provider's `assumeRoles` is not
+ * readable from the program (its inputs are not outputs of the resource); set
+ * `AwsImage.uploadRoleArn` for it.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,11 +21,12 @@ import * as pulumi from "@pulumi/pulumi";
 export interface UploadIdentity {
     /** Environment variables for the command (secret when any value is). */
     environment: pulumi.Output<Record<string, string>>;
-    /** `--role-arn ...` flags, when a role is assumed. */
+    /** `--role-arn ...` flags, one set per role of the chain, when roles are assumed. */
     roleFlags: pulumi.Output<string[]>;
 }
 
-interface AssumeRoleConfig {
+/** One role of the chain, as the AWS provider's `assumeRoles` entries name it. */
+export interface AssumeRoleConfig {
     roleArn?: string;
     externalId?: string;
     sessionName?: string;
@@ -51,20 +54,28 @@ export function uploadIdentity(provider: pulumi.ProviderResource | undefined, ro
         }
         return env;
     });
-    const configured = explicit ? undefined : firstRole(config);
-    const role: pulumi.Output<AssumeRoleConfig | undefined> = roleArn !== undefined
-        ? pulumi.output(roleArn).apply((arn) => ({ roleArn: arn }))
+    const configured = explicit ? [] : configuredRoles(config);
+    const roles: pulumi.Output<AssumeRoleConfig[]> = roleArn !== undefined
+        ? pulumi.output(roleArn).apply((arn) => [{ roleArn: arn }])
         : pulumi.output(configured);
-    const roleFlags = role.apply((r) => (r?.roleArn
-        ? ["--role-arn", r.roleArn, ...(r.externalId ? ["--role-external-id", r.externalId] : []), ...(r.sessionName ? ["--role-session-name", r.sessionName] : [])]
-        : []));
-    return { environment: pulumi.secret(environment), roleFlags };
+    return { environment: pulumi.secret(environment), roleFlags: roles.apply(roleFlagsOf) };
 }
 
-/** The first role of `aws:assumeRoles` (a list), or `aws:assumeRole` (one, older providers). */
-function firstRole(config: pulumi.Config): AssumeRoleConfig | undefined {
+/**
+ * `--role-arn` once per role; `--role-external-id` and `--role-session-name` once per role too
+ * ("" for none) when any role has one, since the command pairs them with the roles by position.
+ */
+export function roleFlagsOf(roles: AssumeRoleConfig[]): string[] {
+    const flags = roles.flatMap((r) => ["--role-arn", r.roleArn ?? ""]);
+    if (roles.some((r) => r.externalId)) flags.push(...roles.flatMap((r) => ["--role-external-id", r.externalId ?? ""]));
+    if (roles.some((r) => r.sessionName)) flags.push(...roles.flatMap((r) => ["--role-session-name", r.sessionName ?? ""]));
+    return flags;
+}
+
+/** The roles of `aws:assumeRoles` (a list), or `aws:assumeRole` (one, older providers). */
+function configuredRoles(config: pulumi.Config): AssumeRoleConfig[] {
     const many = config.getObject<AssumeRoleConfig[]>("assumeRoles");
     const one = config.getObject<AssumeRoleConfig>("assumeRole");
-    const role = Array.isArray(many) && many.length ? many[0] : one;
-    return role && typeof role.roleArn === "string" ? role : undefined;
+    const roles = Array.isArray(many) && many.length ? many : one ? [one] : [];
+    return roles.filter((role) => role && typeof role.roleArn === "string");
 }

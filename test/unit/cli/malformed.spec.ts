@@ -14,7 +14,7 @@ interface Case {
     /** What is wrong, as the test title says it. */
     title: string;
     args: (f: Fixtures) => string[];
-    code: 1 | 2;
+    code: 0 | 1 | 2;
     /** A fragment of the one-line message. */
     message: RegExp;
     /** An output path that must not exist afterwards. */
@@ -75,6 +75,8 @@ function fixtures(): Fixtures {
     f.bomb = file("bomb/Kraftfile", `${bomb.join("\n")}\ntargets: [*i]\n`);
     f.huge = file("huge/Kraftfile", KRAFTFILE(`x-pad: "${"a".repeat(2 * 1024 * 1024)}"\n`));
     f.envNewline = file("env-newline/Kraftfile", KRAFTFILE("env:\n  GREETING: \"hello\\nworld\"\n"));
+    // An unknown key holding terminal escapes (clear screen, set the window title): printed, they would act on the terminal.
+    f.escapes = file("escapes/Kraftfile", KRAFTFILE("\"\\e[2J\\e]0;pwned\\a\": 1\n"));
     f.cmdTab = file("cmd-tab/Kraftfile", KRAFTFILE("cmd: [\"/app\", \"a\\tb\"]\n"));
     f.rootfsOutside = file("rootfs-outside/Kraftfile", KRAFTFILE("rootfs: ../secrets\n"));
     f.rootfsAbsolute = file("rootfs-absolute/Kraftfile", KRAFTFILE("rootfs: /etc\n"));
@@ -111,6 +113,7 @@ const CASES: Case[] = [
     { title: "validate on a FIFO given as the file", args: (f) => ["validate", f.fifo], code: 1, message: /a named pipe \(FIFO\), not a Kraftfile/ },
     { title: "validate on a YAML alias bomb", args: (f) => ["validate", f.bomb], code: 1, message: /expands to more than 10000 values or uses more than 100 aliases/ },
     { title: "validate on a 2 MiB Kraftfile", args: (f) => ["validate", f.huge], code: 1, message: /more than the 1048576 a project file may have/ },
+    { title: "validate on a key holding terminal escapes (shown escaped, never raw)", args: (f) => ["validate", f.escapes], code: 0, message: /`\\u001b\[2J\\u001b\]0;pwned\\u0007`: is not a Kraftfile key/ },
     { title: "validate on an env value with a line break", args: (f) => ["validate", f.envNewline], code: 1, message: /`env\.GREETING`: got "hello\\nworld", which holds a line feed \(U\+000A\)/ },
     { title: "validate on a cmd word with a tab", args: (f) => ["validate", f.cmdTab], code: 1, message: /`cmd\[1\]`: .* holds a tab \(U\+0009\)/ },
     { title: "kraftfile on a FIFO project", args: (f) => ["kraftfile", f.fifoProject], code: 1, message: /named pipe/ },
@@ -213,7 +216,14 @@ const CASES: Case[] = [
     { title: "run of a VMDK descriptor", args: (f) => ["run", "--disk", f.descriptor], code: 1, message: /VMDK descriptor/ },
     { title: "run --detach without --pidfile", args: (f) => ["run", "--disk", f.disk, "--detach"], code: 1, message: /--detach needs --pidfile/ },
     { title: "run --detach --ready-port that is not forwarded", args: (f) => ["run", "--disk", f.disk, "--detach", "--pidfile", path.join(f.dir, "p.pid"), "--ready-port", "8080"], code: 1, message: /is not a forwarded TCP host port/ },
-    { title: "run --initrd with a comma", args: (f) => ["run", "--kernel", f.kernel, "--initrd", path.join(f.dir, "a,b")], code: 1, message: /holds a comma/ },
+    { title: "run --initrd with a comma", args: (f) => ["run", "--kernel", f.kernel, "--initrd", path.join(f.dir, "a,b")], code: 2, message: /holds a comma or a blank/ },
+    { title: "run --initrd with a blank", args: (f) => ["run", "--kernel", f.kernel, "--initrd", path.join(f.dir, "a b")], code: 2, message: /holds a comma or a blank/ },
+    { title: "bench --initrd with a comma", args: (f) => ["bench", "--kernel", f.kernel, "--initrd", "x,y", "--expect", "x"], code: 2, message: /holds a comma or a blank/ },
+    { title: "bench --kernel with a line break", args: (f) => ["bench", "--kernel", `${f.kernel}\nx`, "--expect", "x"], code: 2, message: /line break/ },
+    { title: "bench --timeout above a day", args: (f) => ["bench", "--disk", f.disk, "--expect", "x", "--timeout", "86401"], code: 2, message: /from 1 to 86400/ },
+    { title: "bench --svg into a directory", args: (f) => ["bench", "--disk", f.disk, "--expect", "x", "--svg", f.dir], code: 1, message: /--svg .* is a directory/ },
+    { title: "aws upload-snapshot --role-external-id without a matching --role-arn", args: (f) => ["aws", "upload-snapshot", "--disk", f.disk, "--region", "us-east-1", "--role-arn", "arn:aws:iam::111122223333:role/a", "--role-external-id", "x", "--role-external-id", "y"], code: 1, message: /--role-external-id was given 2 time\(s\) for 1 --role-arn/ },
+    { title: "aws upload-snapshot --role-arn not an ARN", args: (f) => ["aws", "upload-snapshot", "--disk", f.disk, "--region", "us-east-1", "--role-arn", "uploader"], code: 2, message: /is not an IAM role ARN/ },
     { title: "run --cmdline with a line break", args: (f) => ["run", "--kernel", f.kernel, "--cmdline", "a\nb"], code: 2, message: /line feed/ },
     { title: "run --console with a line break", args: (f) => ["run", "--kernel", f.kernel, "--console", "/tmp/a\nb"], code: 2, message: /line feed/ },
     // stop
@@ -234,7 +244,7 @@ const CASES: Case[] = [
     { title: "delete-snapshot without --region", args: () => ["aws", "delete-snapshot", "--snapshot-id", "snap-0123456789abcdef0"], code: 2, message: /required option '--region <region>'/ },
     // bench
     { title: "bench without --expect", args: (f) => ["bench", "--disk", f.disk], code: 2, message: /required option '--expect <regex>'/ },
-    { title: "bench --runs 0", args: (f) => ["bench", "--disk", f.disk, "--expect", "x", "--runs", "0"], code: 2, message: /"0" is not a whole number above 0/ },
+    { title: "bench --runs 0", args: (f) => ["bench", "--disk", f.disk, "--expect", "x", "--runs", "0"], code: 2, message: /"0" is not a whole number from 1 to 1000000/ },
     { title: "bench of a missing kernel", args: (f) => ["bench", "--kernel", path.join(f.dir, "nope"), "--expect", "x"], code: 1, message: /does not exist/ },
     { title: "bench --cmdline with a line break", args: (f) => ["bench", "--kernel", f.kernel, "--expect", "x", "--cmdline", "a\nb"], code: 2, message: /line feed/ },
 ];
@@ -272,6 +282,7 @@ describe("unikernel with malformed and hostile input", function () {
             assert.equal(run.code, c.code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
             assert.match(run.stderr, c.message);
             assert.doesNotMatch(run.stderr, /internal error|\n\s+at .*:\d+:\d+\)?\n|TypeError|ReferenceError/, "no stack trace");
+            assert.doesNotMatch(run.stderr + run.stdout, /[\u0000-\u0008\u000b-\u001f\u007f]/, "no raw control characters reach the terminal");
             if (c.code === 1) {
                 const lines = run.stderr.split("\n").filter((l) => l.startsWith("unikernel: ") || /^\//.test(l) || /^error:/.test(l));
                 assert.ok(lines.length >= 1, `a message line in:\n${run.stderr}`);

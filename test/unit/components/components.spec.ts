@@ -16,6 +16,7 @@ installMocks();
 const uk = require("../../../src") as typeof import("../../../src");
 import type * as UK from "../../../src";
 import { planBuild } from "../../../src/engines/build";
+import { roleFlagsOf } from "../../../src/clouds/aws/providerCredentials";
 
 const opts = { transformations: [record] };
 
@@ -120,6 +121,7 @@ describe("UnikernelImage", () => {
         ["arm64 with BIOS and an unknown target", () => new uk.UnikernelImage("bad3", {
             directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: "vmware" as UK.Platform, architecture: uk.Architecture.X86_64 }, diskSizeGiB: 0,
         }, opts), ["target.platform", "diskSizeGiB"]],
+        ["a disk above 2 TiB", () => new uk.UnikernelImage("bad3b", { directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", diskSizeGiB: 4096 }, opts), ["diskSizeGiB"], /from 1 to 2048/],
         ["an fc target on a BIOS disk", () => new uk.UnikernelImage("bad4", {
             directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: uk.Platform.Firecracker, architecture: uk.Architecture.X86_64 },
         }, opts), ["bootMode"], /boots only by lxboot/],
@@ -223,6 +225,19 @@ describe("AwsImage", () => {
         assert.match(create, new RegExp(` --kms-key-arn ${kms.replace(/[/]/g, "\\/")} --role-arn arn:aws:iam::111122223333:role/uploader --json$`));
         assert.match(await resolved(upload.delete), / --role-arn arn:aws:iam::111122223333:role\/uploader --from-command-stdout$/);
         assert.deepEqual(await resolved(upload.environment), { AWS_PROFILE: "account-b" });
+    });
+
+    it("refuses tags AWS or this package reserves, keys with \"=\", overlong values and a digest that cannot name an AMI", () => rejects(() => new uk.AwsImage("badtags", {
+        ...base, kernelFamily: uk.KernelFamily.Nanos, digest: "sha256:abc def",
+        tags: { "aws:cloudformation:stack-name": "x", "a=b": "1", "unikernel:digest": "forged", fine: "v".repeat(257) },
+    }, opts), ["digest", 'tags["aws:cloudformation:stack-name"]', 'tags["a=b"]', 'tags["unikernel:digest"]', 'tags["fine"]'], /reserved/));
+
+    it("passes every role of a chain to the upload, with external ids and session names paired by position", () => {
+        assert.deepEqual(roleFlagsOf([{ roleArn: "arn:aws:iam::111122223333:role/a" }, { roleArn: "arn:aws:iam::444455556666:role/b", externalId: "x" }]), [
+            "--role-arn", "arn:aws:iam::111122223333:role/a", "--role-arn", "arn:aws:iam::444455556666:role/b", "--role-external-id", "", "--role-external-id", "x",
+        ]);
+        assert.deepEqual(roleFlagsOf([{ roleArn: "arn:aws:iam::111122223333:role/a", sessionName: "ci" }]), ["--role-arn", "arn:aws:iam::111122223333:role/a", "--role-session-name", "ci"]);
+        assert.deepEqual(roleFlagsOf([]), []);
     });
 
     it("refuses a KMS key and a role that are not ARNs", () => rejects(() => new uk.AwsImage("badkey", {
@@ -410,8 +425,14 @@ describe("GcpService", () => {
         }, opts));
         assert.deepEqual(shape(children), ["gcp:compute/network:Network svc-net", "gcp:compute/subnetwork:Subnetwork svc-subnet", "gcp:compute/firewall:Firewall svc-tcp-8080", "gcp:compute/instance:Instance svc"]);
         const fw = await resolved(children[2].inputs);
-        assert.deepEqual([fw.allows, fw.sourceRanges, fw.targetTags], [[{ protocol: "tcp", ports: ["8080"] }], ["0.0.0.0/0"], ["svc"]]);
+        assert.deepEqual([fw.allows, fw.sourceRanges], [[{ protocol: "tcp", ports: ["8080"] }], ["0.0.0.0/0"]]);
+        // The rule selects this component's instances by a tag of its own (name + URN hash), never a bare "svc"
+        // another stack or someone's VM could carry.
+        assert.equal(fw.targetTags.length, 1);
+        assert.match(fw.targetTags[0], /^svc-[0-9a-f]{8}$/);
         const instance = await resolved(children[3].inputs);
+        assert.deepEqual(instance.tags, fw.targetTags);
+        assert.equal(await unwrap(component.consoleCommand), `gcloud compute instances get-serial-port-output svc --zone us-central1-a`);
         assert.deepEqual(instance.networkInterfaces[0].accessConfigs, [{}]);
         assert.equal(instance.metadata["serial-port-logging-enable"], "TRUE");
         assert.deepEqual(await unwrap(component.urls), ["http://198.51.100.7:8080"]);
@@ -424,7 +445,9 @@ describe("GcpService", () => {
         const fw = await resolved(children[2].inputs);
         assert.deepEqual(fw.sourceRanges, ["10.10.0.0/24"]);
         const deny = await resolved(children.find((c) => c.name === "priv-egress-deny")!.inputs);
-        assert.deepEqual([deny.direction, deny.priority, deny.denies, deny.destinationRanges, deny.targetTags], ["EGRESS", 65000, [{ protocol: "all" }], ["0.0.0.0/0"], ["priv"]]);
+        assert.deepEqual([deny.direction, deny.priority, deny.denies, deny.destinationRanges], ["EGRESS", 65000, [{ protocol: "all" }], ["0.0.0.0/0"]]);
+        assert.deepEqual(deny.targetTags, fw.targetTags);
+        assert.match(deny.targetTags[0], /^priv-[0-9a-f]{8}$/);
         const allow = await resolved(children.find((c) => c.name === "priv-egress")!.inputs);
         assert.deepEqual([allow.direction, allow.priority, allow.destinationRanges], ["EGRESS", 1000, ["10.10.0.0/24"]], "outbound to its subnetwork only");
         assert.deepEqual((await resolved(children.find((c) => c.type === "gcp:compute/instance:Instance")!.inputs)).networkInterfaces[0].accessConfigs, []);
@@ -438,6 +461,20 @@ describe("GcpService", () => {
         assert.equal((await resolved(children[children.length - 1].inputs)).targetSize, 3);
     });
 
+    it("two services of one name under different parents (so different URNs) get different network tags", async () => {
+        const tags: string[] = [];
+        for (const parentName of ["a", "b"]) {
+            // A URN names the parent's type chain, not its name: different types give different URNs.
+            const parent = new pulumi.ComponentResource(`test:index:Parent${parentName}`, parentName, {});
+            const { children } = await construct(() => new uk.GcpService("web", {
+                image: "img", kernelFamily: uk.KernelFamily.Nanos, machineType: "e2-small", zone: "us-central1-a", ports: [{ port: 80 }],
+            }, { ...opts, parent }));
+            tags.push((await resolved(children.find((c) => c.type === "gcp:compute/firewall:Firewall")!.inputs)).targetTags[0]);
+        }
+        assert.match(tags[0], /^web-[0-9a-f]{8}$/);
+        assert.notEqual(tags[0], tags[1]);
+    });
+
     it("managed instance group with autohealing: a TCP health check on the port, reachable from Google's checkers only", async () => {
         const { children } = await construct(() => new uk.GcpService("heal", {
             image: "img", kernelFamily: uk.KernelFamily.Nanos, machineType: "e2-small", zone: "us-central1-a", replicas: 2, ports: [{ port: 8080 }],
@@ -446,7 +483,10 @@ describe("GcpService", () => {
         const check = await resolved(children.find((c) => c.type === "gcp:compute/healthCheck:HealthCheck")!.inputs);
         assert.equal(check.tcpHealthCheck.port, 8080);
         const fw = await resolved(children.find((c) => c.name === "heal-healthcheck")!.inputs);
-        assert.deepEqual([fw.allows, fw.sourceRanges, fw.targetTags], [[{ protocol: "tcp", ports: ["8080"] }], ["35.191.0.0/16", "130.211.0.0/22"], ["heal"]]);
+        assert.deepEqual([fw.allows, fw.sourceRanges], [[{ protocol: "tcp", ports: ["8080"] }], ["35.191.0.0/16", "130.211.0.0/22"]]);
+        assert.match(fw.targetTags[0], /^heal-[0-9a-f]{8}$/);
+        const template = await resolved(children.find((c) => c.type === "gcp:compute/instanceTemplate:InstanceTemplate")!.inputs);
+        assert.deepEqual(template.tags, fw.targetTags, "the health-check rule reaches the group's instances");
         const group = await resolved(children.find((c) => c.type === "gcp:compute/instanceGroupManager:InstanceGroupManager")!.inputs);
         assert.equal(group.autoHealingPolicies.initialDelaySec, 120);
         assert.ok(group.autoHealingPolicies.healthCheck);
@@ -513,8 +553,13 @@ describe("PrivateHostService", () => {
         readyPattern: "ready\n-f/etc/shadow", cmdline: "console=ttyS0\nUNIKERNEL_EOF",
     }, opts), ["host", "user", "stateDirectory", "readyPattern", "cmdline"], /line feed \(U\+000A\)/));
 
-    it("refuses a state directory that climbs or is the root", async () => {
-        for (const stateDirectory of ["/var/lib/../../etc", "/", "/var/lib/x/"]) {
+    it("refuses a bad SSH port, a host key with a second line, a digest that is a path, and values past their bounds", () => rejects(() => new uk.PrivateHostService("bounds", {
+        ...base, sshPort: 0, hostKey: `${base.hostKey}\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE attacker`, imageDigest: "../../etc/passwd",
+        memoryMiB: 4 * 1024 * 1024, readyTimeoutSeconds: 10 ** 9, watchdog: { port: 80, intervalSeconds: 10 ** 6, failures: 10 ** 6 }, ports: [{ port: 80 }],
+    }, opts), ["sshPort", "hostKey", "imageDigest", "memoryMiB", "readyTimeoutSeconds", "watchdog.intervalSeconds", "watchdog.failures"], /from 1 to 65535/));
+
+    it("refuses a state directory that climbs, is the root, or is a directory of the system", async () => {
+        for (const stateDirectory of ["/var/lib/../../etc", "/", "/var/lib/x/", "/etc", "/tmp", "/var/lib", "/usr", "/home", "/proc/1", "/sys/kernel", "/dev/shm", "/etc/systemd/system"]) {
             await rejects(() => new uk.PrivateHostService(`dir${stateDirectory.length}`, { ...base, stateDirectory }, opts), ["stateDirectory"], /without "\." or "\.\." segments/);
         }
     });

@@ -117,6 +117,8 @@ describe("kernelCommandLine", () => {
         [{ cmd: ["/web", "--port", "80"], env: {} }, "unikraft", "-- /web --port 80"],
         [{ cmd: ["/web", "hello world"], env: { A: "1", B: "x y" } }, "unikraft", "env.vars=[ A=1 \"B=x y\" ] -- /web \"hello world\""],
         [{ cmd: ["a", "say \"hi\""], env: { A: "1" } }, "bare", "a \"say \\\"hi\\\"\""],
+        // GRUB's own form: a backslash before quotes and backslashes, double quotes only around blanks.
+        [{ cmd: ["it's", "", "C:\\x"], env: {} }, "unikraft", "-- it\\'s \"\" C:\\\\x"],
     ];
     for (const [fields, family, expected] of table) {
         it(`${family}: ${JSON.stringify(fields)} -> ${JSON.stringify(expected)}`, () => {

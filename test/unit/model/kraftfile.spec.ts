@@ -95,7 +95,7 @@ const t = "targets: [qemu/x86_64]";
 const MALFORMED: BadCase[] = [
     { title: "empty file", yaml: "", path: "", fragment: "the Kraftfile is empty" },
     { title: "a list instead of a map", yaml: y("- spec: v0.6"), path: "", fragment: "the Kraftfile is a list; expected a map" },
-    { title: "a scalar document", yaml: y("hello"), path: "", fragment: "the Kraftfile is \"hello\"" },
+    { title: "a scalar document", yaml: y("hello"), path: "", fragment: "the Kraftfile is a string; expected a map" },
     { title: "missing spec", yaml: y("name: app", t), path: "spec", fragment: "missing; add `spec: v0.6`" },
     { title: "spec that is not a version", yaml: y("spec: latest", "name: app", t), path: "spec", fragment: "got \"latest\"; expected a version such as v0.6", line: 1 },
     { title: "spec as an unquoted number (a YAML float to kraft)", yaml: y("spec: 0.6", "name: app", t), path: "spec", fragment: "kraft reads the spec only as text (a YAML number is no spec to it): write `spec: v0.6`", line: 1 },
