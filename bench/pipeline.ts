@@ -13,7 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { makeBootableDisk } from "../src/disk/bootableDisk";
 import { scanBlocks } from "../src/disk/blocks";
-import { DiskFormat, convertDisk } from "../src/disk/formats";
+import { convertDisk } from "../src/disk/formats";
+import { DiskFormat } from "../src/model";
 import { grubModuleDir } from "../src/disk/grub";
 
 const RUNS = Number(process.env.RUNS ?? 5);

@@ -8,7 +8,7 @@
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { UnikernelError } from "../model";
+import { BootMode, UnikernelError } from "../model";
 import { LocalRunOptions, runDetached, runLocal, stopDetached } from "../hosts/localRun";
 
 /** Bad bench input, or a system that never got ready: exit code 1 with the reason. */
@@ -27,7 +27,7 @@ export interface BenchSubject {
     cmdline?: string;
     disk?: string;
     diskFormat?: string;
-    boot?: "bios" | "uefi";
+    boot?: BootMode;
     /** A console line that means ready. */
     expect: RegExp;
     /** Command line (for kernels) that keeps the guest up, for the idle measurement. */

@@ -2,61 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { KERNEL_CAPABILITIES, Problem, findUnsafeCharacter, parseKernelFamily } from "../model";
+import { KERNEL_CAPABILITIES, KernelFamily, MachineArchitecture, Problem, findUnsafeCharacter, parseKernelFamily, resolveBootMode } from "../model";
 import { UploadIdentity, uploadIdentity } from "../clouds/aws/providerCredentials";
 import { cacheRoot } from "../internal/cacheDir";
 import { safeFileName } from "../internal/naming";
 import { unikernelCommand } from "./cliCommand";
-import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
 import { checkedArgs, requirePlain } from "./inputErrors";
+import { AwsImageArgs } from "./awsImageArgs";
 
-/** Inputs of {@link AwsImage}. */
-export interface AwsImageArgs {
-    /** The bootable raw disk (from `UnikernelImage.diskPath`). */
-    diskPath: pulumi.Input<string>;
-    /** Content digest of the image: names the AMI, tags it, and triggers a new upload when it changes. */
-    digest: pulumi.Input<string>;
-    /** Kernel family: decides ENA support and where the AMI can run. */
-    kernelFamily: pulumi.Input<KernelFamily>;
-    /** Unikraft platform of the kernel. @default qemu */
-    platform?: pulumi.Input<Platform>;
-    /**
-     * CPU architecture of the image.
-     * @default x86_64
-     */
-    architecture?: pulumi.Input<Architecture>;
-    /** Firmware of the disk. arm64 AMIs boot UEFI only. @default - bios on x86_64, uefi on arm64 */
-    bootMode?: pulumi.Input<BootMode>;
-    /**
-     * How the disk becomes a snapshot.
-     * @default ebs-direct
-     */
-    uploadMethod?: AwsUploadMethod;
-    /** AWS region for the upload (the AMI is made in the provider's region). @default - the `aws:region` config */
-    region?: pulumi.Input<string>;
-    /** Other regions to copy the AMI to. @default [] */
-    copyToRegions?: pulumi.Input<string>[];
-    /**
-     * Tags for the snapshot and the AMI, beside the digest and build metadata. AWS's rules apply:
-     * keys of 1-128 characters without "=", values of at most 256; keys starting with "aws:" (AWS's)
-     * or "unikernel:" (the package's own tags) are refused.
-     */
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /**
-     * KMS key (ARN) that encrypts the snapshot, and so the AMI and every volume made from it.
-     * Snapshots are always encrypted; copies to other regions use each region's default EBS key.
-     * @default - the account's default EBS key (aws/ebs)
-     */
-    kmsKeyArn?: pulumi.Input<string>;
-    /**
-     * A role the EBS direct upload assumes. The upload otherwise acts as the AWS provider this
-     * component uses (its profile and keys, or the stack's `aws:` config including
-     * `aws:assumeRoles`); an explicit provider's `assumeRoles` cannot be read by the program, so
-     * give its role here.
-     * @default - the provider's own identity
-     */
-    uploadRoleArn?: pulumi.Input<string>;
-}
+export { AwsImageArgs };
 
 /**
  * Disk -> EBS snapshot -> AMI. The snapshot comes from the EBS direct APIs (only non-zero blocks are
@@ -96,7 +50,7 @@ export class AwsImage extends pulumi.ComponentResource {
         const tags: pulumi.Output<Record<string, string>> = pulumi.all([args.tags ?? {}, args.digest, resolved]).apply(([t, digest, r]): Record<string, string> => ({
             ...t, "unikernel:digest": digest, "unikernel:kernel-family": r.kernelFamily, "unikernel:managed-by": "pulumi-unikernel",
         }));
-        const snapshotId = args.uploadMethod === AwsUploadMethod.S3Import
+        const snapshotId = args.uploadMethod === "s3-import"
             ? createS3Import(name, args, tags, this)
             : createEbsDirectUpload(name, args, region, tags, uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn), this);
         const ami = new aws.ec2.Ami(name, {
@@ -135,8 +89,8 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]+$/;
 
 interface ResolvedAwsImageArgs {
-    kernelFamily: string;
-    architecture: "x86_64" | "arm64";
+    kernelFamily: KernelFamily;
+    architecture: MachineArchitecture;
     amiBootMode: "legacy-bios" | "uefi";
     enaSupport: boolean;
 }
@@ -144,12 +98,10 @@ interface ResolvedAwsImageArgs {
 /** Checks AwsImage inputs and derives the AMI settings. @internal */
 export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value?: ResolvedAwsImageArgs; problems: Problem[] } {
     const problems: Problem[] = [];
-    problems.push(...parseKernelFamily(args.kernelFamily, "kernelFamily").problems);
-    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
-    const boot = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
-    if (architecture === "arm64" && boot !== "uefi") {
-        problems.push({ path: "bootMode", message: "is bios, but arm64 AMIs (Graviton) boot UEFI only; make the disk with bootMode uefi" });
-    }
+    const family = parseKernelFamily(args.kernelFamily, "kernelFamily");
+    const architecture = args.architecture ?? "x86_64";
+    const boot = resolveBootMode(architecture, args.bootMode, "bootMode", "arm64 AMIs (Graviton) boot UEFI only; make the disk with bootMode uefi");
+    problems.push(...family.problems, ...boot.problems);
     if (!args.diskPath) problems.push({ path: "diskPath", message: "missing; give the raw disk (UnikernelImage.diskPath)" });
     if (!args.digest) problems.push({ path: "digest", message: "missing; give the image digest (UnikernelImage.digest)" });
     else if (!/^[A-Za-z0-9:._-]{1,128}$/.test(args.digest)) {
@@ -162,11 +114,10 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value
     if (args.uploadRoleArn !== undefined && !ROLE_ARN.test(args.uploadRoleArn)) {
         problems.push({ path: "uploadRoleArn", message: `got ${JSON.stringify(args.uploadRoleArn)}; expected an IAM role ARN such as "arn:aws:iam::111122223333:role/uploader"` });
     }
-    if (problems.length) return { problems };
-    const platform = (args.platform ?? "qemu") as "qemu" | "fc" | "xen";
+    if (problems.length || !family.value || !boot.value) return { problems };
     // ENA support on an AMI that has no ENA driver lets it start on ENA-only types and hang; declare it only when true.
-    const caps = KERNEL_CAPABILITIES[args.kernelFamily as "unikraft" | "nanos" | "bare"][platform];
-    return { problems, value: { kernelFamily: args.kernelFamily, architecture, amiBootMode: boot === "uefi" ? "uefi" : "legacy-bios", enaSupport: caps.network.includes("ena") } };
+    const caps = KERNEL_CAPABILITIES[family.value][args.platform ?? "qemu"];
+    return { problems, value: { kernelFamily: family.value, architecture, amiBootMode: boot.value === "uefi" ? "uefi" : "legacy-bios", enaSupport: caps.network.includes("ena") } };
 }
 
 /**

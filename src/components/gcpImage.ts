@@ -2,36 +2,13 @@ import * as command from "@pulumi/command";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { KERNEL_CAPABILITIES, Problem, parseKernelFamily } from "../model";
+import { KERNEL_CAPABILITIES, Problem, parseKernelFamily, resolveBootMode } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
-import { Architecture, BootMode, KernelFamily, Platform } from "./enums";
 import { checkedArgs } from "./inputErrors";
+import { GcpImageArgs } from "./gcpImageArgs";
 
-/** Inputs of {@link GcpImage}. */
-export interface GcpImageArgs {
-    /** The bootable raw disk (from `UnikernelImage.diskPath`). */
-    diskPath: pulumi.Input<string>;
-    /** Content digest of the image: names the archive and labels the image. */
-    digest: pulumi.Input<string>;
-    /** Kernel family: decides the guest OS features declared on the image. */
-    kernelFamily: pulumi.Input<KernelFamily>;
-    /** Unikraft platform of the kernel. @default qemu */
-    platform?: pulumi.Input<Platform>;
-    /**
-     * CPU architecture of the image.
-     * @default x86_64
-     */
-    architecture?: pulumi.Input<Architecture>;
-    /** Firmware of the disk. @default - bios on x86_64, uefi on arm64 */
-    bootMode?: pulumi.Input<BootMode>;
-    /** Bucket location for the upload. @default US */
-    bucketLocation?: pulumi.Input<string>;
-    /** Image family, so instances can follow the newest image. */
-    family?: pulumi.Input<string>;
-    /** Labels for the image and the bucket, beside the digest. */
-    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+export { GcpImageArgs };
 
 /**
  * Disk -> GCE image: the GCE archive (`disk.raw` in a GNU-format gzip tar, whole GiB), in a private
@@ -100,17 +77,14 @@ export class GcpImage extends pulumi.ComponentResource {
 /** Checks GcpImage inputs and derives the guest OS features from the compatibility table. @internal */
 export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): { value?: { features: string[] }; problems: Problem[] } {
     const problems: Problem[] = [];
-    problems.push(...parseKernelFamily(args.kernelFamily, "kernelFamily").problems);
-    const architecture = args.architecture ?? "x86_64";
-    const boot = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
-    if (architecture === "arm64" && boot !== "uefi") {
-        problems.push({ path: "bootMode", message: "is bios, but GCE Arm machines (T2A, C4A) boot UEFI only; make the disk with bootMode uefi" });
-    }
-    if (problems.length) return { problems };
-    const caps = KERNEL_CAPABILITIES[args.kernelFamily as "unikraft" | "nanos" | "bare"][(args.platform ?? "qemu") as "qemu" | "fc" | "xen"];
+    const family = parseKernelFamily(args.kernelFamily, "kernelFamily");
+    const boot = resolveBootMode(args.architecture ?? "x86_64", args.bootMode, "bootMode", "GCE Arm machines (T2A, C4A) boot UEFI only; make the disk with bootMode uefi");
+    problems.push(...family.problems, ...boot.problems);
+    if (problems.length || !family.value || !boot.value) return { problems };
+    const caps = KERNEL_CAPABILITIES[family.value][args.platform ?? "qemu"];
     const features = [
         ...(caps.network.includes("gvnic") ? ["GVNIC"] : []),
-        ...(boot === "uefi" ? ["UEFI_COMPATIBLE"] : []),
+        ...(boot.value === "uefi" ? ["UEFI_COMPATIBLE"] : []),
     ];
     return { problems, value: { features } };
 }

@@ -54,12 +54,14 @@ export function checkedArgs<T extends object, R>(component: string, args: T, val
 
 /**
  * Throws when any of `keys` holds an Output: such inputs decide which resources a component creates,
- * or are checked before any is created, so they must be known when the program runs.
+ * or are checked before any is created, so they must be known when the program runs. Returns those
+ * inputs typed as the plain values they were just shown to be.
  */
-export function requirePlain<T extends object>(args: T, keys: readonly (keyof T & string)[], reason = "it decides which resources this component creates"): void {
+export function requirePlain<T extends object, K extends keyof T & string>(args: T, keys: readonly K[], reason = "it decides which resources this component creates"): { [P in K]: pulumi.Unwrap<T[P]> } {
     for (const key of keys) {
         if (!isPlain(args[key])) {
             throw new pulumi.InputPropertyError({ propertyPath: key, reason: `must be a plain value, not an Output: ${reason}` });
         }
     }
+    return args as unknown as { [P in K]: pulumi.Unwrap<T[P]> };
 }

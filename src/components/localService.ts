@@ -1,50 +1,15 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { Problem, checkSafeText } from "../model";
+import { BootMode, MachineArchitecture, Problem, checkSafeText, resolveBootMode } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "./cliCommand";
-import { Architecture, BootMode } from "./enums";
 import { checkedArgs } from "./inputErrors";
 import { checkDeclaredTcpPort, validatePorts } from "./ports";
 import { stackDirectory, stackScopedName } from "./stackScope";
-import { PortArgs } from "./types";
+import { LocalServiceArgs } from "./localServiceArgs";
 
-/** Inputs of {@link LocalService}. */
-export interface LocalServiceArgs {
-    /** The bootable disk to run (from `UnikernelImage.diskPath`). Mutually exclusive with `kernelPath`. */
-    diskPath?: pulumi.Input<string>;
-    /** A kernel to boot directly (QEMU -kernel). Mutually exclusive with `diskPath`. */
-    kernelPath?: pulumi.Input<string>;
-    /** Command line for `kernelPath`. */
-    cmdline?: pulumi.Input<string>;
-    /** Identity of the image (its digest or SHA-256): a change restarts the VM with the new image. */
-    imageDigest: pulumi.Input<string>;
-    /**
-     * CPU architecture of the image.
-     * @default x86_64
-     */
-    architecture?: pulumi.Input<Architecture>;
-    /** Firmware for `diskPath`. @default bios (uefi on arm64) */
-    bootMode?: pulumi.Input<BootMode>;
-    /** Guest memory in MiB. @default 64 */
-    memoryMiB?: pulumi.Input<number>;
-    /**
-     * Ports forwarded from this machine to the guest, on 127.0.0.1 only (`sources` do not apply: a
-     * local VM is never reachable from other machines).
-     * @default []
-     */
-    ports?: pulumi.Input<pulumi.Input<PortArgs>[]>;
-    /** A console line (regular expression) that means the service is ready; `up` waits for it. */
-    readyPattern?: pulumi.Input<string>;
-    /**
-     * A declared TCP port that must answer (through the forward on 127.0.0.1) before the service
-     * counts as ready, after `readyPattern` when both are given.
-     */
-    readyPort?: pulumi.Input<number>;
-    /** Seconds to wait for `readyPattern` and `readyPort`. @default 120 */
-    readyTimeoutSeconds?: pulumi.Input<number>;
-}
+export { LocalServiceArgs };
 
 /**
  * Runs a unikernel on this machine under QEMU (KVM when it works here, TCG otherwise) as a
@@ -111,8 +76,9 @@ interface ResolvedLocalArgs {
     diskPath?: string;
     kernelPath?: string;
     cmdline?: string;
-    architecture: "x86_64" | "arm64";
-    bootMode?: "bios" | "uefi";
+    architecture: MachineArchitecture;
+    /** As given: the run command applies the same default. */
+    bootMode?: BootMode;
     memoryMiB: number;
     ports: { port: number; protocol: "tcp" | "udp" }[];
     readyPattern?: string;
@@ -126,10 +92,8 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
     if (Boolean(args.diskPath) === Boolean(args.kernelPath)) {
         problems.push({ path: args.diskPath ? "kernelPath" : "diskPath", message: "set exactly one of `diskPath` and `kernelPath`: keep the disk to boot through its firmware, or the kernel to boot it directly" });
     }
-    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
-    if (architecture === "arm64" && args.bootMode === BootMode.Bios) {
-        problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
-    }
+    const architecture = args.architecture ?? "x86_64";
+    problems.push(...resolveBootMode(architecture, args.bootMode).problems);
     const memoryMiB = args.memoryMiB ?? 64;
     if (!Number.isInteger(memoryMiB) || memoryMiB < 8) {
         problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
@@ -157,7 +121,7 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
         problems,
         value: {
             diskPath: args.diskPath, kernelPath: args.kernelPath, cmdline: args.cmdline, architecture,
-            bootMode: args.bootMode as "bios" | "uefi" | undefined, memoryMiB, ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
+            bootMode: args.bootMode, memoryMiB, ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
             readyPattern: args.readyPattern, readyPort: args.readyPort, readyTimeoutSeconds: timeout,
         },
     };

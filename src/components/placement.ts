@@ -3,21 +3,20 @@
  * known, does the machine type run the image's architecture, and does the kernel boot there with
  * the drivers that machine needs (the compatibility table), with the alternatives when it does not.
  */
-import { Architecture as ModelArchitecture, Problem, VENUE_REQUIREMENTS, Venue, assessVenue, parseKernelFamily } from "../model";
-import { Environment } from "./enums";
+import { ENVIRONMENTS, MachineArchitecture, Platform, Problem, VENUE_REQUIREMENTS, Venue, assessVenue, parseKernelFamily } from "../model";
 
 /** Where an image is to run, as the service component sees it. */
 export interface Placement {
     kernelFamily: string;
-    platform?: string;
-    architecture?: string;
+    platform?: Platform;
+    architecture?: MachineArchitecture;
     /** The Args property naming the machine (`instanceType`, `machineType`). */
     machineKey: string;
     machineType: string;
     /** The venue of `machineType`, or undefined when it is not a valid type. */
     venue: Venue | undefined;
     /** The architecture `machineType` runs. */
-    machineArchitecture: ModelArchitecture;
+    machineArchitecture: MachineArchitecture;
     /** An example machine type for the "expected" message. */
     example: string;
 }
@@ -27,7 +26,7 @@ export function checkPlacement(p: Placement, problems: Problem[]): void {
     if (!p.venue) {
         problems.push({ path: p.machineKey, message: `got "${p.machineType}"; expected a machine type such as "${p.example}"` });
     }
-    const architecture = (p.architecture ?? "x86_64") as ModelArchitecture;
+    const architecture = p.architecture ?? "x86_64";
     if (p.venue && p.machineArchitecture !== architecture) {
         problems.push({ path: p.machineKey, message: `"${p.machineType}" runs ${p.machineArchitecture}, but the image is ${architecture}; pick a ${architecture} machine type` });
     }
@@ -36,7 +35,7 @@ export function checkPlacement(p: Placement, problems: Problem[]): void {
     if (!family.value || !p.venue) {
         return;
     }
-    const answer = assessVenue({ family: family.value, platform: (p.platform ?? "qemu") as "qemu" | "fc" | "xen", architecture }, p.venue);
+    const answer = assessVenue({ family: family.value, platform: p.platform ?? "qemu", architecture }, p.venue);
     if (!answer.bootable) {
         problems.push({
             path: p.machineKey,
@@ -49,11 +48,11 @@ export function checkPlacement(p: Placement, problems: Problem[]): void {
 
 /** Reads `environment` (default public) and `replicas` (default 1). */
 export function checkEnvironmentAndReplicas(environment: string | undefined, replicas: number | undefined, problems: Problem[]): { public: boolean; replicas: number } {
-    const env = environment ?? Environment.Public;
-    if (env !== Environment.Public && env !== Environment.Private) {
-        problems.push({ path: "environment", message: `got "${env}"; expected public or private` });
+    const env = environment ?? "public";
+    if (!ENVIRONMENTS.some((e) => e === env)) {
+        problems.push({ path: "environment", message: `got "${env}"; expected ${ENVIRONMENTS.join(" or ")}` });
     }
     const count = replicas ?? 1;
     if (!Number.isInteger(count) || count < 1) problems.push({ path: "replicas", message: `got ${count}; expected a whole number, at least 1` });
-    return { public: env === Environment.Public, replicas: count };
+    return { public: env === "public", replicas: count };
 }

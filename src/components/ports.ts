@@ -1,13 +1,12 @@
 /** Port inputs shared by the service components: validated once, with defaults for their sources. */
 import * as pulumi from "@pulumi/pulumi";
-import { Problem } from "../model";
-import { Protocol } from "./enums";
+import { PROTOCOLS, Problem, Protocol } from "../model";
 import { PortArgs } from "./types";
 
 /** A validated port. `sources` is undefined when the user gave none (each place has its default). */
 export interface ResolvedPort {
     port: number;
-    protocol: "tcp" | "udp";
+    protocol: Protocol;
     sources?: string[];
 }
 
@@ -21,9 +20,9 @@ export function validatePorts(ports: pulumi.Unwrap<PortArgs>[], path: string, pr
         if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
             problems.push({ path: `${at}.port`, message: `got ${p.port}; expected a port from 1 to 65535` });
         }
-        const protocol = (p.protocol ?? Protocol.Tcp) as "tcp" | "udp";
-        if (protocol !== "tcp" && protocol !== "udp") {
-            problems.push({ path: `${at}.protocol`, message: `got "${p.protocol}"; expected tcp or udp` });
+        const protocol: Protocol = p.protocol ?? "tcp";
+        if (!PROTOCOLS.includes(protocol)) {
+            problems.push({ path: `${at}.protocol`, message: `got "${p.protocol}"; expected ${PROTOCOLS.join(" or ")}` });
         }
         const key = `${protocol}/${p.port}`;
         if (seen.has(key)) {

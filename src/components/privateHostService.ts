@@ -1,82 +1,14 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, checkSafeText } from "../model";
+import { HostRunMode, Problem, checkSafeText, resolveBootMode } from "../model";
 import { HostServiceSpec, hostPaths, installScript, isSafeStateDirectory, removeScript } from "../hosts/privateHost";
 import { shellCommand } from "../internal/shellQuote";
 import { stackScopedName } from "./stackScope";
-import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
 import { checkedArgs } from "./inputErrors";
 import { checkDeclaredTcpPort, validatePorts } from "./ports";
-import { HostWatchdogArgs, PortArgs } from "./types";
+import { PrivateHostServiceArgs } from "./privateHostServiceArgs";
 
-/** Inputs of {@link PrivateHostService}. */
-export interface PrivateHostServiceArgs {
-    /** Address of the host (name or IP). */
-    host: pulumi.Input<string>;
-    /** SSH port. @default 22 */
-    sshPort?: pulumi.Input<number>;
-    /** SSH user; needs root or sudo-less rights to write /etc/systemd and /var/lib. @default root */
-    user?: pulumi.Input<string>;
-    /** SSH private key (PEM/OpenSSH). Keep it secret: pass `config.requireSecret(...)`. */
-    privateKey: pulumi.Input<string>;
-    /**
-     * The host's SSH public key (`ssh-keyscan -t ed25519 <host>`, the key part): the connection is
-     * refused when the host presents another. Required: a private host is only private if it is the
-     * host you meant.
-     */
-    hostKey: pulumi.Input<string>;
-    /** The image to run: a bootable disk (qemu) or a kernel (qemu -kernel, or firecracker). */
-    imagePath: pulumi.Input<string>;
-    /** Identity of the image (its digest or SHA-256): names the copy and triggers a redeploy. */
-    imageDigest: pulumi.Input<string>;
-    /** True when `imagePath` is a kernel rather than a disk. @default false */
-    imageIsKernel?: pulumi.Input<boolean>;
-    /** Command line, when `imagePath` is a kernel. */
-    cmdline?: pulumi.Input<string>;
-    /**
-     * The hypervisor on the host: QEMU (disks or kernels) or Firecracker (kernels only).
-     * @default qemu
-     */
-    hypervisor?: pulumi.Input<Hypervisor>;
-    /**
-     * CPU architecture of the image.
-     * @default x86_64
-     */
-    architecture?: pulumi.Input<Architecture>;
-    /** Firmware for a disk image. @default bios (uefi on arm64) */
-    bootMode?: pulumi.Input<BootMode>;
-    /** Guest memory in MiB. @default 64 */
-    memoryMiB?: pulumi.Input<number>;
-    /** Ports forwarded from the host to the guest (QEMU user networking). @default [] */
-    ports?: pulumi.Input<pulumi.Input<PortArgs>[]>;
-    /**
-     * systemd unit, supervised background process, or whichever the host supports.
-     * @default auto
-     */
-    runMode?: pulumi.Input<HostRunMode>;
-    /** A console line (extended regex) that means ready; `up` waits for it and fails with the console tail. */
-    readyPattern?: pulumi.Input<string>;
-    /**
-     * A declared TCP port the guest must answer on (a probe from the host) before `up` counts the
-     * service as ready, after `readyPattern` when both are given. Needs bash on the host.
-     */
-    readyPort?: pulumi.Input<number>;
-    /** Seconds to wait for `readyPattern` and `readyPort`. @default 120 */
-    readyTimeoutSeconds?: pulumi.Input<number>;
-    /**
-     * Keeps checking a port after `up`: a watchdog (its own systemd unit, or a supervised process)
-     * restarts the VM when the port stops answering. Needs bash on the host.
-     */
-    watchdog?: HostWatchdogArgs;
-    /**
-     * State directory on the host: an absolute path, no `.` or `..` segments, no line breaks, not
-     * a system directory (`/`, `/etc`, `/tmp`, `/var/lib`, ... or below `/proc`, `/sys`, `/dev`).
-     * The install stops unless it is a real directory (not a link) of the SSH user that no other
-     * user can write to: the service's scripts run from it.
-     * @default - `/var/lib/unikernel/<serviceName>`
-     */
-    stateDirectory?: pulumi.Input<string>;
-}
+export { PrivateHostServiceArgs };
 
 /**
  * Runs a unikernel on a private Linux host of your own (KVM, or Firecracker) over SSH: copies the
@@ -214,16 +146,14 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
     else if (!DIGEST.test(args.imageDigest)) {
         problems.push({ path: "imageDigest", message: `got ${JSON.stringify(String(args.imageDigest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128)` });
     }
-    const hypervisor = (args.hypervisor ?? Hypervisor.Qemu) as "qemu" | "firecracker";
+    const hypervisor = args.hypervisor ?? "qemu";
     const imageKind = args.imageIsKernel ? "kernel" : "disk";
     if (hypervisor === "firecracker" && imageKind === "disk") {
         problems.push({ path: "hypervisor", message: "is firecracker, which boots kernels only (no BIOS, no UEFI); give a kernel with `imageIsKernel: true`, or use qemu for disks" });
     }
-    const architecture = (args.architecture ?? "x86_64") as "x86_64" | "arm64";
-    if (architecture === "arm64" && args.bootMode === BootMode.Bios) {
-        problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
-    }
-    const mode = (args.runMode ?? HostRunMode.Auto) as HostServiceSpec["mode"];
+    const architecture = args.architecture ?? "x86_64";
+    problems.push(...resolveBootMode(architecture, args.bootMode).problems);
+    const mode: HostRunMode = args.runMode ?? "auto";
     if (!["auto", "systemd", "background"].includes(mode)) {
         problems.push({ path: "runMode", message: `got "${mode}"; expected auto, systemd or background` });
     }
@@ -264,7 +194,7 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
             explicitStateDir: args.stateDirectory !== undefined,
             imageKind,
             spec: {
-                name, stateDir, imagePath: "", imageKind, hypervisor, architecture, boot: args.bootMode as "bios" | "uefi" | undefined, memoryMiB,
+                name, stateDir, imagePath: "", imageKind, hypervisor, architecture, boot: args.bootMode, memoryMiB,
                 cmdline: args.cmdline, ports: ports.map((p) => ({ protocol: p.protocol, port: p.port })), mode, expect: args.readyPattern, timeoutSeconds: timeout,
                 readyPort: args.readyPort, watchdog,
             },

@@ -2,8 +2,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    Application, DiskBootMode, EngineName, KernelFamily as ModelKernelFamily, Problem, Target, assessDisk, checkSafeText, formatProblem, joinPath, parseApplication, parseEngine,
-    parseKernelFamily, parseTarget,
+    Application, BootMode, DiskFormat, EngineName, KernelFamily, Problem, Target, assessDisk, checkSafeText, formatProblem, isMachineArchitecture, joinPath, parseApplication,
+    parseDiskFormat, parseEngine, parseKernelFamily, parseTarget, resolveBootMode,
 } from "../model";
 import { planBuild } from "../engines/build";
 import { BuildRequest } from "../engines/engine";
@@ -13,81 +13,11 @@ import { cacheRoot } from "../internal/cacheDir";
 import { sha256 } from "../internal/hashing";
 import { safeFileName } from "../internal/naming";
 import { unikernelCommand } from "./cliCommand";
-import { BootMode, DiskFormat, Engine, KernelFamily, Platform } from "./enums";
 import { checkedArgs, requirePlain } from "./inputErrors";
-import { ApplicationArgs, TargetArgs } from "./types";
+import { ApplicationArgs } from "./types";
+import { UnikernelImageArgs } from "./unikernelImageArgs";
 
-/** Inputs of {@link UnikernelImage}. */
-export interface UnikernelImageArgs {
-    /**
-     * The application directory: its sources and its Kraftfile, ops `config.json` or Makefile. Its
-     * files (minus .gitignore/.dockerignore/.kraftignore entries) decide the content hash.
-     */
-    directory: pulumi.Input<string>;
-    /**
-     * The engine that builds it.
-     * @default - `kraft` for a Kraftfile, `ops` for config.json, `make` for a Makefile, `prebuilt` when a prebuilt file is given.
-     */
-    engine?: pulumi.Input<Engine>;
-    /**
-     * The application as program input. When set, it is rendered to a Kraftfile (kraft) or
-     * config.json (ops) instead of reading the directory's own.
-     * @default - read from the directory.
-     */
-    application?: pulumi.Input<ApplicationArgs>;
-    /**
-     * The target to build.
-     * @default - the application's first target; qemu/x86_64 for make and prebuilt.
-     */
-    target?: pulumi.Input<TargetArgs>;
-    /**
-     * What kind of kernel the result is; decides boot protocols, drivers and where it can run.
-     * @default - unikraft for kraft, make and prebuilt; nanos for ops.
-     */
-    kernelFamily?: pulumi.Input<KernelFamily>;
-    /** make engine: the kernel the Makefile produces, relative to `directory`. Required with `make`. */
-    makeKernelPath?: pulumi.Input<string>;
-    /** make engine: the make target. */
-    makeGoal?: pulumi.Input<string>;
-    /**
-     * make engine: variables passed as `NAME=value`. Names are make variable names (letters, digits,
-     * `_`); values are passed literally (a `$` is written `$$`, so make does not expand it).
-     */
-    makeVariables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** prebuilt engine: a kernel file. Mutually exclusive with `prebuiltDisk`. */
-    prebuiltKernel?: pulumi.Input<string>;
-    /** prebuilt engine: an initrd for `prebuiltKernel`. */
-    prebuiltInitrd?: pulumi.Input<string>;
-    /** prebuilt engine: a finished disk image. Mutually exclusive with `prebuiltKernel`. */
-    prebuiltDisk?: pulumi.Input<string>;
-    /**
-     * Firmware the disk boots with. arm64 is UEFI only.
-     * @default - uefi for arm64, bios otherwise.
-     */
-    bootMode?: pulumi.Input<BootMode>;
-    /**
-     * Disk size in GiB.
-     * @default - the smallest size that fits (formats for GCE round up to whole GiB themselves).
-     */
-    diskSizeGiB?: pulumi.Input<number>;
-    /**
-     * The kernel command line.
-     * @default - derived from the application's `cmd` and `env`.
-     */
-    cmdline?: pulumi.Input<string>;
-    /**
-     * Extra disk formats to produce from the raw disk (for uploads elsewhere).
-     * @default []
-     */
-    formats?: pulumi.Input<pulumi.Input<DiskFormat>[]>;
-    /**
-     * Let the rootfs, ROMs, make outputs and symbolic links in `directory` reach outside it. Off,
-     * such a path is refused, since the content hash covers only the directory: a change outside
-     * would rebuild nothing. On, what they resolve to is hashed too.
-     * @default false
-     */
-    allowOutsideDirectory?: pulumi.Input<boolean>;
-}
+export { UnikernelImageArgs };
 
 /**
  * Builds a unikernel with its own engine and turns it into a bootable disk. Each step is a
@@ -179,10 +109,10 @@ export interface ResolvedImageArgs {
     engine?: EngineName;
     application?: Application;
     target?: Target;
-    kernelFamily?: ModelKernelFamily;
+    kernelFamily?: KernelFamily;
     make?: { kernel: string; goal?: string; variables: Record<string, string> };
     prebuilt?: { kernel?: string; initrd?: string; disk?: string };
-    boot: DiskBootMode;
+    boot: BootMode;
     diskSizeGiB?: number;
     cmdline?: string;
     formats: DiskFormat[];
@@ -226,16 +156,16 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     if (args.prebuiltInitrd !== undefined && args.prebuiltKernel === undefined) {
         problems.push({ path: "prebuiltInitrd", message: "is set without `prebuiltKernel`; an initrd goes with a kernel" });
     }
-    if (prebuiltSet && args.engine !== undefined && args.engine !== Engine.Prebuilt) {
+    if (prebuiltSet && args.engine !== undefined && args.engine !== "prebuilt") {
         problems.push({ path: "engine", message: `is "${args.engine}", but prebuilt files are given; use engine "prebuilt" or remove the prebuilt inputs` });
     }
-    if (makeSet && args.engine !== undefined && args.engine !== Engine.Make) {
+    if (makeSet && args.engine !== undefined && args.engine !== "make") {
         problems.push({ path: "engine", message: `is "${args.engine}", but make inputs are given; use engine "make" or remove the make inputs` });
     }
-    if (args.engine === Engine.Make && !args.makeKernelPath) {
+    if (args.engine === "make" && !args.makeKernelPath) {
         problems.push({ path: "makeKernelPath", message: "missing; the make engine needs the path of the kernel the Makefile produces, e.g. \"build/kernel.elf\"" });
     }
-    if (args.engine === Engine.Prebuilt && !args.prebuiltKernel && !args.prebuiltDisk) {
+    if (args.engine === "prebuilt" && !args.prebuiltKernel && !args.prebuiltDisk) {
         problems.push({ path: "prebuiltKernel", message: "missing; the prebuilt engine needs `prebuiltKernel` or `prebuiltDisk`" });
     }
     const application = args.application === undefined ? undefined : toModelApplication(args.application, problems);
@@ -245,19 +175,17 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
         problems.push(...parsed.problems);
         target = parsed.value;
     }
-    const familyCheck = parseKernelFamily(args.kernelFamily ?? (args.engine === Engine.Ops ? "nanos" : "unikraft"), "kernelFamily");
+    const familyCheck = parseKernelFamily(args.kernelFamily ?? (args.engine === "ops" ? "nanos" : "unikraft"), "kernelFamily");
     problems.push(...familyCheck.problems);
     const architecture = target?.architecture ?? application?.targets[0]?.architecture ?? "x86_64";
-    const boot: DiskBootMode = args.bootMode ?? (architecture === "arm64" ? "uefi" : "bios");
-    if (args.bootMode !== undefined && args.bootMode !== BootMode.Bios && args.bootMode !== BootMode.Uefi) {
-        problems.push({ path: "bootMode", message: `got "${args.bootMode}"; expected bios or uefi` });
-    } else if (architecture === "arm64" && boot === "bios") {
-        problems.push({ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" });
-    }
+    // A 32-bit arm target is built, never booted here: its disk gets x86_64's default.
+    const bootCheck = resolveBootMode(isMachineArchitecture(architecture) ? architecture : "x86_64", args.bootMode);
+    problems.push(...bootCheck.problems);
+    const boot: BootMode = bootCheck.value ?? "bios";
     const bootProblem = problems.some((p) => p.path === "bootMode");
-    const platform = target?.platform ?? application?.targets[0]?.platform ?? Platform.Qemu;
+    const platform = target?.platform ?? application?.targets[0]?.platform ?? "qemu";
     const family = familyCheck.value;
-    if (!bootProblem && !args.prebuiltDisk && args.engine !== Engine.Ops && family && (architecture === "x86_64" || architecture === "arm64")) {
+    if (!bootProblem && !args.prebuiltDisk && args.engine !== "ops" && family && isMachineArchitecture(architecture)) {
         const answer = assessDisk({ family, platform, architecture }, boot);
         if (!answer.bootable) {
             problems.push({ path: "bootMode", message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}` });
@@ -266,11 +194,11 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     if (args.diskSizeGiB !== undefined && (!Number.isInteger(args.diskSizeGiB) || args.diskSizeGiB < 1 || args.diskSizeGiB > 2048)) {
         problems.push({ path: "diskSizeGiB", message: `got ${args.diskSizeGiB}; expected a whole number of GiB from 1 to 2048 (2 TiB, the largest disk made)` });
     }
-    const formats = (args.formats ?? []) as DiskFormat[];
-    formats.forEach((f, i) => {
-        if (!(Object.values(DiskFormat) as string[]).includes(f)) {
-            problems.push({ path: `formats[${i}]`, message: `got "${f}"; expected one of ${Object.values(DiskFormat).join(", ")}` });
-        }
+    const formats: DiskFormat[] = [];
+    (args.formats ?? []).forEach((f, i) => {
+        const parsed = parseDiskFormat(f, `formats[${i}]`);
+        problems.push(...parsed.problems);
+        if (parsed.value) formats.push(parsed.value);
     });
     if (problems.length) {
         return { problems };
@@ -279,10 +207,10 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
         problems: [],
         value: {
             directory: args.directory,
-            engine: args.engine as EngineName | undefined,
+            engine: args.engine,
             application,
             target,
-            kernelFamily: args.kernelFamily as ModelKernelFamily | undefined,
+            kernelFamily: args.kernelFamily,
             make: args.makeKernelPath ? { kernel: args.makeKernelPath, goal: args.makeGoal, variables: { ...(args.makeVariables ?? {}) } } : undefined,
             prebuilt: prebuiltSet ? { kernel: args.prebuiltKernel, initrd: args.prebuiltInitrd, disk: args.prebuiltDisk } : undefined,
             boot,
@@ -317,19 +245,19 @@ function toModelApplication(input: pulumi.Unwrap<ApplicationArgs>, problems: Pro
  * engine is detected from the directory when not given.
  */
 function imageStructure(args: UnikernelImageArgs): { engine: EngineName; makesDisk: boolean; formats: DiskFormat[] } {
-    requirePlain(args, ["engine", "prebuiltDisk", "formats"]);
-    const prebuilt = [args.prebuiltKernel, args.prebuiltDisk].some((v) => v !== undefined);
-    let engine = args.engine as EngineName | undefined;
+    const plain = requirePlain(args, ["engine", "prebuiltDisk", "formats"]);
+    const prebuilt = [args.prebuiltKernel, plain.prebuiltDisk].some((v) => v !== undefined);
+    let engine: EngineName | undefined = plain.engine;
     if (!engine) {
-        requirePlain(args, ["directory"], "the engine is detected from the directory when `engine` is not set");
+        const { directory } = requirePlain(args, ["directory"], "the engine is detected from the directory when `engine` is not set");
         try {
-            engine = detectEngine(args.directory as string, prebuilt);
+            engine = detectEngine(directory, prebuilt);
         } catch (error) {
             throw new pulumi.InputPropertyError({ propertyPath: "engine", reason: `${(error as Error).message}` });
         }
     }
-    const formats = [...new Set((args.formats ?? []) as DiskFormat[])];
-    return { engine, makesDisk: !(args.prebuiltDisk !== undefined || engine === "ops"), formats };
+    const formats: DiskFormat[] = [...new Set(plain.formats ?? [])];
+    return { engine, makesDisk: !(plain.prebuiltDisk !== undefined || engine === "ops"), formats };
 }
 
 function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest {
@@ -345,7 +273,7 @@ function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest 
     };
 }
 
-type PlannedImage = ResolvedImageArgs & { request: BuildRequest; digest: string; target: Target; family: ModelKernelFamily };
+type PlannedImage = ResolvedImageArgs & { request: BuildRequest; digest: string; target: Target; family: KernelFamily };
 
 interface ArtifactJson {
     path: string;
@@ -409,5 +337,5 @@ function buildArgv(p: PlannedImage): string[] {
 }
 
 function extension(format: DiskFormat): string {
-    return format === DiskFormat.Gce ? "tar.gz" : format === DiskFormat.Raw ? "raw" : format;
+    return format === "gce" ? "tar.gz" : format;
 }

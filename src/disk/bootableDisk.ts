@@ -10,7 +10,7 @@
  */
 import { promises as fs } from "fs";
 import * as path from "path";
-import { DiskBootMode, KernelDescription, assessDisk, findUnsafeCharacter } from "../model";
+import { BootMode, KernelDescription, MachineArchitecture, assessDisk, findUnsafeCharacter, resolveBootMode } from "../model";
 import { runTool } from "../internal/exec";
 import { withWorkDir, writeAtomically } from "../internal/files";
 import { sha256 as sha256Hex, sha256File } from "../internal/hashing";
@@ -18,9 +18,6 @@ import { DiskInputError } from "./diskInputError";
 import { MAX_VIRTUAL_BYTES } from "./inspectDisk";
 import { GrubPlatform, embedBiosBootLoader, grubChainloaderArgs, grubLoaderArgs, grubQuote, makeGrubImage } from "./grub";
 import { KernelImageError, KernelInfo, describeFormat, elfBoundsProblem, inspectKernel, prepareForGrubMultiboot, requireArm64EfiKernel } from "./kernelImage";
-
-/** Architectures a disk can be made for. */
-export type DiskArchitecture = "x86_64" | "arm64";
 
 /** What to put on the disk. */
 export interface DiskOptions {
@@ -31,9 +28,9 @@ export interface DiskOptions {
     /** The kernel command line. */
     cmdline?: string;
     /** Firmware the disk boots with. */
-    boot: DiskBootMode;
+    boot: BootMode;
     /** CPU architecture. Default x86_64. */
-    architecture?: DiskArchitecture;
+    architecture?: MachineArchitecture;
     /** Disk size in bytes; default: the smallest whole MiB that fits. Must be a whole number of MiB. */
     sizeBytes?: number;
     /** Output path of the raw disk. Written atomically: it either appears whole or not at all. */
@@ -47,8 +44,8 @@ export interface DiskResult {
     path: string;
     sha256: string;
     sizeBytes: number;
-    boot: DiskBootMode;
-    architecture: DiskArchitecture;
+    boot: BootMode;
+    architecture: MachineArchitecture;
     partitionTable: "mbr" | "gpt";
     /** Which boot loader starts the kernel. */
     loader: "grub-i386-pc" | "grub-x86_64-efi" | "grub-arm64-efi";
@@ -73,9 +70,8 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
     if (unsafe) {
         throw new DiskInputError(`the kernel command line holds ${unsafe.description}, which cannot go into GRUB's script or a kernel command line; remove it`);
     }
-    if (architecture === "arm64" && options.boot === "bios") {
-        throw new DiskInputError("arm64 boots by UEFI only: use --boot uefi for arm64 disks");
-    }
+    const boot = resolveBootMode(architecture, options.boot, "boot", "arm64 boots by UEFI only: use --boot uefi for arm64 disks");
+    if (boot.problems.length) throw new DiskInputError(`the boot mode ${boot.problems[0].message}`);
     if (options.kernelDescription) {
         const answer = assessDisk(options.kernelDescription, options.boot);
         if (!answer.bootable) {
@@ -157,7 +153,7 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
 }
 
 /** The smallest disk for a payload: 1 MiB of gap, a FAT partition with room to spare, the GPT tail. */
-export function minimumDiskBytes(payloadBytes: number, boot: DiskBootMode): number {
+export function minimumDiskBytes(payloadBytes: number, boot: BootMode): number {
     const partition = Math.max(MIN_PARTITION_BYTES, Math.ceil((payloadBytes * 1.1 + MIB) / MIB) * MIB);
     return PARTITION_START_SECTOR * 512 + partition + (boot === "uefi" ? GPT_TAIL_BYTES : 0);
 }
@@ -181,7 +177,7 @@ function loaderArgs(result: { args: string; problem?: string }): string {
 }
 
 /** Decides loader and script from the kernel's own headers; throws a {@link DiskInputError} when no loader fits. */
-function planLoader(bytes: Buffer, boot: DiskBootMode, architecture: DiskArchitecture, cmdline: string | undefined, hasInitrd: boolean): LoaderPlan {
+function planLoader(bytes: Buffer, boot: BootMode, architecture: MachineArchitecture, cmdline: string | undefined, hasInitrd: boolean): LoaderPlan {
     const info = inspectKernel(bytes);
     if (info.format === "unknown") {
         throw new DiskInputError(`the kernel file is ${describeFormat(info)}; give the kernel the engine built (an ELF with a Multiboot header, or an EFI-stub kernel)`);
@@ -234,7 +230,7 @@ function requireX86(info: KernelInfo): void {
  * refusal such as "error: overlap detected" in the console log and the cloud's console output.
  * (UEFI firmware already mirrors its console to serial.)
  */
-function scriptOf(boot: DiskBootMode, lines: string[]): string {
+function scriptOf(boot: BootMode, lines: string[]): string {
     const serial = boot === "bios" ? ["serial --unit=0 --speed=115200", "terminal_output serial console"] : [];
     return [...serial, `set root=${boot === "bios" ? "(hd0,msdos1)" : "(hd0,gpt1)"}`, ...lines, "boot", ""].join("\n");
 }

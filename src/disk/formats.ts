@@ -12,13 +12,8 @@ import { runTool } from "../internal/exec";
 import { withWorkDir, writeAtomically } from "../internal/files";
 import { sha256File } from "../internal/hashing";
 import { DiskInputError } from "./diskInputError";
-import { InputDiskFormat, OpenDisk, inspectDisk, withInspectedDisk } from "./inspectDisk";
-
-/** Output formats. */
-export type DiskFormat = "raw" | "qcow2" | "vmdk" | "vhd" | "gce";
-
-/** Every output format, in the order messages list them. */
-export const DISK_FORMATS: readonly DiskFormat[] = ["raw", "qcow2", "vmdk", "vhd", "gce"];
+import { DiskFormat, InputDiskFormat } from "../model";
+import { OpenDisk, inspectDisk, withInspectedDisk } from "./inspectDisk";
 
 /** What a conversion produced and how it was checked. */
 export interface ConvertResult {
@@ -39,14 +34,6 @@ const GIB = 1024 * MIB;
 /** qemu-img's name for each format it writes. */
 const QEMU_FORMAT: Readonly<Record<Exclude<DiskFormat, "gce">, string>> = { raw: "raw", qcow2: "qcow2", vmdk: "vmdk", vhd: "vpc" };
 
-/** Parses a format name. */
-export function parseDiskFormat(value: string): DiskFormat {
-    const format = DISK_FORMATS.find((f) => f === value);
-    if (!format) {
-        throw new DiskInputError(`unknown disk format "${value}"; expected one of ${DISK_FORMATS.join(", ")}`);
-    }
-    return format;
-}
 
 /** Reads a disk's format and virtual size from its content (never its name), after every check of {@link inspectDisk}. */
 export async function detectDiskFormat(file: string): Promise<{ format: InputDiskFormat; virtualSizeBytes: number }> {

@@ -11,11 +11,9 @@
  */
 import { constants as fsConstants, promises as fs } from "fs";
 import * as path from "path";
+import { InputDiskFormat } from "../model";
 import { ToolFailure, runTool } from "../internal/exec";
 import { DiskInputError } from "./diskInputError";
-
-/** Disk formats accepted as input. */
-export type InputDiskFormat = "raw" | "qcow2" | "vmdk" | "vhd";
 
 /** qemu-img's name for each input format. */
 export const QEMU_FORMAT_OF: Readonly<Record<InputDiskFormat, string>> = { raw: "raw", qcow2: "qcow2", vmdk: "vmdk", vhd: "vpc" };

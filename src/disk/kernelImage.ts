@@ -9,10 +9,10 @@
  * so {@link prepareForGrubMultiboot} turns them into PT_NULL in a copy.
  */
 
-import { UnikernelError } from "../model";
+import { MachineArchitecture, UnikernelError } from "../model";
 
 /** The machine an ELF is built for (e_machine), in Unikraft's architecture words. */
-export type KernelMachine = "x86" | "x86_64" | "arm64" | "arm" | "other";
+export type KernelMachine = "x86" | MachineArchitecture | "arm" | "other";
 
 /** One PT_LOAD program header. */
 export interface LoadSegment {
@@ -114,7 +114,7 @@ export function elfBoundsProblem(bytes: Buffer, info: KernelInfo): string | unde
  * note; on arm64, an Image, an ELF or an EFI-stub kernel. Checked before QEMU starts, so a file that
  * is not a kernel fails at once with the reason instead of after the whole boot timeout.
  */
-export function directBootProblem(bytes: Buffer, architecture: "x86_64" | "arm64"): string | undefined {
+export function directBootProblem(bytes: Buffer, architecture: MachineArchitecture): string | undefined {
     const info = inspectKernel(bytes);
     const damaged = elfBoundsProblem(bytes, info);
     if (damaged) return `it is not a whole ELF kernel: ${damaged}`;

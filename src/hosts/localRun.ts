@@ -6,7 +6,7 @@
 import { spawn } from "child_process";
 import { constants as fsConstants, createWriteStream, promises as fs, rmSync } from "fs";
 import * as path from "path";
-import { StepFailure } from "../model";
+import { MachineArchitecture, StepFailure } from "../model";
 import { spawnTool, tailOf } from "../internal/exec";
 import { withWorkDir } from "../internal/files";
 import { trackCleanup } from "../internal/cleanup";
@@ -73,7 +73,7 @@ export async function kvmAvailable(): Promise<boolean> {
 }
 
 /** Finds UEFI firmware for an architecture; for x86_64 makes a private copy of the variable store. */
-export async function findFirmware(architecture: "x86_64" | "arm64", workDir: string): Promise<UefiFirmware> {
+export async function findFirmware(architecture: MachineArchitecture, workDir: string): Promise<UefiFirmware> {
     for (const candidate of FIRMWARE_CANDIDATES[architecture]) {
         if (await fs.access(candidate.code).then(() => true, () => false)) {
             if (!candidate.vars) {

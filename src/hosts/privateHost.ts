@@ -21,7 +21,7 @@
  * {@link checkHostServiceSpec} before a script is made.
  */
 import * as path from "path";
-import { findUnsafeCharacter } from "../model";
+import { BootMode, Hypervisor, MachineArchitecture, findUnsafeCharacter } from "../model";
 import { shellCommand, shellWord } from "../internal/shellQuote";
 import { QemuOptions, qemuCommand, qemuOptionValue } from "./qemu";
 import { UNIT_NAME, systemdCommandLine, systemdText, unitFile } from "./systemdUnit";
@@ -39,9 +39,9 @@ export interface HostServiceSpec {
     imagePath: string;
     /** `disk` boots the image as a disk; `kernel` boots it directly (Firecracker needs a kernel). */
     imageKind: "disk" | "kernel";
-    hypervisor: "qemu" | "firecracker";
-    architecture: "x86_64" | "arm64";
-    boot?: "bios" | "uefi";
+    hypervisor: Hypervisor;
+    architecture: MachineArchitecture;
+    boot?: BootMode;
     memoryMiB: number;
     cpus?: number;
     cmdline?: string;

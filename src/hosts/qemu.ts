@@ -15,11 +15,11 @@
  * - Every path inside a comma-separated option (`-drive`, `-chardev`) has its commas doubled, which
  *   is how QEMU escapes them; a path with a line break never gets here (refused at input).
  */
-import { DiskBootMode, findUnsafeCharacter } from "../model";
+import { BootMode, MachineArchitecture, Protocol, findUnsafeCharacter } from "../model";
 
 /** A forwarded port: host side on `hostAddress:host`, guest side on `guest`. */
 export interface PortForward {
-    protocol: "tcp" | "udp";
+    protocol: Protocol;
     host: number;
     guest: number;
     /** Host address to bind. Default 127.0.0.1. */
@@ -36,7 +36,7 @@ export interface UefiFirmware {
 
 /** What to run and how. */
 export interface QemuOptions {
-    architecture: "x86_64" | "arm64";
+    architecture: MachineArchitecture;
     /** Direct kernel boot. Mutually exclusive with `disk`. */
     kernel?: string;
     initrd?: string;
@@ -46,7 +46,7 @@ export interface QemuOptions {
     /** qemu-img format name of the disk (raw, qcow2, vmdk, vpc). Default raw. */
     diskFormat?: string;
     /** Firmware for disk boots. Default bios on x86_64; arm64 is always uefi. */
-    boot?: DiskBootMode;
+    boot?: BootMode;
     firmware?: UefiFirmware;
     memoryMiB: number;
     cpus?: number;
@@ -145,7 +145,7 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
 }
 
 /** Where Debian keeps UEFI firmware for each architecture. */
-export const FIRMWARE_CANDIDATES: Readonly<Record<"x86_64" | "arm64", readonly { code: string; vars?: string }[]>> = {
+export const FIRMWARE_CANDIDATES: Readonly<Record<MachineArchitecture, readonly { code: string; vars?: string }[]>> = {
     x86_64: [
         { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/usr/share/OVMF/OVMF_VARS_4M.fd" },
         { code: "/usr/share/OVMF/OVMF_CODE.fd", vars: "/usr/share/OVMF/OVMF_VARS.fd" },
@@ -165,5 +165,5 @@ export function parsePortForward(text: string): PortForward {
     if (!m || host < 1 || host > 65535 || guest < 1 || guest > 65535) {
         throw new Error(`port "${text}" is not valid; expected GUEST, HOST:GUEST or udp:HOST:GUEST with ports 1-65535`);
     }
-    return { protocol: (m[1] as "tcp" | "udp" | undefined) ?? "tcp", host, guest };
+    return { protocol: (m[1] as Protocol | undefined) ?? "tcp", host, guest };
 }

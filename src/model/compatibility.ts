@@ -11,6 +11,7 @@
  * The shape follows the AMI table in pulumi-eks:nodejs/eks/nodes/ami.ts.
  */
 import { Architecture } from "./architecture";
+import { BootMode, MachineArchitecture } from "./bootMode";
 import { KERNEL_FAMILIES, KernelFamily } from "./engine";
 import { PLATFORMS, Platform } from "./platform";
 
@@ -27,8 +28,6 @@ import { PLATFORMS, Platform } from "./platform";
  */
 export type BootProtocol = "multiboot" | "efi-stub" | "lxboot" | "pvh" | "xen-pv" | "bios-disk" | "uefi-disk";
 
-/** Firmware a bootable disk is made for. */
-export type DiskBootMode = "bios" | "uefi";
 
 /**
  * Device driver families a kernel may have. Network and disk are what decide whether a cloud
@@ -253,7 +252,7 @@ export function assessVenue(kernel: KernelDescription, venue: Venue, needs: Devi
  * Answers whether a kernel can be put on a bootable disk for the given firmware, and why not.
  * An `fc` kernel uses lxboot: it has no Multiboot header for GRUB and no PE header for UEFI.
  */
-export function assessDisk(kernel: KernelDescription, mode: DiskBootMode): Assessment {
+export function assessDisk(kernel: KernelDescription, mode: BootMode): Assessment {
     const offered = KERNEL_CAPABILITIES[kernel.family][kernel.platform].boot[kernel.architecture];
     const protocol = diskProtocol(kernel, mode);
     if (protocol) {
@@ -278,7 +277,7 @@ export function assessDisk(kernel: KernelDescription, mode: DiskBootMode): Asses
 }
 
 /** The protocol by which firmware of `mode` starts the kernel from a disk, if any. */
-function diskProtocol(kernel: KernelDescription, mode: DiskBootMode): BootProtocol | undefined {
+function diskProtocol(kernel: KernelDescription, mode: BootMode): BootProtocol | undefined {
     const accepted = mode === "bios" ? BIOS_DISK : UEFI_DISK;
     return KERNEL_CAPABILITIES[kernel.family][kernel.platform].boot[kernel.architecture].find((p) => accepted.includes(p));
 }
@@ -332,7 +331,7 @@ export function ec2Venue(instanceType: string): Venue | undefined {
 }
 
 /** The architecture of an EC2 instance type: Graviton families (`a1`, `*g`, `*gd`, `*gn`) are arm64. */
-export function ec2Architecture(instanceType: string): Architecture {
+export function ec2Architecture(instanceType: string): MachineArchitecture {
     const family = instanceType.split(".")[0];
     return family === "a1" || /^[a-z]+\d+g[a-z]*$/.test(family) ? "arm64" : "x86_64";
 }
@@ -350,6 +349,6 @@ export function gceVenue(machineType: string): Venue | undefined {
 }
 
 /** The architecture of a GCE machine type: T2A and C4A are Arm. */
-export function gceArchitecture(machineType: string): Architecture {
+export function gceArchitecture(machineType: string): MachineArchitecture {
     return /^(t2a|c4a)-/.test(machineType) ? "arm64" : "x86_64";
 }

@@ -4,7 +4,9 @@
  */
 export * from "./application";
 export * from "./architecture";
+export * from "./bootMode";
 export * from "./compatibility";
+export * from "./diskFormat";
 export * from "./engine";
 export * from "./errors";
 export * from "./kconfig";
@@ -15,4 +17,5 @@ export * from "./platform";
 export * from "./printable";
 export * from "./problem";
 export * from "./safeText";
+export * from "./service";
 export * from "./target";

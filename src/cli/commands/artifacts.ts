@@ -11,12 +11,15 @@ import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../../en
 import { inspectDisk } from "../../disk/inspectDisk";
 import { directBootProblem } from "../../disk/kernelImage";
 import { initrdPath, parseKeyValue, parseMemoryMiB, parsePort, parseSize, parseTimeoutSeconds, parseWholeNumber, safeText } from "../optionValues";
-import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, ValidationError, parseApplication, parseTargetString, targetId } from "../../model";
+import {
+    BootMode, DISK_FORMATS, DiskFormat, ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, MachineArchitecture, Target, ValidationError, parseApplication, parseDiskFormat,
+    parseTargetString, targetId,
+} from "../../model";
 import { buildArtifact } from "../../engines/build";
 import { BuildInputError, BuildRequest } from "../../engines/engine";
 import { detectEngine } from "../../engines/detect";
-import { DiskArchitecture, formatBytes, makeBootableDisk } from "../../disk/bootableDisk";
-import { DISK_FORMATS, DiskFormat, convertDisk, parseDiskFormat } from "../../disk/formats";
+import { formatBytes, makeBootableDisk } from "../../disk/bootableDisk";
+import { convertDisk } from "../../disk/formats";
 import { DiskInputError } from "../../disk/diskInputError";
 import { runDetached, runLocal, stopDetached } from "../../hosts/localRun";
 import { PortForward, parsePortForward } from "../../hosts/qemu";
@@ -176,8 +179,8 @@ interface DiskCliOptions {
     kernel: string;
     initrd?: string;
     cmdline?: string;
-    boot: "bios" | "uefi";
-    arch: DiskArchitecture;
+    boot: BootMode;
+    arch: MachineArchitecture;
     size?: number;
     target?: Target;
     family: KernelFamily;
@@ -190,8 +193,8 @@ interface RunCliOptions {
     initrd?: string;
     cmdline?: string;
     disk?: string;
-    arch: "x86_64" | "arm64";
-    boot?: "bios" | "uefi";
+    arch: MachineArchitecture;
+    boot?: BootMode;
     memory: number;
     expect?: RegExp;
     timeout: number;
@@ -375,9 +378,7 @@ function parseGoal(value: string): string {
 }
 
 function parseFormatOption(value: string): DiskFormat {
-    try {
-        return parseDiskFormat(value);
-    } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
-    }
+    const parsed = parseDiskFormat(value, "--format");
+    if (!parsed.value) throw new InvalidArgumentError(`unknown disk format "${value}"; expected one of ${DISK_FORMATS.join(", ")}`);
+    return parsed.value;
 }

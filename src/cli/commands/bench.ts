@@ -16,6 +16,7 @@ import { QEMU_X86_64 } from "../../internal/tools";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
 import { checkOutputPath } from "./artifacts";
 import { initrdPath, parseNonNegativeInt, parsePositiveInt, parseTimeoutSeconds, parseWholeNumber, safeText } from "../optionValues";
+import { BootMode } from "../../model";
 
 interface BenchCliOptions {
     kernel?: string;
@@ -23,7 +24,7 @@ interface BenchCliOptions {
     cmdline?: string;
     stayCmdline?: string;
     disk?: string;
-    boot?: "bios" | "uefi";
+    boot?: BootMode;
     name: string;
     expect: string;
     runs: number;

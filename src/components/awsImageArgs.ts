@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
+
+/** Inputs of {@link AwsImage}. */
+export interface AwsImageArgs {
+    /** The bootable raw disk (from `UnikernelImage.diskPath`). */
+    diskPath: pulumi.Input<string>;
+    /** Content digest of the image: names the AMI, tags it, and triggers a new upload when it changes. */
+    digest: pulumi.Input<string>;
+    /** Kernel family: decides ENA support and where the AMI can run. */
+    kernelFamily: pulumi.Input<KernelFamily>;
+    /** Unikraft platform of the kernel. @default qemu */
+    platform?: pulumi.Input<Platform>;
+    /**
+     * CPU architecture of the image.
+     * @default x86_64
+     */
+    architecture?: pulumi.Input<Architecture>;
+    /** Firmware of the disk. arm64 AMIs boot UEFI only. @default - bios on x86_64, uefi on arm64 */
+    bootMode?: pulumi.Input<BootMode>;
+    /**
+     * How the disk becomes a snapshot.
+     * @default ebs-direct
+     */
+    uploadMethod?: AwsUploadMethod;
+    /** AWS region for the upload (the AMI is made in the provider's region). @default - the `aws:region` config */
+    region?: pulumi.Input<string>;
+    /** Other regions to copy the AMI to. @default [] */
+    copyToRegions?: pulumi.Input<string>[];
+    /**
+     * Tags for the snapshot and the AMI, beside the digest and build metadata. AWS's rules apply:
+     * keys of 1-128 characters without "=", values of at most 256; keys starting with "aws:" (AWS's)
+     * or "unikernel:" (the package's own tags) are refused.
+     */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * KMS key (ARN) that encrypts the snapshot, and so the AMI and every volume made from it.
+     * Snapshots are always encrypted; copies to other regions use each region's default EBS key.
+     * @default - the account's default EBS key (aws/ebs)
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * A role the EBS direct upload assumes. The upload otherwise acts as the AWS provider this
+     * component uses (its profile and keys, or the stack's `aws:` config including
+     * `aws:assumeRoles`); an explicit provider's `assumeRoles` cannot be read by the program, so
+     * give its role here.
+     * @default - the provider's own identity
+     */
+    uploadRoleArn?: pulumi.Input<string>;
+}

@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Architecture, BootMode, KernelFamily, Platform } from "./enums";
+
+/** Inputs of {@link GcpImage}. */
+export interface GcpImageArgs {
+    /** The bootable raw disk (from `UnikernelImage.diskPath`). */
+    diskPath: pulumi.Input<string>;
+    /** Content digest of the image: names the archive and labels the image. */
+    digest: pulumi.Input<string>;
+    /** Kernel family: decides the guest OS features declared on the image. */
+    kernelFamily: pulumi.Input<KernelFamily>;
+    /** Unikraft platform of the kernel. @default qemu */
+    platform?: pulumi.Input<Platform>;
+    /**
+     * CPU architecture of the image.
+     * @default x86_64
+     */
+    architecture?: pulumi.Input<Architecture>;
+    /** Firmware of the disk. @default - bios on x86_64, uefi on arm64 */
+    bootMode?: pulumi.Input<BootMode>;
+    /** Bucket location for the upload. @default US */
+    bucketLocation?: pulumi.Input<string>;
+    /** Image family, so instances can follow the newest image. */
+    family?: pulumi.Input<string>;
+    /** Labels for the image and the bucket, beside the digest. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
