@@ -3,7 +3,7 @@
  * the option, what was given and what is allowed, before the verb does anything.
  */
 import { InvalidArgumentError } from "commander";
-import { findUnsafeCharacter } from "../model";
+import { Target, findUnsafeCharacter, parseTargetString } from "../model";
 
 /** A whole number from `min` to `max`. */
 export function parseWholeNumber(value: string, min: number, max: number): number {
@@ -81,4 +81,13 @@ export function parseMemoryMiB(value: string): number {
         throw new InvalidArgumentError(`"${value}" is not a memory size from 8M to 1024G, such as 64M or 1G`);
     }
     return mib;
+}
+
+/** A target such as qemu/x86_64 (aliases resolved). */
+export function parseTargetOption(value: string): Target {
+    const parsed = parseTargetString(value, "--target");
+    if (!parsed.value) {
+        throw new InvalidArgumentError(parsed.problems.map((p) => p.message).join("; "));
+    }
+    return parsed.value;
 }

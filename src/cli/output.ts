@@ -1,4 +1,5 @@
 /** How every verb prints: results on stdout (text or one JSON object), progress and errors on stderr. */
+import { Command } from "commander";
 import { UnikernelError, ValidationError, formatProblem, printable } from "../model";
 
 /** Exit codes of every verb: a contract scripts depend on. */
@@ -7,6 +8,9 @@ export const enum ExitCode {
     Failed = 1,
     Usage = 2,
 }
+
+/** Adds one command to the program; its action reports its exit code through `setExit`. */
+export type CommandRegistration = (program: Command, io: CliIo, setExit: (code: number) => void) => void;
 
 /** Where a run writes; the real process streams by default, buffers in tests. */
 export interface CliIo {

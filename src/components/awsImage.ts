@@ -6,7 +6,9 @@ import { KERNEL_CAPABILITIES, KernelFamily, MachineArchitecture, Problem, findUn
 import { UploadIdentity, uploadIdentity } from "../clouds/aws/providerCredentials";
 import { cacheRoot } from "../internal/cacheDir";
 import { safeFileName } from "../internal/naming";
-import { unikernelCommand } from "./cliCommand";
+import { deleteSnapshotArgv, parseUploadSnapshotResult, uploadSnapshotArgv } from "../contract/awsSnapshot";
+import { unikernelCommand } from "../contract/command";
+import { convertArgv, parseConvertResult } from "../contract/convert";
 import { checkedArgs, requirePlain } from "./inputErrors";
 import { AwsImageArgs } from "./awsImageArgs";
 
@@ -144,19 +146,18 @@ function checkAwsTags(tags: Record<string, string>): Problem[] {
 function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, identity: UploadIdentity,
     parent: pulumi.Resource): pulumi.Output<string> {
     const upload = new command.local.Command(`${name}-snapshot`, {
-        create: pulumi.all([args.diskPath, region, tags, args.digest, args.kmsKeyArn, identity.roleFlags]).apply(([disk, r, t, digest, kms, role]) => unikernelCommand([
-            // No idempotency token: a failed upload deletes its snapshot, and a retry with the same
-            // token would be handed that deleted snapshot back.
-            "aws", "upload-snapshot", "--disk", disk, "--region", r, "--description", `pulumi-unikernel ${digest.slice(0, 16)}`,
-            ...Object.entries(t).flatMap(([k, v]) => ["--tag", `${k}=${v}`]), ...(kms ? ["--kms-key-arn", kms] : []), ...role, "--json",
-        ])),
-        delete: pulumi.all([region, identity.roleFlags]).apply(([r, role]) => unikernelCommand(["aws", "delete-snapshot", "--region", r, ...role, "--from-command-stdout"])),
+        // No idempotency token: a failed upload deletes its snapshot, and a retry with the same
+        // token would be handed that deleted snapshot back.
+        create: pulumi.all([args.diskPath, region, tags, args.digest, args.kmsKeyArn, identity.roles]).apply(([disk, r, t, digest, kms, roles]) => unikernelCommand(uploadSnapshotArgv({
+            disk, region: r, description: `pulumi-unikernel ${digest.slice(0, 16)}`, tags: t, kmsKeyArn: kms, roles,
+        }))),
+        delete: pulumi.all([region, identity.roles]).apply(([r, roles]) => unikernelCommand(deleteSnapshotArgv(r, roles))),
         // The provider's profile and keys: the upload lands in the account and region the stack targets.
         environment: identity.environment,
         addPreviousOutputInEnv: true,
         triggers: [args.digest],
     }, { parent });
-    return upload.stdout.apply((s) => (JSON.parse(s) as { snapshotId: string }).snapshotId);
+    return upload.stdout.apply((s) => parseUploadSnapshotResult(s).snapshotId);
 }
 
 /**
@@ -166,12 +167,12 @@ function createEbsDirectUpload(name: string, args: AwsImageArgs, region: pulumi.
  */
 function createS3Import(name: string, args: AwsImageArgs, tags: pulumi.Output<Record<string, string>>, parent: pulumi.Resource): pulumi.Output<string> {
     const vmdk = new command.local.Command(`${name}-vmdk`, {
-        create: pulumi.all([args.diskPath, args.digest]).apply(([disk, digest]) => unikernelCommand([
-            "convert", disk, "--format", "vmdk", "--out", path.join(cacheRoot(), "images", `${safeFileName(name)}-${digest.slice(0, 16)}.vmdk`), "--json",
-        ])),
+        create: pulumi.all([args.diskPath, args.digest]).apply(([disk, digest]) => unikernelCommand(convertArgv({
+            disk, format: "vmdk", out: path.join(cacheRoot(), "images", `${safeFileName(name)}-${digest.slice(0, 16)}.vmdk`),
+        }))),
         triggers: [args.digest],
     }, { parent });
-    const vmdkPath = vmdk.stdout.apply((s) => (JSON.parse(s) as { path: string }).path);
+    const vmdkPath = vmdk.stdout.apply((s) => parseConvertResult(s).path);
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: true, tags }, { parent });
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-bucket`, {
         bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,

@@ -4,7 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { KERNEL_CAPABILITIES, Problem, parseKernelFamily, resolveBootMode } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
-import { unikernelCommand } from "./cliCommand";
+import { unikernelCommand } from "../contract/command";
+import { convertArgv, parseConvertResult } from "../contract/convert";
 import { checkedArgs } from "./inputErrors";
 import { GcpImageArgs } from "./gcpImageArgs";
 
@@ -42,9 +43,9 @@ export class GcpImage extends pulumi.ComponentResource {
         const shortDigest = pulumi.output(args.digest).apply((d) => d.slice(0, 16));
         const labels = pulumi.all([args.labels ?? {}, shortDigest]).apply(([l, d]): Record<string, string> => ({ ...l, "unikernel-digest": d, "managed-by": "pulumi-unikernel" }));
         const archive = new command.local.Command(`${name}-archive`, {
-            create: pulumi.all([args.diskPath, shortDigest]).apply(([disk, d]) => unikernelCommand([
-                "convert", disk, "--format", "gce", "--out", path.join(cacheRoot(), "images", `${name}-${d}.tar.gz`), "--json",
-            ])),
+            create: pulumi.all([args.diskPath, shortDigest]).apply(([disk, d]) => unikernelCommand(convertArgv({
+                disk, format: "gce", out: path.join(cacheRoot(), "images", `${name}-${d}.tar.gz`),
+            }))),
             triggers: [args.digest],
         }, { parent: this });
         const bucket = new gcp.storage.Bucket(`${name}-bucket`, {
@@ -57,7 +58,7 @@ export class GcpImage extends pulumi.ComponentResource {
         const object = new gcp.storage.BucketObject(`${name}-archive`, {
             bucket: bucket.name,
             name: pulumi.interpolate`${name}-${shortDigest}.tar.gz`,
-            source: archive.stdout.apply((s) => new pulumi.asset.FileAsset((JSON.parse(s) as { path: string }).path)),
+            source: archive.stdout.apply((s) => new pulumi.asset.FileAsset(parseConvertResult(s).path)),
         }, { parent: this });
         const image = new gcp.compute.Image(name, {
             name: pulumi.interpolate`${name}-${shortDigest}`,

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { BootMode, MachineArchitecture, Problem, checkSafeText, resolveBootMode } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
-import { unikernelCommand } from "./cliCommand";
+import { unikernelCommand } from "../contract/command";
+import { parseRunDetachedResult, runDetachedArgv, stopArgv } from "../contract/run";
 import { checkedArgs } from "./inputErrors";
 import { checkDeclaredTcpPort, validatePorts } from "./ports";
 import { stackDirectory, stackScopedName } from "./stackScope";
@@ -47,22 +48,19 @@ export class LocalService extends pulumi.ComponentResource {
         const stateDir = stackScopedName(name, this.urn).apply((service) => path.join(cacheRoot(), "local", ...stackDirectory(), service));
         const pidfile = stateDir.apply((dir) => path.join(dir, "qemu.pid"));
         const vm = new command.local.Command(name, {
-            create: pulumi.all([resolved, stateDir]).apply(([r, dir]) => unikernelCommand([
-                "run", ...(r.diskPath ? ["--disk", r.diskPath] : ["--kernel", r.kernelPath!, ...(r.cmdline ? ["--cmdline", r.cmdline] : [])]),
-                "--arch", r.architecture, ...(r.bootMode ? ["--boot", r.bootMode] : []), "--memory", `${r.memoryMiB}M`,
-                ...r.ports.flatMap((p) => ["--port", `${p.protocol}:${p.port}:${p.port}`]),
-                ...(r.readyPattern ? ["--expect", r.readyPattern] : []), ...(r.readyPort !== undefined ? ["--ready-port", String(r.readyPort)] : []),
-                "--timeout", String(r.readyTimeoutSeconds),
-                "--detach", "--pidfile", path.join(dir, "qemu.pid"), "--console", path.join(dir, "console.log"), "--json",
-            ])),
-            delete: pidfile.apply((file) => unikernelCommand(["stop", "--pidfile", file])),
+            create: pulumi.all([resolved, stateDir]).apply(([r, dir]) => unikernelCommand(runDetachedArgv({
+                disk: r.diskPath, kernel: r.kernelPath, cmdline: r.cmdline, architecture: r.architecture, boot: r.bootMode, memoryMiB: r.memoryMiB,
+                ports: r.ports.map((p) => ({ protocol: p.protocol, host: p.port, guest: p.port })), expect: r.readyPattern, readyPort: r.readyPort,
+                timeoutSeconds: r.readyTimeoutSeconds, pidfile: path.join(dir, "qemu.pid"), console: path.join(dir, "console.log"),
+            }))),
+            delete: pidfile.apply((file) => unikernelCommand(stopArgv(file))),
             triggers: [args.imageDigest],
         }, {
             parent: this,
             // One pidfile and the same forwarded host ports per service: stop the old VM first.
             deleteBeforeReplace: true,
         });
-        const result = vm.stdout.apply((s) => JSON.parse(s) as { consoleLog: string; pidfile: string; bootMs?: number; accel: string });
+        const result = vm.stdout.apply(parseRunDetachedResult);
         this.consoleLog = result.consoleLog;
         this.pidfile = result.pidfile;
         this.bootMs = result.apply((r) => r.bootMs);

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    Application, BootMode, DiskFormat, EngineName, KernelFamily, Problem, Target, assessDisk, checkSafeText, formatProblem, isMachineArchitecture, joinPath, parseApplication,
+    Application, BootMode, DiskFormat, EngineName, KernelFamily, MachineArchitecture, Problem, Target, assessDisk, checkSafeText, formatProblem, isMachineArchitecture, joinPath, parseApplication,
     parseDiskFormat, parseEngine, parseKernelFamily, parseTarget, resolveBootMode,
 } from "../model";
 import { planBuild } from "../engines/build";
@@ -12,7 +12,10 @@ import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../engin
 import { cacheRoot } from "../internal/cacheDir";
 import { sha256 } from "../internal/hashing";
 import { safeFileName } from "../internal/naming";
-import { unikernelCommand } from "./cliCommand";
+import { parseBuildResult, buildArgv } from "../contract/build";
+import { unikernelCommand } from "../contract/command";
+import { convertArgv, formatExtension, parseConvertResult } from "../contract/convert";
+import { DiskCommandResult, diskArgv, parseDiskResult } from "../contract/disk";
 import { checkedArgs, requirePlain } from "./inputErrors";
 import { ApplicationArgs } from "./types";
 import { UnikernelImageArgs } from "./unikernelImageArgs";
@@ -275,67 +278,45 @@ function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest 
 
 type PlannedImage = ResolvedImageArgs & { request: BuildRequest; digest: string; target: Target; family: KernelFamily };
 
-interface ArtifactJson {
-    path: string;
-    sha256: string;
-    kernel?: string;
-    initrd?: string;
-    disk?: string;
-    cmdline: string;
-    sizeBytes: number;
-}
-
 /** The build, disk and format steps. */
 function createImageSteps(name: string, planned: pulumi.Output<PlannedImage>, structure: ReturnType<typeof imageStructure>, parent: pulumi.Resource) {
     const build = new command.local.Command(`${name}-build`, {
-        create: planned.apply((p) => unikernelCommand(buildArgv(p))),
+        create: planned.apply((p) => unikernelCommand(buildArgv({
+            dir: p.request.dir, engine: p.request.engine, target: p.target, family: p.family, application: p.application, make: p.request.make,
+            prebuilt: p.request.prebuilt, allowOutsideDirectory: p.request.allowOutsideDirectory,
+        }))),
         triggers: [planned.digest],
     }, { parent });
-    const artifact = build.stdout.apply((s) => JSON.parse(s) as ArtifactJson);
+    const artifact = build.stdout.apply(parseBuildResult);
     const cmdline = pulumi.all([planned, artifact]).apply(([p, a]) => p.cmdline ?? a.cmdline ?? "");
     const diskKey = pulumi.all([planned, cmdline]).apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])).slice(0, 16));
-    let disk: pulumi.Output<{ path: string; sha256: string; sizeBytes: number }>;
+    let disk: pulumi.Output<DiskCommandResult>;
     if (structure.makesDisk) {
         const step = new command.local.Command(`${name}-disk`, {
-            create: pulumi.all([planned, artifact, cmdline, diskKey]).apply(([p, a, c, key]) => unikernelCommand([
-                "disk", "--kernel", a.kernel!, ...(a.initrd ? ["--initrd", a.initrd] : []), "--cmdline", c, "--boot", p.boot,
-                "--arch", p.target.architecture, ...(p.diskSizeGiB ? ["--size", String(p.diskSizeGiB)] : []),
-                "--target", `${p.target.platform}/${p.target.architecture}`, "--family", p.family,
-                "--out", path.join(cacheRoot(), "disks", `${safeFileName(name)}-${key}.img`), "--json",
-            ])),
+            create: pulumi.all([planned, artifact, cmdline, diskKey]).apply(([p, a, c, key]) => unikernelCommand(diskArgv({
+                kernel: a.kernel ?? a.path, initrd: a.initrd, cmdline: c, boot: p.boot, architecture: machineArchitecture(p.target), sizeGiB: p.diskSizeGiB,
+                target: p.target, family: p.family, out: path.join(cacheRoot(), "disks", `${safeFileName(name)}-${key}.img`),
+            }))),
             triggers: [diskKey],
         }, { parent });
-        disk = step.stdout.apply((s) => JSON.parse(s) as { path: string; sha256: string; sizeBytes: number });
+        disk = step.stdout.apply(parseDiskResult);
     } else {
         disk = artifact.apply((a) => ({ path: a.disk!, sha256: a.sha256, sizeBytes: a.sizeBytes }));
     }
     const formatPaths: Record<string, pulumi.Output<string>> = {};
     for (const format of structure.formats) {
         const convert = new command.local.Command(`${name}-${format}`, {
-            create: pulumi.all([disk.path, diskKey]).apply(([d, key]) => unikernelCommand([
-                "convert", d, "--format", format, "--out", path.join(cacheRoot(), "images", `${safeFileName(name)}-${key}.${extension(format)}`), "--json",
-            ])),
+            create: pulumi.all([disk.path, diskKey]).apply(([d, key]) => unikernelCommand(convertArgv({
+                disk: d, format, out: path.join(cacheRoot(), "images", `${safeFileName(name)}-${key}.${formatExtension(format)}`),
+            }))),
             triggers: [diskKey, format],
         }, { parent });
-        formatPaths[format] = convert.stdout.apply((s) => (JSON.parse(s) as { path: string }).path);
+        formatPaths[format] = convert.stdout.apply((s) => parseConvertResult(s).path);
     }
     return { artifact, cmdline, disk, formatPaths: pulumi.output(formatPaths) as pulumi.Output<Record<string, string>> };
 }
 
-function buildArgv(p: PlannedImage): string[] {
-    const r = p.request;
-    return [
-        "build", r.dir, "--engine", r.engine, "--target", `${p.target.platform}/${p.target.architecture}`, "--family", p.family,
-        ...(p.application ? ["--application-json", JSON.stringify(p.application)] : []),
-        ...(r.make ? ["--kernel-path", r.make.kernel, ...(r.make.goal ? ["--goal", r.make.goal] : []), ...Object.entries(r.make.variables ?? {}).flatMap(([k, v]) => ["--make-var", `${k}=${v}`])] : []),
-        ...(r.prebuilt?.kernel ? ["--kernel", r.prebuilt.kernel] : []),
-        ...(r.prebuilt?.initrd ? ["--initrd", r.prebuilt.initrd] : []),
-        ...(r.prebuilt?.disk ? ["--disk", r.prebuilt.disk] : []),
-        ...(r.allowOutsideDirectory ? ["--allow-outside"] : []),
-        "--json",
-    ];
-}
-
-function extension(format: DiskFormat): string {
-    return format === "gce" ? "tar.gz" : format;
+/** The architecture a disk is made for: a target's, where it boots here (arm targets are built, never booted). */
+function machineArchitecture(target: Target): MachineArchitecture {
+    return isMachineArchitecture(target.architecture) ? target.architecture : "x86_64";
 }

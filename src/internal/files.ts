@@ -90,3 +90,24 @@ export async function readBoundedFile(file: string, maxBytes: number): Promise<B
 export async function exists(file: string): Promise<boolean> {
     return fs.access(file).then(() => true, () => false);
 }
+
+/**
+ * An output path must be a file a run may replace: not a directory or a device, and below a
+ * directory (not below a file). Checked before any work, so the failure is one line and nothing is
+ * made. `option` names the flag or property in the message.
+ */
+export async function checkOutputPath(out: string, option = "--out"): Promise<void> {
+    const absolute = path.resolve(out);
+    const stat = await fs.lstat(absolute).catch(() => undefined);
+    if (stat && !stat.isFile()) {
+        throw new FileCheckError(`${option} ${out} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; give the path of the file to write`);
+    }
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+        const parent = await fs.stat(dir).catch(() => undefined);
+        if (parent) {
+            if (!parent.isDirectory()) throw new FileCheckError(`${option} ${out} is below ${dir}, which is not a directory`);
+            return;
+        }
+        if (dir === path.dirname(dir)) return;
+    }
+}

@@ -5,6 +5,12 @@
  * Register before importing the components (pulumi-eks:nodejs/eks/nodes/nodegroup.test.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { UploadSnapshotResult } from "../../src/contract/awsSnapshot";
+import { BuildResult } from "../../src/contract/build";
+import { argvOfCommand } from "../../src/contract/command";
+import { ConvertCommandResult } from "../../src/contract/convert";
+import { DiskCommandResult } from "../../src/contract/disk";
+import { RunDetachedResult } from "../../src/contract/run";
 
 /** One registered resource. */
 export interface Recorded {
@@ -24,20 +30,41 @@ const CALLS: Record<string, (args: Record<string, any>) => Record<string, any>> 
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: ["us-east-1a", "us-east-1b"], zoneIds: ["use1-az1", "use1-az2"], id: "us-east-1" }),
 };
 
-/** What the CLI prints for each verb, derived from the command line the component built. */
+/**
+ * What the CLI prints for each verb a component runs, typed by the contract (src/contract/), so a
+ * field the components read cannot be missing here without the compiler saying so.
+ */
 function cliStdout(create: string): string {
-    if (/ aws upload-snapshot /.test(create)) return JSON.stringify({ snapshotId: "snap-0123456789abcdef0", blocksSent: 2, blocksTotal: 18 });
-    if (/ build /.test(create)) {
-        const disk = / --disk /.test(create);
-        const base = "/cache/artifacts/0123456789abcdef";
-        return JSON.stringify(disk
-            ? { path: `${base}/disk.img`, disk: `${base}/disk.img`, sha256: "a".repeat(64), sizeBytes: 1048576, cmdline: "" }
-            : { path: `${base}/kernel`, kernel: `${base}/kernel`, sha256: "b".repeat(64), sizeBytes: 8760, cmdline: "-- /app" });
+    const argv = argvOfCommand(create);
+    const option = (flag: string) => argv[argv.indexOf(flag) + 1];
+    const verb = argv[0] === "aws" ? `aws ${argv[1]}` : argv[0];
+    switch (verb) {
+        case "aws upload-snapshot": {
+            const result: UploadSnapshotResult = { snapshotId: "snap-0123456789abcdef0", blocksSent: 2, blocksTotal: 18 };
+            return JSON.stringify(result);
+        }
+        case "build": {
+            const base = "/cache/artifacts/0123456789abcdef";
+            const result: BuildResult = argv.includes("--disk")
+                ? { path: `${base}/disk.img`, disk: `${base}/disk.img`, sha256: "a".repeat(64), sizeBytes: 1048576, cmdline: "" }
+                : { path: `${base}/kernel`, kernel: `${base}/kernel`, sha256: "b".repeat(64), sizeBytes: 8760, cmdline: "-- /app" };
+            return JSON.stringify(result);
+        }
+        case "disk": {
+            const result: DiskCommandResult = { path: "/cache/disks/app.img", sha256: "c".repeat(64), sizeBytes: 9437184 };
+            return JSON.stringify(result);
+        }
+        case "convert": {
+            const result: ConvertCommandResult = { path: `/cache/images/app.${option("--format")}`, sha256: "d".repeat(64), sizeBytes: 1000 };
+            return JSON.stringify(result);
+        }
+        case "run": {
+            const result: RunDetachedResult = { matched: true, bootMs: 420, consoleLog: "/cache/local/app/console.log", pidfile: "/cache/local/app/qemu.pid", accel: "tcg" };
+            return JSON.stringify(result);
+        }
+        default:
+            throw new Error(`no mocked output for \`unikernel ${verb}\``);
     }
-    if (/ disk /.test(create)) return JSON.stringify({ path: "/cache/disks/app.img", sha256: "c".repeat(64), sizeBytes: 9437184 });
-    if (/ convert /.test(create)) return JSON.stringify({ path: `/cache/images/app.${/--format (\w+)/.exec(create)?.[1]}`, sha256: "d".repeat(64), sizeBytes: 1000 });
-    if (/ run /.test(create)) return JSON.stringify({ matched: true, bootMs: 420, consoleLog: "/cache/local/app/console.log", pidfile: "/cache/local/app/qemu.pid", accel: "tcg" });
-    return "{}";
 }
 
 let installed = false;

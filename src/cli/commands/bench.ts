@@ -14,7 +14,7 @@ import { inspectDisk } from "../../disk/inspectDisk";
 import { checkTool } from "../../internal/toolCheck";
 import { QEMU_X86_64 } from "../../internal/tools";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
-import { checkOutputPath } from "./artifacts";
+import { checkOutputPath } from "../../internal/files";
 import { initrdPath, parseNonNegativeInt, parsePositiveInt, parseTimeoutSeconds, parseWholeNumber, safeText } from "../optionValues";
 import { BootMode } from "../../model";
 

@@ -16,20 +16,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AssumeRole } from "./ebsDirect";
 
 /** What the upload command needs to act as the provider does. */
 export interface UploadIdentity {
     /** Environment variables for the command (secret when any value is). */
     environment: pulumi.Output<Record<string, string>>;
-    /** `--role-arn ...` flags, one set per role of the chain, when roles are assumed. */
-    roleFlags: pulumi.Output<string[]>;
-}
-
-/** One role of the chain, as the AWS provider's `assumeRoles` entries name it. */
-export interface AssumeRoleConfig {
-    roleArn?: string;
-    externalId?: string;
-    sessionName?: string;
+    /** The chain of roles the upload assumes, in order; empty for none. */
+    roles: pulumi.Output<AssumeRole[]>;
 }
 
 /** The identity of `provider` (or of the default provider, from the stack's `aws:` config). */
@@ -55,27 +49,17 @@ export function uploadIdentity(provider: pulumi.ProviderResource | undefined, ro
         return env;
     });
     const configured = explicit ? [] : configuredRoles(config);
-    const roles: pulumi.Output<AssumeRoleConfig[]> = roleArn !== undefined
+    const roles: pulumi.Output<AssumeRole[]> = roleArn !== undefined
         ? pulumi.output(roleArn).apply((arn) => [{ roleArn: arn }])
         : pulumi.output(configured);
-    return { environment: pulumi.secret(environment), roleFlags: roles.apply(roleFlagsOf) };
+    return { environment: pulumi.secret(environment), roles };
 }
 
-/**
- * `--role-arn` once per role; `--role-external-id` and `--role-session-name` once per role too
- * ("" for none) when any role has one, since the command pairs them with the roles by position.
- */
-export function roleFlagsOf(roles: AssumeRoleConfig[]): string[] {
-    const flags = roles.flatMap((r) => ["--role-arn", r.roleArn ?? ""]);
-    if (roles.some((r) => r.externalId)) flags.push(...roles.flatMap((r) => ["--role-external-id", r.externalId ?? ""]));
-    if (roles.some((r) => r.sessionName)) flags.push(...roles.flatMap((r) => ["--role-session-name", r.sessionName ?? ""]));
-    return flags;
-}
-
-/** The roles of `aws:assumeRoles` (a list), or `aws:assumeRole` (one, older providers). */
-function configuredRoles(config: pulumi.Config): AssumeRoleConfig[] {
-    const many = config.getObject<AssumeRoleConfig[]>("assumeRoles");
-    const one = config.getObject<AssumeRoleConfig>("assumeRole");
-    const roles = Array.isArray(many) && many.length ? many : one ? [one] : [];
-    return roles.filter((role) => role && typeof role.roleArn === "string");
+/** The roles of `aws:assumeRoles` (a list), or `aws:assumeRole` (one, older providers); entries without a role ARN are skipped. */
+function configuredRoles(config: pulumi.Config): AssumeRole[] {
+    type Entry = Partial<AssumeRole> | null | undefined;
+    const many = config.getObject<Entry[]>("assumeRoles");
+    const one = config.getObject<Entry>("assumeRole");
+    const entries = Array.isArray(many) && many.length ? many : one ? [one] : [];
+    return entries.flatMap((e) => (e && typeof e.roleArn === "string" ? [{ roleArn: e.roleArn, externalId: e.externalId, sessionName: e.sessionName }] : []));
 }

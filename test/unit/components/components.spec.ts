@@ -16,7 +16,6 @@ installMocks();
 const uk = require("../../../src") as typeof import("../../../src");
 import type * as UK from "../../../src";
 import { planBuild } from "../../../src/engines/build";
-import { roleFlagsOf } from "../../../src/clouds/aws/providerCredentials";
 
 const opts = { transformations: [record] };
 
@@ -231,14 +230,6 @@ describe("AwsImage", () => {
         ...base, kernelFamily: uk.KernelFamily.Nanos, digest: "sha256:abc def",
         tags: { "aws:cloudformation:stack-name": "x", "a=b": "1", "unikernel:digest": "forged", fine: "v".repeat(257) },
     }, opts), ["digest", 'tags["aws:cloudformation:stack-name"]', 'tags["a=b"]', 'tags["unikernel:digest"]', 'tags["fine"]'], /reserved/));
-
-    it("passes every role of a chain to the upload, with external ids and session names paired by position", () => {
-        assert.deepEqual(roleFlagsOf([{ roleArn: "arn:aws:iam::111122223333:role/a" }, { roleArn: "arn:aws:iam::444455556666:role/b", externalId: "x" }]), [
-            "--role-arn", "arn:aws:iam::111122223333:role/a", "--role-arn", "arn:aws:iam::444455556666:role/b", "--role-external-id", "", "--role-external-id", "x",
-        ]);
-        assert.deepEqual(roleFlagsOf([{ roleArn: "arn:aws:iam::111122223333:role/a", sessionName: "ci" }]), ["--role-arn", "arn:aws:iam::111122223333:role/a", "--role-session-name", "ci"]);
-        assert.deepEqual(roleFlagsOf([]), []);
-    });
 
     it("refuses a KMS key and a role that are not ARNs", () => rejects(() => new uk.AwsImage("badkey", {
         ...base, kernelFamily: uk.KernelFamily.Nanos, kmsKeyArn: "alias/mine", uploadRoleArn: "uploader",

@@ -1,0 +1,86 @@
+/**
+ * What `unikernel run` was asked, checked and completed before QEMU starts: exactly one of a kernel
+ * and a disk, a disk's format from its own header, a kernel QEMU's -kernel can start, a console
+ * file, and for a detached run a pidfile and a forwarded ready port. A bad request fails here, at
+ * once, with the reason, instead of after the boot timeout.
+ */
+import { promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { BootMode, MachineArchitecture } from "../model";
+import { DiskInputError } from "../disk/diskInputError";
+import { inspectDisk } from "../disk/inspectDisk";
+import { directBootProblem } from "../disk/kernelImage";
+import { checkOutputPath } from "../internal/files";
+import { checkTool } from "../internal/toolCheck";
+import { QEMU_AARCH64, QEMU_X86_64 } from "../internal/tools";
+import { LocalRunOptions } from "./localRun";
+import { PortForward } from "./qemu";
+
+/** A run as asked for on the command line. */
+export interface RunRequest {
+    kernel?: string;
+    initrd?: string;
+    cmdline?: string;
+    disk?: string;
+    architecture: MachineArchitecture;
+    boot?: BootMode;
+    memoryMiB: number;
+    expect?: RegExp;
+    timeoutSeconds: number;
+    ports: PortForward[];
+    /** Where the console goes; default: a new private directory under the temp directory. */
+    console?: string;
+    accel?: "kvm" | "tcg";
+    /** Leave the VM running after the ready line; needs `pidfile`. */
+    detach?: boolean;
+    pidfile?: string;
+    /** With `detach`: ready also needs this forwarded TCP host port to answer. */
+    readyPort?: number;
+}
+
+/** The checked request: options for {@link runLocal} or, with `pidfile`, for {@link runDetached}. */
+export type PreparedRun = LocalRunOptions & { pidfile?: string; readyPort?: number };
+
+/** The largest kernel read to check it before a direct boot. */
+const MAX_KERNEL_BYTES = 512 * 1024 * 1024;
+
+/** Checks a run request and completes it (disk format, console path). Throws {@link DiskInputError} for what cannot run. */
+export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
+    if (Boolean(request.kernel) === Boolean(request.disk)) {
+        throw new DiskInputError("give exactly one of --kernel or --disk");
+    }
+    if (request.detach && !request.pidfile) {
+        throw new DiskInputError("--detach needs --pidfile, so the VM can be stopped later with `unikernel stop --pidfile`");
+    }
+    if (request.detach && request.readyPort !== undefined && !request.ports.some((p) => p.protocol === "tcp" && p.host === request.readyPort)) {
+        throw new DiskInputError(`--ready-port ${request.readyPort} is not a forwarded TCP host port; add --port ${request.readyPort}:<guest port>`);
+    }
+    await checkTool(request.architecture === "arm64" ? QEMU_AARCH64 : QEMU_X86_64);
+    let diskFormat: string | undefined;
+    if (request.disk) {
+        diskFormat = (await inspectDisk(request.disk)).qemuFormat;
+    } else {
+        // Checked before QEMU starts: a file that is not a kernel fails now, with the reason.
+        const problem = directBootProblem(await readKernel(request.kernel!), request.architecture);
+        if (problem) throw new DiskInputError(`cannot boot ${request.kernel} with QEMU's -kernel: ${problem}`);
+    }
+    if (request.console) await checkOutputPath(request.console, "--console");
+    // The default console goes into a directory of its own (mkdtemp: private, no name to guess).
+    const consoleLog = request.console ?? path.join(await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-console-")), "console.log");
+    return {
+        architecture: request.architecture, kernel: request.kernel, initrd: request.initrd, cmdline: request.cmdline, disk: request.disk, diskFormat,
+        boot: request.boot, memoryMiB: request.memoryMiB, ports: request.ports, accel: request.accel, expect: request.expect,
+        timeoutMs: request.timeoutSeconds * 1000, consoleLog, ...(request.detach ? { pidfile: request.pidfile, readyPort: request.readyPort } : {}),
+    };
+}
+
+async function readKernel(file: string): Promise<Buffer> {
+    const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
+        throw new DiskInputError(`the kernel ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code ?? error.message}`);
+    });
+    if (!stat.isFile() || stat.size === 0 || stat.size > MAX_KERNEL_BYTES) {
+        throw new DiskInputError(`the kernel ${file} is ${stat.isFile() ? `${stat.size} bytes; expected 1 byte to 512 MiB` : "not a regular file"}`);
+    }
+    return fs.readFile(file);
+}
