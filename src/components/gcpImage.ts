@@ -1,11 +1,6 @@
-import * as command from "@pulumi/command";
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
-import { KERNEL_CAPABILITIES, Problem, parseKernelFamily, resolveBootMode } from "../model";
-import { cacheRoot } from "../internal/cacheDir";
-import { unikernelCommand } from "../contract/command";
-import { convertArgv, parseConvertResult } from "../contract/convert";
+import { Problem, parseKernelFamily, resolveBootMode } from "../model";
+import { createImage, guestOsFeatures } from "../clouds/gcp/image";
 import { checkedArgs } from "./inputErrors";
 import { GcpImageArgs } from "./gcpImageArgs";
 
@@ -40,33 +35,7 @@ export class GcpImage extends pulumi.ComponentResource {
     constructor(name: string, args: GcpImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:GcpImage", name, {}, opts);
         const resolved = checkedArgs("GcpImage", args, validateGcpImageArgs);
-        const shortDigest = pulumi.output(args.digest).apply((d) => d.slice(0, 16));
-        const labels = pulumi.all([args.labels ?? {}, shortDigest]).apply(([l, d]): Record<string, string> => ({ ...l, "unikernel-digest": d, "managed-by": "pulumi-unikernel" }));
-        const archive = new command.local.Command(`${name}-archive`, {
-            create: pulumi.all([args.diskPath, shortDigest]).apply(([disk, d]) => unikernelCommand(convertArgv({
-                disk, format: "gce", out: path.join(cacheRoot(), "images", `${name}-${d}.tar.gz`),
-            }))),
-            triggers: [args.digest],
-        }, { parent: this });
-        const bucket = new gcp.storage.Bucket(`${name}-bucket`, {
-            location: pulumi.output(args.bucketLocation).apply((l) => l ?? "US"),
-            uniformBucketLevelAccess: true,
-            publicAccessPrevention: "enforced",
-            forceDestroy: true,
-            labels,
-        }, { parent: this });
-        const object = new gcp.storage.BucketObject(`${name}-archive`, {
-            bucket: bucket.name,
-            name: pulumi.interpolate`${name}-${shortDigest}.tar.gz`,
-            source: archive.stdout.apply((s) => new pulumi.asset.FileAsset(parseConvertResult(s).path)),
-        }, { parent: this });
-        const image = new gcp.compute.Image(name, {
-            name: pulumi.interpolate`${name}-${shortDigest}`,
-            rawDisk: { source: pulumi.interpolate`https://storage.googleapis.com/${bucket.name}/${object.name}` },
-            guestOsFeatures: resolved.features.apply((f) => f.map((type) => ({ type }))),
-            family: args.family,
-            labels,
-        }, { parent: this });
+        const { image, bucket } = createImage(name, { ...args, features: resolved.features }, this);
         this.imageSelfLink = image.selfLink;
         this.imageName = image.name;
         this.bucketName = bucket.name;
@@ -82,10 +51,5 @@ export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): { value
     const boot = resolveBootMode(args.architecture ?? "x86_64", args.bootMode, "bootMode", "GCE Arm machines (T2A, C4A) boot UEFI only; make the disk with bootMode uefi");
     problems.push(...family.problems, ...boot.problems);
     if (problems.length || !family.value || !boot.value) return { problems };
-    const caps = KERNEL_CAPABILITIES[family.value][args.platform ?? "qemu"];
-    const features = [
-        ...(caps.network.includes("gvnic") ? ["GVNIC"] : []),
-        ...(boot.value === "uefi" ? ["UEFI_COMPATIBLE"] : []),
-    ];
-    return { problems, value: { features } };
+    return { problems, value: { features: guestOsFeatures(family.value, args.platform ?? "qemu", boot.value) } };
 }

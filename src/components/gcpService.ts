@@ -1,11 +1,11 @@
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { Problem, gceArchitecture, gceVenue } from "../model";
-import { shellCommand } from "../internal/shellQuote";
+import {
+    Problem, ResolvedPort, checkCidr, checkDeclaredTcpPort, checkEnvironmentAndReplicas, checkPlacement, gceArchitecture, gceVenue, openAdminPortWarnings, validatePorts,
+} from "../model";
+import { createInstance, createInstanceGroup } from "../clouds/gcp/instances";
+import { createFirewallRules, createNetwork, existingNetwork } from "../clouds/gcp/network";
 import { requirePlain, throwProblems } from "./inputErrors";
 import { gceNetworkTag } from "./stackScope";
-import { checkEnvironmentAndReplicas, checkPlacement } from "./placement";
-import { ResolvedPort, checkCidr, checkDeclaredTcpPort, validatePorts, warnAboutOpenAdminPorts } from "./ports";
 import { GcpMonitoringArgs } from "./types";
 import { GcpServiceArgs } from "./gcpServiceArgs";
 
@@ -48,82 +48,24 @@ export class GcpService extends pulumi.ComponentResource {
         const checked = validateGcpServiceArgs(args as pulumi.Unwrap<GcpServiceArgs>, args.subnetwork !== undefined, args.network !== undefined);
         throwProblems("GcpService", checked.problems);
         const p = checked.value!;
-        warnAboutOpenAdminPorts(p.ports, p.public, this);
+        for (const warning of openAdminPortWarnings(p.ports, p.public)) pulumi.log.warn(warning, this);
         // Firewall rules select instances by network tag: a tag of this component's own (its URN's
         // hash), so another stack's "web", or any VM someone tagged "web", is never opened by them.
         const tag = gceNetworkTag(name, this.urn);
         const labels = pulumi.output(args.labels ?? {}).apply((l): Record<string, string> => ({ ...l, "unikernel-service": name }));
-        const region = p.zone.replace(/-[a-z]$/, "");
-        let network: pulumi.Output<string>;
-        let subnetwork: pulumi.Output<string>;
-        let range: pulumi.Output<string>;
-        if (args.subnetwork) {
-            network = pulumi.output(args.network!);
-            subnetwork = pulumi.output(args.subnetwork);
-            range = gcp.compute.getSubnetworkOutput({ selfLink: args.subnetwork }, { parent: this }).ipCidrRange;
-        } else {
-            const net = new gcp.compute.Network(`${name}-net`, { autoCreateSubnetworks: false }, { parent: this });
-            const sub = new gcp.compute.Subnetwork(`${name}-subnet`, { network: net.id, region, ipCidrRange: "10.10.0.0/24", privateIpGoogleAccess: true }, { parent: this });
-            network = net.selfLink;
-            subnetwork = sub.selfLink;
-            range = pulumi.output("10.10.0.0/24");
-        }
-        for (const port of p.ports) {
-            new gcp.compute.Firewall(`${name}-${port.protocol}-${port.port}`, {
-                network,
-                direction: "INGRESS",
-                allows: [{ protocol: port.protocol, ports: [String(port.port)] }],
-                sourceRanges: port.sources ? port.sources : p.public ? ["0.0.0.0/0"] : [range],
-                targetTags: [tag],
-            }, { parent: this });
-        }
-        if (!p.public || args.egressCidrs) {
-            // Outbound for a private service: its subnetwork only (or the declared blocks), above a deny-all.
-            new gcp.compute.Firewall(`${name}-egress-deny`, {
-                network, direction: "EGRESS", priority: 65000, denies: [{ protocol: "all" }], destinationRanges: ["0.0.0.0/0"], targetTags: [tag],
-            }, { parent: this });
-            new gcp.compute.Firewall(`${name}-egress`, {
-                network, direction: "EGRESS", priority: 1000, allows: [{ protocol: "all" }],
-                destinationRanges: args.egressCidrs ? args.egressCidrs : [range], targetTags: [tag],
-            }, { parent: this });
-        }
-        const networkInterfaces = [{ subnetwork, accessConfigs: p.public ? [{}] : [] }];
-        const metadata = { "serial-port-logging-enable": "TRUE" };
-        if (p.replicas === 1) {
-            const instance = new gcp.compute.Instance(name, {
-                machineType: p.machineType, zone: p.zone, tags: [tag], labels, metadata,
-                bootDisk: { initializeParams: { image: args.image } },
-                networkInterfaces,
-            }, { parent: this });
-            this.instanceNames = instance.name.apply((n) => [n]);
-            this.instanceGroupManager = pulumi.output(undefined);
-            this.privateIps = instance.networkInterfaces.apply((n) => n.map((i) => i.networkIp));
-            this.publicIps = instance.networkInterfaces.apply((n) => n.flatMap((i) => (i.accessConfigs ?? []).map((a) => a.natIp).filter((ip): ip is string => Boolean(ip))));
-            this.urls = this.publicIps.apply((ips) => ips.flatMap((ip) => p.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)));
-            this.consoleCommand = instance.name.apply((n) => shellCommand(["gcloud", "compute", "instances", "get-serial-port-output", n, "--zone", p.zone]));
-        } else {
-            const template = new gcp.compute.InstanceTemplate(`${name}-template`, {
-                machineType: p.machineType, tags: [tag], labels, metadata,
-                disks: [{ sourceImage: args.image, boot: true, autoDelete: true }],
-                networkInterfaces,
-            }, { parent: this });
-            const healthCheck = p.monitoring.autohealingPort !== undefined ? createAutohealingCheck(name, tag, p.monitoring.autohealingPort, network, this) : undefined;
-            const group = new gcp.compute.InstanceGroupManager(name, {
-                zone: p.zone, baseInstanceName: name, targetSize: p.replicas,
-                versions: [{ instanceTemplate: template.selfLinkUnique, name: "primary" }],
-                autoHealingPolicies: healthCheck ? { healthCheck: healthCheck.id, initialDelaySec: p.monitoring.initialDelaySeconds ?? 60 } : undefined,
-            }, { parent: this });
-            this.instanceNames = pulumi.output([]);
-            this.instanceGroupManager = group.name;
-            this.privateIps = pulumi.output([]);
-            this.publicIps = pulumi.output([]);
-            this.urls = pulumi.output([]);
-            this.consoleCommand = group.name.apply((g) => {
-                // The names are quoted for the shell the user pastes this into; the inner command runs first.
-                const first = shellCommand(["gcloud", "compute", "instance-groups", "managed", "list-instances", g, "--zone", p.zone, "--format", "value(name)", "--limit", "1"]);
-                return `gcloud compute instances get-serial-port-output "$(${first})" ${shellCommand(["--zone", p.zone])}`;
-            });
-        }
+        const net = args.subnetwork ? existingNetwork(args.network!, args.subnetwork, this) : createNetwork(name, p.zone, this);
+        createFirewallRules(name, tag, { public: p.public, ports: p.ports, egressCidrs: args.egressCidrs }, net, this);
+        const machine = { image: args.image, machineType: p.machineType, zone: p.zone, public: p.public, ports: p.ports, tag, labels };
+        const machines = p.replicas === 1
+            ? createInstance(name, machine, net, this)
+            : createInstanceGroup(name, machine, net, { replicas: p.replicas, ...p.monitoring }, this);
+
+        this.instanceNames = machines.instanceNames;
+        this.instanceGroupManager = machines.instanceGroupManager;
+        this.privateIps = machines.privateIps;
+        this.publicIps = machines.publicIps;
+        this.urls = machines.urls;
+        this.consoleCommand = machines.consoleCommand;
         this.registerOutputs({
             instanceNames: this.instanceNames, instanceGroupManager: this.instanceGroupManager, privateIps: this.privateIps,
             publicIps: this.publicIps, urls: this.urls, consoleCommand: this.consoleCommand,
@@ -164,19 +106,4 @@ export function validateGcpServiceArgs(args: pulumi.Unwrap<GcpServiceArgs>, hasS
     (args.egressCidrs ?? []).forEach((cidr, k) => checkCidr(cidr, `egressCidrs[${k}]`, problems));
     if (problems.length) return { problems };
     return { problems, value: { machineType: args.machineType, zone: args.zone, public: isPublic, ports, replicas, monitoring } };
-}
-
-/** Google's health-check source ranges (documented for TCP health checks). */
-export const GOOGLE_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
-
-/** A TCP health check on the port, and the firewall rule that lets Google's checkers reach it (only it). */
-function createAutohealingCheck(name: string, tag: pulumi.Input<string>, port: number, network: pulumi.Input<string>, parent: pulumi.Resource) {
-    new gcp.compute.Firewall(`${name}-healthcheck`, {
-        network, direction: "INGRESS", allows: [{ protocol: "tcp", ports: [String(port)] }],
-        sourceRanges: GOOGLE_HEALTH_CHECK_RANGES, targetTags: [tag],
-    }, { parent });
-    return new gcp.compute.HealthCheck(`${name}-health`, {
-        checkIntervalSec: 10, timeoutSec: 5, healthyThreshold: 2, unhealthyThreshold: 3,
-        tcpHealthCheck: { port },
-    }, { parent });
 }

@@ -1,12 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { BootMode, MachineArchitecture, Problem, checkSafeText, resolveBootMode } from "../model";
+import { BootMode, MachineArchitecture, Problem, checkDeclaredTcpPort, checkSafeText, resolveBootMode, validatePorts } from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "../contract/command";
 import { parseRunDetachedResult, runDetachedArgv, stopArgv } from "../contract/run";
 import { checkedArgs } from "./inputErrors";
-import { checkDeclaredTcpPort, validatePorts } from "./ports";
 import { stackDirectory, stackScopedName } from "./stackScope";
 import { LocalServiceArgs } from "./localServiceArgs";
 

@@ -1,11 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostRunMode, Problem, checkSafeText, resolveBootMode } from "../model";
+import { HostRunMode, Problem, checkDeclaredTcpPort, checkSafeText, resolveBootMode, validatePorts } from "../model";
 import { HostServiceSpec, hostPaths, installScript, isSafeStateDirectory, removeScript } from "../hosts/privateHost";
 import { shellCommand } from "../internal/shellQuote";
 import { stackScopedName } from "./stackScope";
 import { checkedArgs } from "./inputErrors";
-import { checkDeclaredTcpPort, validatePorts } from "./ports";
 import { PrivateHostServiceArgs } from "./privateHostServiceArgs";
 
 export { PrivateHostServiceArgs };

@@ -1,7 +1,14 @@
-/** Port inputs shared by the service components: validated once, with defaults for their sources. */
-import * as pulumi from "@pulumi/pulumi";
-import { PROTOCOLS, Problem, Protocol } from "../model";
-import { PortArgs } from "./types";
+/** Ports a service declares: validated once, with defaults for their sources decided where they are opened. */
+import { Problem } from "./problem";
+import { PROTOCOLS, Protocol } from "./service";
+
+/** A port as declared (a component's `ports[]` entry). */
+export interface PortSpec {
+    port: number;
+    protocol?: string;
+    /** IPv4 CIDR blocks allowed to reach it. */
+    sources?: readonly string[];
+}
 
 /** A validated port. `sources` is undefined when the user gave none (each place has its default). */
 export interface ResolvedPort {
@@ -13,14 +20,14 @@ export interface ResolvedPort {
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** Checks ports and CIDR sources; pushes problems with their paths. */
-export function validatePorts(ports: pulumi.Unwrap<PortArgs>[], path: string, problems: Problem[]): ResolvedPort[] {
+export function validatePorts(ports: readonly PortSpec[], path: string, problems: Problem[]): ResolvedPort[] {
     const seen = new Set<string>();
     return ports.map((p, i) => {
         const at = `${path}[${i}]`;
         if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
             problems.push({ path: `${at}.port`, message: `got ${p.port}; expected a port from 1 to 65535` });
         }
-        const protocol: Protocol = p.protocol ?? "tcp";
+        const protocol = (p.protocol ?? "tcp") as Protocol;
         if (!PROTOCOLS.includes(protocol)) {
             problems.push({ path: `${at}.protocol`, message: `got "${p.protocol}"; expected ${PROTOCOLS.join(" or ")}` });
         }
@@ -57,16 +64,16 @@ export function checkCidr(cidr: string, path: string, problems: Problem[]): void
 const ADMIN_PORTS: Readonly<Record<number, string>> = { 22: "SSH", 3389: "RDP", 2375: "the Docker API", 5900: "VNC" };
 
 /**
- * Warns (on the component, at preview) when an administration port such as 22 is open to
- * 0.0.0.0/0, explicitly or by the public default: allowed, since it was declared, but said out loud.
+ * What to warn about when an administration port such as 22 is open to 0.0.0.0/0, explicitly or by
+ * the public default: allowed, since it was declared, but said out loud (at preview).
  */
-export function warnAboutOpenAdminPorts(ports: ResolvedPort[], isPublic: boolean, resource: pulumi.Resource): void {
-    for (const p of ports) {
+export function openAdminPortWarnings(ports: readonly ResolvedPort[], isPublic: boolean): string[] {
+    return ports.flatMap((p) => {
         const what = ADMIN_PORTS[p.port];
         const world = p.sources ? p.sources.includes("0.0.0.0/0") : isPublic;
-        if (what && p.protocol === "tcp" && world) {
-            pulumi.log.warn(`port ${p.port} (${what}) is open to the whole internet (0.0.0.0/0)${p.sources ? "" : " by the public default"}; ` +
-                `limit it with \`ports[].sources\`, e.g. your office's address block`, resource);
-        }
-    }
+        return what && p.protocol === "tcp" && world
+            ? [`port ${p.port} (${what}) is open to the whole internet (0.0.0.0/0)${p.sources ? "" : " by the public default"}; ` +
+                "limit it with `ports[].sources`, e.g. your office's address block"]
+            : [];
+    });
 }

@@ -3,7 +3,12 @@
  * known, does the machine type run the image's architecture, and does the kernel boot there with
  * the drivers that machine needs (the compatibility table), with the alternatives when it does not.
  */
-import { ENVIRONMENTS, MachineArchitecture, Platform, Problem, VENUE_REQUIREMENTS, Venue, assessVenue, parseKernelFamily } from "../model";
+import { MachineArchitecture } from "./bootMode";
+import { VENUE_REQUIREMENTS, Venue, assessVenue } from "./compatibility";
+import { parseKernelFamily } from "./engine";
+import { Platform } from "./platform";
+import { Problem } from "./problem";
+import { ENVIRONMENTS } from "./service";
 
 /** Where an image is to run, as the service component sees it. */
 export interface Placement {
