@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { ROOT, engineEnv, exampleStack } from "./engine";
+import { ROOT, pulumiEnv, exampleStack } from "./pulumiEngine";
 
 async function main(destroy: boolean): Promise<void> {
     const state = path.join(ROOT, ".unikernel", "quickstart-state");
@@ -15,7 +15,7 @@ async function main(destroy: boolean): Promise<void> {
     mkdirSync(state, { recursive: true });
     mkdirSync(workDir, { recursive: true });
     const env = {
-        ...engineEnv(),
+        ...pulumiEnv(),
         PULUMI_BACKEND_URL: process.env.PULUMI_BACKEND_URL ?? `file://${state}`,
         PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "quickstart-local-only",
     };

@@ -7,9 +7,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { promises as fs } from "fs";
 import * as path from "path";
-import { BenchError, BenchSubject, runBench } from "../../bench/bench";
-import { linuxBaseline } from "../../bench/linuxBaseline";
-import { reportSvg, reportTable } from "../../bench/report";
+import { BenchError, BenchSubject, runBench } from "../../measure/bench";
+import { linuxBaseline } from "../../measure/linuxBaseline";
+import { reportSvg, reportTable } from "../../measure/report";
 import { inspectDisk } from "../../disk/inspectDisk";
 import { checkTool } from "../../internal/toolCheck";
 import { QEMU_X86_64 } from "../../internal/tools";

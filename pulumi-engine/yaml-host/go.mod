@@ -1,4 +1,4 @@
-module pulumi-unikernel/engine/yaml-host
+module pulumi-unikernel/pulumi-engine/yaml-host
 
 go 1.26
 

@@ -1,5 +1,5 @@
 /**
- * examples/local under the real engine: `pulumi up` builds the demo kernel with make, makes a BIOS
+ * examples/local under the real Pulumi engine: `pulumi up` builds the demo kernel with make, makes a BIOS
  * disk and boots it under QEMU; an unchanged program changes nothing; a source change rebuilds and
  * replaces the VM; a build that fails keeps the previous image and VM; destroy stops QEMU.
  */
@@ -8,18 +8,18 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEMO_LINE } from "../helpers/demoKernel";
-import { alive, changes, exampleStack, kernelCopy, useEngine } from "./engine";
+import { alive, changes, exampleStack, kernelCopy, useBackend } from "./backend";
 
-describe("engine: examples/local with pulumi up / preview / destroy", function () {
+describe("deploy: examples/local with pulumi up / preview / destroy", function () {
     this.timeout(15 * 60_000);
-    let engine: ReturnType<typeof useEngine>;
+    let backend: ReturnType<typeof useBackend>;
     let stack: Stack;
     let kernelDir: string;
 
     before(async () => {
-        engine = useEngine("local");
+        backend = useBackend("local");
         kernelDir = kernelCopy();
-        stack = await exampleStack("local", "engine-local", engine.env, { kernelDirectory: { value: kernelDir } });
+        stack = await exampleStack("local", "deploy-local", backend.env, { kernelDirectory: { value: kernelDir } });
     });
 
     after(async () => {
@@ -27,7 +27,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         try {
             await stack?.destroy();
         } finally {
-            engine?.cleanup();
+            backend?.cleanup();
             rmSync(kernelDir, { recursive: true, force: true });
         }
     });
@@ -46,7 +46,7 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
         firstDigest = up.outputs.digest.value as string;
         assert.match(firstDigest, /^[0-9a-f]{64}$/);
         pidfile = up.outputs.pidfile.value as string;
-        assert.ok(pidfile.startsWith(path.join(engine.cacheDir, "local", "unikernel-local", "engine-local", "hello-")), pidfile);
+        assert.ok(pidfile.startsWith(path.join(backend.cacheDir, "local", "unikernel-local", "deploy-local", "hello-")), pidfile);
         pid = Number(readFileSync(pidfile, "utf8").trim());
         assert.ok(alive(pid), "QEMU runs after up");
     });
@@ -54,10 +54,10 @@ describe("engine: examples/local with pulumi up / preview / destroy", function (
     it("preview of an unchanged program shows no changes, and a second up runs nothing", async () => {
         const preview = await stack.preview();
         assert.deepEqual(changes(preview.changeSummary), {}, JSON.stringify(preview.changeSummary));
-        const buildsBefore = readdirCount(path.join(engine.cacheDir, "artifacts"));
+        const buildsBefore = readdirCount(path.join(backend.cacheDir, "artifacts"));
         const up = await stack.up();
         assert.deepEqual(changes(up.summary.resourceChanges), {}, JSON.stringify(up.summary.resourceChanges));
-        assert.equal(readdirCount(path.join(engine.cacheDir, "artifacts")), buildsBefore, "no new build");
+        assert.equal(readdirCount(path.join(backend.cacheDir, "artifacts")), buildsBefore, "no new build");
         assert.ok(alive(pid), "the same QEMU still runs");
     });
 

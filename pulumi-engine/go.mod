@@ -1,4 +1,4 @@
-module pulumi-unikernel/engine
+module pulumi-unikernel/pulumi-engine
 
 go 1.26
 

@@ -1,5 +1,5 @@
 /**
- * Health checks under the real engine: a LocalService whose kernel never prints its ready line
+ * Health checks under the real Pulumi engine: a LocalService whose kernel never prints its ready line
  * fails `pulumi up` with the tail of its console in the error, and leaves no VM running.
  */
 import * as assert from "assert";
@@ -7,22 +7,22 @@ import { readdirSync } from "fs";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { DEMO_DIR, DEMO_LINE } from "../helpers/demoKernel";
-import { ROOT, pulumiCommand, useEngine } from "./engine";
+import { ROOT, pulumiCommand, useBackend } from "./backend";
 
-describe("engine: health checks fail the update with the console tail", function () {
+describe("deploy: health checks fail the update with the console tail", function () {
     this.timeout(10 * 60_000);
-    let engine: ReturnType<typeof useEngine>;
+    let backend: ReturnType<typeof useBackend>;
     let stack: Stack | undefined;
 
     before(() => {
-        engine = useEngine("health");
+        backend = useBackend("health");
     });
 
     after(async () => {
         try {
             await stack?.destroy();
         } finally {
-            engine?.cleanup();
+            backend?.cleanup();
         }
     });
 
@@ -37,13 +37,13 @@ describe("engine: health checks fail the update with the console tail", function
                 });
                 new unikernel.LocalService("hello", { diskPath: image.diskPath, imageDigest: image.digest, readyPattern: "this line is never printed", readyTimeoutSeconds: 5 });
             },
-        }, { workDir: engine.work, pulumiCommand: await pulumiCommand(engine.env), envVars: engine.env, projectSettings: { name: "unikernel-health", runtime: "nodejs" } });
+        }, { workDir: backend.work, pulumiCommand: await pulumiCommand(backend.env), envVars: backend.env, projectSettings: { name: "unikernel-health", runtime: "nodejs" } });
         await assert.rejects(stack.up(), (error: Error) => {
             assert.match(error.message, /not ready after 5 s|"matched":false/);
             assert.ok(error.message.includes(DEMO_LINE), "the console tail is in the error");
             return true;
         });
-        assert.deepEqual(pidfilesUnder(path.join(engine.cacheDir, "local")), [], "the VM that never got ready was stopped");
+        assert.deepEqual(pidfilesUnder(path.join(backend.cacheDir, "local")), [], "the VM that never got ready was stopped");
         const outputs = await stack.outputs();
         assert.deepEqual(outputs, {}, "no service in the state");
     });

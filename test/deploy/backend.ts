@@ -1,30 +1,30 @@
 /**
- * Test helpers around the real engine (scripts/engine.ts): a throw-away file backend per suite,
+ * Test helpers around the real engine (scripts/pulumiEngine.ts): a throw-away file backend per suite,
  * process checks, and the CLI for verbs the Automation API has no method for. Engine tests run in a
- * mocha process of their own (test/engine/.mocharc.json): the unit tests' `setMocks` and a real
+ * mocha process of their own (test/deploy/.mocharc.json): the unit tests' `setMocks` and a real
  * deployment must not share @pulumi/pulumi's global runtime state.
  */
 import { spawnSync } from "child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { engineEnv } from "../../scripts/engine";
+import { pulumiEnv } from "../../scripts/pulumiEngine";
 import { DEMO_DIR } from "../helpers/demoKernel";
 
-export { ROOT, exampleStack, pulumiCommand } from "../../scripts/engine";
+export { ROOT, exampleStack, pulumiCommand } from "../../scripts/pulumiEngine";
 
 /**
  * A throw-away work directory for one suite: the file backend and the artifact cache live in it
  * (UNIKERNEL_CACHE_DIR, so builds, disks and VM state never touch ~/.cache), with a passphrase and
- * the engine environment set in this process's env. `cleanup` restores the env and removes it all.
+ * the Pulumi environment set in this process's env. `cleanup` restores the env and removes it all.
  */
-export function useEngine(prefix: string): { work: string; cacheDir: string; env: Record<string, string>; cleanup: () => void } {
+export function useBackend(prefix: string): { work: string; cacheDir: string; env: Record<string, string>; cleanup: () => void } {
     const work = mkdtempSync(path.join(os.tmpdir(), `unikernel-${prefix}-`));
     const cacheDir = path.join(work, "cache");
     const env = {
-        ...engineEnv(),
+        ...pulumiEnv(),
         PULUMI_BACKEND_URL: `file://${path.join(work, "backend")}`,
-        PULUMI_CONFIG_PASSPHRASE: "engine-tests",
+        PULUMI_CONFIG_PASSPHRASE: "deploy-tests",
         UNIKERNEL_CACHE_DIR: cacheDir,
     };
     mkdirSync(path.join(work, "backend"));
@@ -59,9 +59,9 @@ export function alive(pid: number): boolean {
     }
 }
 
-/** The pulumi CLI with the engine environment, synchronously (for `package get-schema` and the like). */
+/** The pulumi CLI with the Pulumi environment, synchronously (for `package get-schema` and the like). */
 export function pulumi(args: string[], env: Record<string, string>, cwd: string) {
-    return spawnSync(path.join(env.UNIKERNEL_ENGINE_ROOT, "bin", "pulumi"), args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return spawnSync(path.join(env.UNIKERNEL_PULUMI_ROOT, "bin", "pulumi"), args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** The demo kernel's sources only (no build output, no .gitignore), in a directory the test may edit. */

@@ -1,5 +1,5 @@
 /**
- * The package as a component provider under the real engine: the schema `pulumi package get-schema`
+ * The package as a component provider under the real Pulumi engine: the schema `pulumi package get-schema`
  * reports is the reviewed schema.json, and examples/yaml deploys through `pulumi package add`
  * (Pulumi YAML, run by the YAML language host built from Go modules).
  */
@@ -9,27 +9,27 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { DEMO_LINE } from "../helpers/demoKernel";
-import { ROOT, alive, pulumi, pulumiCommand, useEngine } from "./engine";
+import { ROOT, alive, pulumi, pulumiCommand, useBackend } from "./backend";
 
-describe("engine: the component provider (get-schema, Pulumi YAML through package add)", function () {
+describe("deploy: the component provider (get-schema, Pulumi YAML through package add)", function () {
     this.timeout(15 * 60_000);
-    let engine: ReturnType<typeof useEngine>;
+    let backend: ReturnType<typeof useBackend>;
     let stack: Stack | undefined;
 
     before(() => {
-        engine = useEngine("yaml");
+        backend = useBackend("yaml");
     });
 
     after(async () => {
         try {
             await stack?.destroy();
         } finally {
-            engine?.cleanup();
+            backend?.cleanup();
         }
     });
 
     it("pulumi package get-schema reports the reviewed schema.json", () => {
-        const result = pulumi(["package", "get-schema", "pulumi-unikernel"], engine.env, engine.work);
+        const result = pulumi(["package", "get-schema", "pulumi-unikernel"], backend.env, backend.work);
         assert.equal(result.status, 0, result.stderr);
         const reported = JSON.parse(result.stdout);
         const reviewed = JSON.parse(readFileSync(path.join(ROOT, "schema.json"), "utf8"));
@@ -48,15 +48,15 @@ describe("engine: the component provider (get-schema, Pulumi YAML through packag
         const project = parse(readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8"));
         delete project.packages;
         project.resources.hello.properties.directory = path.join(ROOT, "examples", "hello-kernel");
-        const dir = path.join(engine.work, "project");
+        const dir = path.join(backend.work, "project");
         mkdirSync(dir);
         writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
-        const add = pulumi(["package", "add", "pulumi-unikernel"], engine.env, dir);
+        const add = pulumi(["package", "add", "pulumi-unikernel"], backend.env, dir);
         assert.equal(add.status, 0, add.stderr);
         assert.match(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"), /pulumi-unikernel: pulumi-unikernel@0\.1\.0/);
 
-        stack = await LocalWorkspace.createOrSelectStack({ stackName: "engine-yaml", workDir: dir }, {
-            pulumiCommand: await pulumiCommand(engine.env), envVars: engine.env,
+        stack = await LocalWorkspace.createOrSelectStack({ stackName: "deploy-yaml", workDir: dir }, {
+            pulumiCommand: await pulumiCommand(backend.env), envVars: backend.env,
         });
         const up = await stack.up();
         const text = readFileSync(up.outputs.consoleLog.value as string, "utf8");

@@ -1,5 +1,5 @@
 /**
- * examples/private-host under the real engine, against an sshd on 127.0.0.1 playing the private KVM
+ * examples/private-host under the real Pulumi engine, against an sshd on 127.0.0.1 playing the private KVM
  * host: `up` copies the image over SFTP and starts the supervised VM (QEMU under TCG), the private
  * key stays encrypted in the state, `destroy` removes it all, and a wrong host key is refused before
  * anything reaches the host.
@@ -10,12 +10,12 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEMO_LINE } from "../helpers/demoKernel";
-import { alive, changes, exampleStack, kernelCopy, useEngine } from "./engine";
+import { alive, changes, exampleStack, kernelCopy, useBackend } from "./backend";
 import { Sshd, startSshd } from "./sshd";
 
-describe("engine: examples/private-host over SSH to a loopback sshd", function () {
+describe("deploy: examples/private-host over SSH to a loopback sshd", function () {
     this.timeout(15 * 60_000);
-    let engine: ReturnType<typeof useEngine>;
+    let backend: ReturnType<typeof useBackend>;
     let sshd: Sshd;
     const stacks: Stack[] = [];
 
@@ -31,7 +31,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     }
 
     before(async () => {
-        engine = useEngine("private-host");
+        backend = useBackend("private-host");
         kernelDir = kernelCopy();
         sshd = await startSshd();
     });
@@ -41,14 +41,14 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
             for (const stack of stacks) await stack.destroy().catch(() => undefined);
         } finally {
             sshd?.stop();
-            engine?.cleanup();
+            backend?.cleanup();
             rmSync(kernelDir, { recursive: true, force: true });
         }
     });
 
     it("up copies the image and starts the VM on the host; a new image replaces it; destroy removes it", async () => {
-        const stateDir = path.join(engine.work, "host-state");
-        const stack = await exampleStack("private-host", "engine-host", engine.env, hostConfig(stateDir, sshd.hostKey));
+        const stateDir = path.join(backend.work, "host-state");
+        const stack = await exampleStack("private-host", "deploy-host", backend.env, hostConfig(stateDir, sshd.hostKey));
         stacks.push(stack);
         const up = await stack.up();
         assert.equal(up.outputs.runMode.value, "background");
@@ -65,7 +65,7 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
 
         // The checkpoint file as the backend stores it: the connection (with the key) is a secret,
         // encrypted with the stack's passphrase. (`exportStack` would decrypt it.)
-        const checkpoint = readFileSync(path.join(engine.work, "backend", ".pulumi", "stacks", "unikernel-private-host", "engine-host.json"), "utf8");
+        const checkpoint = readFileSync(path.join(backend.work, "backend", ".pulumi", "stacks", "unikernel-private-host", "deploy-host.json"), "utf8");
         const keyBody = sshd.privateKey.split("\n")[1];
         assert.ok(!checkpoint.includes(keyBody), "the private key is not in the state in clear text");
         assert.ok(checkpoint.includes('"ciphertext"'), "the state holds encrypted secrets");
@@ -91,8 +91,8 @@ describe("engine: examples/private-host over SSH to a loopback sshd", function (
     });
 
     it("refuses a host whose key is not the declared one, before anything reaches it", async () => {
-        const stateDir = path.join(engine.work, "refused-state");
-        const stack = await exampleStack("private-host", "engine-wrong-key", engine.env, hostConfig(stateDir, sshd.otherHostKey));
+        const stateDir = path.join(backend.work, "refused-state");
+        const stack = await exampleStack("private-host", "deploy-wrong-key", backend.env, hostConfig(stateDir, sshd.otherHostKey));
         stacks.push(stack);
         await assert.rejects(stack.up(), (error: Error) => {
             assert.match(error.message, /host key|verification|handshake/i);

@@ -1,7 +1,7 @@
 // A stand-in for the Pulumi command provider 1.2.1 (`pulumi-resource-command`), for machines that
 // cannot get the real one. The real provider is downloaded from GitHub by Pulumi, or built from the
 // Go module github.com/pulumi/pulumi-command/provider; on this project's CI machine neither can be
-// reached (the Go module proxy refuses every version of that module), so scripts/setup-engine
+// reached (the Go module proxy refuses every version of that module), so scripts/setup-pulumi
 // installs this file under the name and version @pulumi/command asks for, in the engine's own
 // PULUMI_HOME only, never in the user's ~/.pulumi.
 //

@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import { readFileSync, rmSync } from "fs";
 import * as path from "path";
 import { XMLValidator } from "fast-xml-parser";
-import { bisect, stats } from "../../src/bench/bench";
+import { bisect, stats } from "../../src/measure/bench";
 import { jsonOf, unikernel, unikernelAsync } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 

@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import { existsSync, rmSync } from "fs";
 import * as http from "http";
 import * as path from "path";
-import { linuxBaseline } from "../../src/bench/linuxBaseline";
+import { linuxBaseline } from "../../src/measure/linuxBaseline";
 import { jsonOf, unikernel, unikernelAsync } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 import { freePort } from "../helpers/net";

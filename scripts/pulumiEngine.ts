@@ -1,8 +1,8 @@
 /**
- * The Pulumi engine that scripts/setup-engine made, for the quick start and the engine tests: its
+ * The Pulumi engine that scripts/setup-pulumi made, for the quick start and the deploy tests: its
  * environment (the CLI built from Go modules, this checkout's PULUMI_HOME, offline settings) and
  * the examples as Automation API inline programs. Inline, the SDK is the language runtime, so no
- * Node.js language host is needed (its Go module is not served here; see scripts/setup-engine).
+ * Node.js language host is needed (its Go module is not served here; see scripts/setup-pulumi).
  */
 import { mkdtempSync, readFileSync } from "fs";
 import * as os from "os";
@@ -10,15 +10,15 @@ import * as path from "path";
 import { ConfigMap, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
 export const ROOT = path.resolve(__dirname, "..");
-const ENV_FILE = path.join(ROOT, ".unikernel", "engine.env");
+const ENV_FILE = path.join(ROOT, ".unikernel", "pulumi.env");
 
-/** The environment scripts/setup-engine wrote; fails with the fix when it has not run. */
-export function engineEnv(): Record<string, string> {
+/** The environment scripts/setup-pulumi wrote; fails with the fix when it has not run. */
+export function pulumiEnv(): Record<string, string> {
     let text: string;
     try {
         text = readFileSync(ENV_FILE, "utf8");
     } catch {
-        throw new Error(`${ENV_FILE} is missing: run ./scripts/setup (or ./scripts/setup-engine) first`);
+        throw new Error(`${ENV_FILE} is missing: run ./scripts/setup (or ./scripts/setup-pulumi) first`);
     }
     const env: Record<string, string> = {};
     for (const match of text.matchAll(/^export (\w+)="(.*)"$/gm)) {
@@ -27,9 +27,9 @@ export function engineEnv(): Record<string, string> {
     return env;
 }
 
-/** The CLI scripts/setup-engine built (`<root>/bin/pulumi`). */
+/** The CLI scripts/setup-pulumi built (`<root>/bin/pulumi`). */
 export async function pulumiCommand(env: Record<string, string>): Promise<PulumiCommand> {
-    return PulumiCommand.get({ root: env.UNIKERNEL_ENGINE_ROOT });
+    return PulumiCommand.get({ root: env.UNIKERNEL_PULUMI_ROOT });
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Two stacks of one project with the same component names, under the real engine: each LocalService
+ * Two stacks of one project with the same component names, under the real Pulumi engine: each LocalService
  * keeps its own pidfile and console (named after its URN), so bringing one stack up neither stops
  * nor overwrites the other, and destroying one leaves the other running.
  */
@@ -7,16 +7,16 @@ import * as assert from "assert";
 import { readFileSync, rmSync } from "fs";
 import { Stack } from "@pulumi/pulumi/automation";
 import { DEMO_LINE } from "../helpers/demoKernel";
-import { alive, exampleStack, kernelCopy, useEngine } from "./engine";
+import { alive, exampleStack, kernelCopy, useBackend } from "./backend";
 
-describe("engine: two stacks with the same component names", function () {
+describe("deploy: two stacks with the same component names", function () {
     this.timeout(15 * 60_000);
-    let engine: ReturnType<typeof useEngine>;
+    let backend: ReturnType<typeof useBackend>;
     let kernelDir: string;
     const stacks: Stack[] = [];
 
     before(() => {
-        engine = useEngine("stacks");
+        backend = useBackend("stacks");
         kernelDir = kernelCopy();
     });
 
@@ -24,14 +24,14 @@ describe("engine: two stacks with the same component names", function () {
         try {
             for (const stack of stacks) await stack.destroy().catch(() => undefined);
         } finally {
-            engine?.cleanup();
+            backend?.cleanup();
             rmSync(kernelDir, { recursive: true, force: true });
         }
     });
 
     it("never share a pidfile or console, and destroying one leaves the other's VM running", async () => {
-        const dev = await exampleStack("local", "dev", engine.env, { kernelDirectory: { value: kernelDir } });
-        const prod = await exampleStack("local", "prod", engine.env, { kernelDirectory: { value: kernelDir } });
+        const dev = await exampleStack("local", "dev", backend.env, { kernelDirectory: { value: kernelDir } });
+        const prod = await exampleStack("local", "prod", backend.env, { kernelDirectory: { value: kernelDir } });
         stacks.push(dev, prod);
 
         const devUp = await dev.up();
