@@ -3,7 +3,7 @@
  * the option, what was given and what is allowed, before the verb does anything.
  */
 import { InvalidArgumentError } from "commander";
-import { Target, findUnsafeCharacter, parseTargetString } from "../model";
+import { Target, findUnsafeCharacter, parseMemory, parseTargetString } from "../model";
 
 /** A whole number from `min` to `max`. */
 export function parseWholeNumber(value: string, min: number, max: number): number {
@@ -73,11 +73,10 @@ export function parseSize(value: string): number {
     return bytes;
 }
 
-/** Guest memory: `64M`, `1G`, `512` (MiB), from 8 MiB to 1 TiB. */
+/** Guest memory as the model reads it (`64M`, `1G`, `512` MiB), from 8 MiB (less boots nothing) to 1 TiB. */
 export function parseMemoryMiB(value: string): number {
-    const m = /^(\d{1,7})([MG]?)$/i.exec(value.trim());
-    const mib = m ? Number(m[1]) * (m[2].toUpperCase() === "G" ? 1024 : 1) : NaN;
-    if (!m || mib < 8 || mib > 1024 * 1024) {
+    const mib = parseMemory(value, "--memory").value;
+    if (mib === undefined || mib < 8) {
         throw new InvalidArgumentError(`"${value}" is not a memory size from 8M to 1024G, such as 64M or 1G`);
     }
     return mib;

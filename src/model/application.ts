@@ -5,42 +5,15 @@
 import { parse as parseShellWords } from "shell-quote";
 import { EngineName } from "./engine";
 import { KConfig, isEmptyKConfig, parseKConfig } from "./kconfig";
-import { ComponentRef, LIBRARY_NAME, Library, parseComponentRef, parseLibraries } from "./library";
+import { ComponentRef, Library, parseComponentRef, parseLibraryList } from "./library";
 import { parseListOrDict } from "./listOrDict";
-import { Parsed, Problem, describeValue, fail, joinPath, ok, oneOf } from "./problem";
+import { Parsed, Problem, describeValue, fail, joinPath, ok } from "./problem";
 import { checkSafeText } from "./safeText";
-import { UntypedMap, isMap, parseText, unknownKeys } from "./scalars";
-import { Target, parseTarget, targetId } from "./target";
-
-/** Root filesystem formats Unikraft can mount from an initrd or ROM. */
-export type RootfsFormat = "cpio" | "erofs";
-
-/** Every rootfs format, in the order messages list them. */
-export const ROOTFS_FORMATS: readonly RootfsFormat[] = ["cpio", "erofs"];
-
-/** A root filesystem or ROM: a directory, Dockerfile or archive, and how to pack it. */
-export interface Rootfs {
-    /** A directory, a Dockerfile, or a prebuilt cpio/erofs file, relative to the application. */
-    source: string;
-    /** How it is packed. Kraftfile v0.7 long form only. */
-    format?: RootfsFormat;
-    /** How the kernel receives it (for example `initrd`). Kraftfile v0.7 long form only. */
-    type?: string;
-}
-
-/** A volume mounted into the unikernel. */
-export interface Volume {
-    /** Host path or volume name. */
-    source?: string;
-    /** Mount point inside the unikernel. */
-    destination: string;
-    /** Volume driver, e.g. `9pfs`. */
-    driver?: string;
-    /** Mount read-only. */
-    readonly?: boolean;
-    /** Access mode, as written (Kraftfile v0.7 `mode`, e.g. "ro"). */
-    mode?: string;
-}
+import { isMap, parseText, unknownKeys } from "./scalars";
+import { parseMemory } from "./memory";
+import { Rootfs, parseRoms, parseRootfs } from "./rootfs";
+import { Target, parseTargets, targetId } from "./target";
+import { Volume, parseVolumes } from "./volume";
 
 /** The unikernel spec. */
 export interface Application {
@@ -141,156 +114,6 @@ export function parseLabels(value: unknown, path: string): Parsed<Record<string,
         valueText: (v) => (v === null ? "" : String(v)),
         destination: "image tags and labels",
     });
-}
-
-const MEMORY_UNITS: ReadonlyMap<string, number> = new Map([
-    ["K", 1 / 1024], ["Ki", 1 / 1024], ["KiB", 1 / 1024], ["KB", 1 / 1024],
-    ["M", 1], ["Mi", 1], ["MiB", 1], ["MB", 1], ["", 1],
-    ["G", 1024], ["Gi", 1024], ["GiB", 1024], ["GB", 1024],
-]);
-
-/**
- * Reads a memory size into MiB: a number (MiB) or a string such as `64M`, `64Mi`, `1G`. Units are
- * binary, as QEMU's `-m` and ops's `Memory` read them.
- */
-export function parseMemory(value: unknown, path: string): Parsed<number> {
-    // Units in either case: QEMU's -m and ops read "2g" as "2G".
-    const match = typeof value === "string" ? /^(\d+)\s*([KMG]i?B?)?$/i.exec(value.trim()) : null;
-    const unit = match ? MEMORY_UNITS.get(normalizeUnit(match[2] ?? "")) : undefined;
-    const mib = typeof value === "number" ? value : match && unit !== undefined ? Number(match[1]) * unit : NaN;
-    if (Number.isInteger(mib) && mib >= 1 && mib <= 1024 * 1024) {
-        return ok(mib);
-    }
-    return fail({ path, message: `got ${describeValue(value)}; expected a whole number of MiB from 1 to 1048576, e.g. 64 or "64M" or "1G"` });
-}
-
-/** `mib` -> `Mi`, `gb` -> `GB`: the unit letter upper case, the rest as the table spells it. */
-function normalizeUnit(unit: string): string {
-    return unit ? unit[0].toUpperCase() + unit.slice(1).replace(/b$/i, "B") : unit;
-}
-
-/** Writes MiB as the shortest unit string QEMU and ops read: `64M`, `2G`. */
-export function formatMemory(mib: number): string {
-    return mib % 1024 === 0 ? `${mib / 1024}G` : `${mib}M`;
-}
-
-const ROOTFS_KEYS = ["source", "format", "type"];
-
-/**
- * Reads a rootfs or ROM: a path string, or (`longForm`) a map `{source, format, type}`.
- * Callers decide whether the long form is allowed (it needs Kraftfile spec v0.7).
- */
-export function parseRootfs(value: unknown, path: string, longForm: boolean | string): Parsed<Rootfs> {
-    if (typeof value === "string") {
-        const unsafe = checkSafeText(value, path, "a build command line");
-        if (unsafe) return fail(unsafe);
-        return value ? ok({ source: value }) : fail({ path, message: "got an empty string; expected a path to a directory, Dockerfile or archive" });
-    }
-    if (!isMap(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a path string, or a map with source, format and type` });
-    }
-    if (longForm !== true) {
-        return fail({ path, message: `the map form {source, format, type} ${typeof longForm === "string" ? longForm : "is not allowed here"}; write the path as a string` });
-    }
-    const problems: Problem[] = [...unknownKeys(value, ROOTFS_KEYS, path)];
-    const source = parseText(value.source, joinPath(path, "source"), "a path to a directory, Dockerfile or archive");
-    problems.push(...source.problems);
-    const unsafeSource = source.value === undefined ? undefined : checkSafeText(source.value, joinPath(path, "source"), "a build command line");
-    if (unsafeSource) problems.push(unsafeSource);
-    const rootfs: Rootfs = { source: source.value ?? "" };
-    if (value.format !== undefined) {
-        const format = ROOTFS_FORMATS.find((f) => f === value.format);
-        if (format) {
-            rootfs.format = format;
-        } else {
-            problems.push({ path: joinPath(path, "format"), message: `got ${describeValue(value.format)}; expected ${oneOf(ROOTFS_FORMATS)}` });
-        }
-    }
-    if (value.type !== undefined) {
-        const type = parseText(value.type, joinPath(path, "type"));
-        problems.push(...type.problems);
-        const unsafe = type.value === undefined ? undefined : checkSafeText(type.value, joinPath(path, "type"), "a build command line");
-        if (unsafe) problems.push(unsafe);
-        rootfs.type = type.value;
-    }
-    return problems.length ? fail(...problems) : ok(rootfs);
-}
-
-const VOLUME_KEYS = ["source", "destination", "driver", "mode", "readonly"];
-
-/**
- * Reads `volumes`: a list of `source:destination` strings (a string without ":" mounts at "/", as
- * kraftkit:unikraft/volume TransformFromSchema reads it) or `{source, destination, driver,
- * readonly, mode}` maps.
- */
-export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
-    if (!Array.isArray(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a list of volumes such as "./fs0:/"` });
-    }
-    const problems: Problem[] = [];
-    const volumes: Volume[] = [];
-    value.forEach((entry, i) => {
-        const at = `${path}[${i}]`;
-        if (typeof entry === "string") {
-            const unsafe = checkSafeText(entry, at, "a run command line");
-            if (unsafe) {
-                problems.push(unsafe);
-                return;
-            }
-            const parts = entry.split(":");
-            if (parts.length > 2 || !parts[0] || (parts.length === 2 && !parts[1].startsWith("/"))) {
-                problems.push({
-                    path: at,
-                    message: `got "${entry}"; kraft reads a volume string as "source:/destination" (or "source", mounted at "/")` +
-                        `${parts.length > 2 ? `: for ${JSON.stringify(parts.slice(2).join(":"))} use the map form {source, destination, readonly: true}` : ""}`,
-                });
-                return;
-            }
-            volumes.push({ source: parts[0], destination: parts.length === 2 ? parts[1] : "/" });
-            return;
-        }
-        if (!isMap(entry)) {
-            problems.push({ path: at, message: `got ${describeValue(entry)}; expected "source:/destination" or a map with source and destination` });
-            return;
-        }
-        const before = problems.length;
-        problems.push(...unknownKeys(entry, VOLUME_KEYS, at));
-        const destination = parseText(entry.destination, joinPath(at, "destination"), "an absolute mount point such as \"/data\"");
-        problems.push(...destination.problems);
-        if (destination.value !== undefined && !destination.value.startsWith("/")) {
-            problems.push({ path: joinPath(at, "destination"), message: `got "${destination.value}"; expected an absolute mount point such as "/data"` });
-        }
-        const volume: Volume = { destination: destination.value ?? "" };
-        if (destination.value !== undefined) {
-            const unsafe = checkSafeText(destination.value, joinPath(at, "destination"), "a run command line");
-            if (unsafe) problems.push(unsafe);
-        }
-        for (const key of ["source", "driver"] as const) {
-            if (entry[key] !== undefined) {
-                const text = parseText(entry[key], joinPath(at, key));
-                problems.push(...text.problems);
-                const unsafe = text.value === undefined ? undefined : checkSafeText(text.value, joinPath(at, key), "a run command line");
-                if (unsafe) problems.push(unsafe);
-                volume[key] = text.value;
-            }
-        }
-        if (entry.readonly !== undefined) {
-            if (typeof entry.readonly === "boolean") {
-                volume.readonly = entry.readonly;
-            } else {
-                problems.push({ path: joinPath(at, "readonly"), message: `got ${describeValue(entry.readonly)}; expected true or false` });
-            }
-        }
-        if (entry.mode !== undefined && entry.mode !== null) {
-            const mode = parseText(entry.mode, joinPath(at, "mode"), "an access mode such as \"ro\"");
-            problems.push(...mode.problems);
-            if (mode.value !== undefined) volume.mode = mode.value;
-        }
-        if (problems.length === before) {
-            volumes.push(volume);
-        }
-    });
-    return problems.length ? fail(...problems) : ok(volumes);
 }
 
 /**
@@ -431,26 +254,6 @@ export function withConsistency(problems: Problem[], app: Application, path = ""
     return [...problems, ...consistency];
 }
 
-/** Reads a list of targets (strings or maps). */
-export function parseTargets(value: unknown, path: string): Parsed<Target[]> {
-    if (!Array.isArray(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a list of targets such as ["qemu/x86_64"]` });
-    }
-    const parsed = value.map((entry, i) => parseTarget(entry, `${path}[${i}]`));
-    const problems = parsed.flatMap((p) => p.problems);
-    return problems.length ? fail(...problems) : ok(parsed.map((p) => p.value as Target));
-}
-
-/** Reads a list of ROMs. */
-export function parseRoms(value: unknown, path: string, longForm: boolean | string): Parsed<Rootfs[]> {
-    if (!Array.isArray(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a list of ROM paths or {source, format, type} maps` });
-    }
-    const parsed = value.map((entry, i) => parseRootfs(entry, `${path}[${i}]`, longForm));
-    const problems = parsed.flatMap((p) => p.problems);
-    return problems.length ? fail(...problems) : ok(parsed.map((p) => p.value as Rootfs));
-}
-
 /** Reads the core/template reference, whose Kconfig is not allowed here (it is the app's `kconfig`). */
 function parseCoreRef(value: unknown, path: string): Parsed<Omit<ComponentRef, "kconfig">> {
     const ref = parseComponentRef(value, path);
@@ -458,31 +261,4 @@ function parseCoreRef(value: unknown, path: string): Parsed<Omit<ComponentRef, "
         return fail({ path: joinPath(path, "kconfig"), message: "is not read here; put core Kconfig options in the application's `kconfig`" });
     }
     return ref;
-}
-
-/** Reads libraries given as a name-keyed map or as a list of `{name, version, source, kconfig}`. */
-function parseLibraryList(value: unknown, path: string): Parsed<Library[]> {
-    if (!Array.isArray(value)) {
-        return parseLibraries(value, path);
-    }
-    const problems: Problem[] = [];
-    const libraries: Library[] = [];
-    value.forEach((entry, i) => {
-        const at = `${path}[${i}]`;
-        if (!isMap(entry)) {
-            problems.push({ path: at, message: `got ${describeValue(entry)}; expected a map with name and optional version, source, kconfig` });
-            return;
-        }
-        const { name, ...rest } = entry as UntypedMap;
-        if (typeof name !== "string" || !LIBRARY_NAME.test(name)) {
-            problems.push({ path: joinPath(at, "name"), message: `got ${describeValue(name)}; expected a library name such as "musl" (letters, digits, ".", "_", "-")` });
-            return;
-        }
-        const ref = parseComponentRef(rest, at);
-        problems.push(...ref.problems);
-        if (ref.value) {
-            libraries.push({ name, ...ref.value });
-        }
-    });
-    return problems.length ? fail(...problems) : ok(libraries);
 }

@@ -14,27 +14,17 @@
  * (targets skipped here and keys kraft ignores included), so a file survives a round trip.
  */
 import { Document } from "yaml";
-import {
-    Application,
-    Rootfs,
-    Volume,
-    formatMemory,
-    parseCommand,
-    parseEnv,
-    parseLabels,
-    parseMemory,
-    parseRoms,
-    parseRootfs,
-    parseVolumes,
-    withConsistency,
-} from "./application";
+import { Application, parseCommand, parseEnv, parseLabels, withConsistency } from "./application";
 import { interpolateDocument } from "./interpolation";
 import { isEmptyKConfig } from "./kconfig";
 import { ComponentRef, Library, looksLikeSource, parseComponentRef, parseLibraries } from "./library";
+import { formatMemory, parseMemory } from "./memory";
 import { Parsed, Problem, ValidationError, describeValue, fail, joinPath, ok } from "./problem";
+import { Rootfs, parseRoms, parseRootfs } from "./rootfs";
 import { checkSafeText } from "./safeText";
 import { UntypedMap, isMap, parseText } from "./scalars";
 import { Target, parseTarget } from "./target";
+import { Volume, parseVolumes } from "./volume";
 import { LocatedYaml, readYaml } from "./yamlDocument";
 
 /** File names kraft discovers, in its order of preference (kraftkit:unikraft/app/project.go DefaultFileNames). */

@@ -113,11 +113,41 @@ export function parseLibraries(value: unknown, path: string, warnings?: Problem[
             problems.push({ path: at, message: `has no value, which kraft refuses ("invalid type <nil> for component"); write a version such as "${name}: stable", or {} for the default` });
             continue;
         }
-        const ref = parseComponentRef(raw, at, warnings);
-        problems.push(...ref.problems);
-        if (ref.value) {
-            libraries.push({ name, ...ref.value });
-        }
+        addLibrary(libraries, problems, name, parseComponentRef(raw, at, warnings));
     }
     return problems.length ? fail(...problems) : ok(libraries);
+}
+
+/**
+ * Reads libraries given as typed program input: the `libraries:` map, or a list of
+ * `{name, version, source, kconfig}` (the list keeps the order a user wrote).
+ */
+export function parseLibraryList(value: unknown, path: string): Parsed<Library[]> {
+    if (!Array.isArray(value)) {
+        return parseLibraries(value, path);
+    }
+    const problems: Problem[] = [];
+    const libraries: Library[] = [];
+    value.forEach((entry, i) => {
+        const at = `${path}[${i}]`;
+        if (!isMap(entry)) {
+            problems.push({ path: at, message: `got ${describeValue(entry)}; expected a map with name and optional version, source, kconfig` });
+            return;
+        }
+        const { name, ...rest } = entry;
+        if (typeof name !== "string" || !LIBRARY_NAME.test(name)) {
+            problems.push({ path: joinPath(at, "name"), message: `got ${describeValue(name)}; expected a library name such as "musl" (letters, digits, ".", "_", "-")` });
+            return;
+        }
+        addLibrary(libraries, problems, name, parseComponentRef(rest, at));
+    });
+    return problems.length ? fail(...problems) : ok(libraries);
+}
+
+/** One library entry of either form, its problems collected. */
+function addLibrary(libraries: Library[], problems: Problem[], name: string, ref: Parsed<ComponentRef>): void {
+    problems.push(...ref.problems);
+    if (ref.value) {
+        libraries.push({ name, ...ref.value });
+    }
 }

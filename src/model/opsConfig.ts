@@ -10,7 +10,8 @@
  * list (Config, RunConfig, ProviderConfig, Tag, CloudVolume, Nic). On top, the fields this package
  * uses are checked for meaning (a memory size, port numbers).
  */
-import { Application, formatMemory, parseMemory } from "./application";
+import { Application } from "./application";
+import { formatMemory, parseMemory } from "./memory";
 import { Parsed, Problem, ValidationError, describeValue, fail, joinPath, ok } from "./problem";
 import { UntypedMap, isMap } from "./scalars";
 

@@ -100,3 +100,13 @@ function pickOne(map: Record<string, unknown>, keys: [string, string], path: str
     }
     return { key: present[0], value: map[present[0]] };
 }
+
+/** Reads a list of targets (strings or maps). */
+export function parseTargets(value: unknown, path: string): Parsed<Target[]> {
+    if (!Array.isArray(value)) {
+        return fail({ path, message: `got ${describeValue(value)}; expected a list of targets such as ["qemu/x86_64"]` });
+    }
+    const parsed = value.map((entry, i) => parseTarget(entry, `${path}[${i}]`));
+    const problems = parsed.flatMap((p) => p.problems);
+    return problems.length ? fail(...problems) : ok(parsed.map((p) => p.value as Target));
+}
