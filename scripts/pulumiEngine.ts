@@ -4,7 +4,7 @@
  * the examples as Automation API inline programs. Inline, the SDK is the language runtime, so no
  * Node.js language host is needed (its Go module is not served here; see scripts/setup-pulumi).
  */
-import { mkdtempSync, readFileSync } from "fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -24,7 +24,27 @@ export function pulumiEnv(): Record<string, string> {
     for (const match of text.matchAll(/^export (\w+)="(.*)"$/gm)) {
         env[match[1]] = match[2].replace("$PATH", process.env.PATH ?? "");
     }
+    dropCachedSchema(env.PULUMI_HOME);
     return env;
+}
+
+/**
+ * The engine caches a plugin's schema by name and version, but this package's plugin runs the
+ * checkout's live code: after a change to an Args interface, the cached schema would describe the
+ * old inputs (YAML then refuses the new ones). Dropping it makes the engine ask the plugin again.
+ */
+function dropCachedSchema(pulumiHome: string | undefined): void {
+    if (!pulumiHome) return;
+    const plugins = path.join(pulumiHome, "plugins");
+    let names: string[];
+    try {
+        names = readdirSync(plugins);
+    } catch {
+        return;
+    }
+    for (const name of names.filter((n) => /^schema-pulumi-unikernel-.*\.json$/.test(n))) {
+        rmSync(path.join(plugins, name), { force: true });
+    }
 }
 
 /** The CLI scripts/setup-pulumi built (`<root>/bin/pulumi`). */

@@ -17,7 +17,7 @@ const image = new unikernel.UnikernelImage("hello", {
 
 const service = new unikernel.LocalService("hello", {
     diskPath: image.diskPath,
-    imageDigest: image.digest,
+    digest: image.digest,
     readyPattern: "Hello from the pulumi-unikernel demo kernel",
 });
 

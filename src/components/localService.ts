@@ -5,6 +5,7 @@ import { BootMode, MachineArchitecture, Problem, checkDeclaredTcpPort, checkSafe
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "../contract/command";
 import { parseRunDetachedResult, runDetachedArgv, stopArgv } from "../contract/run";
+import { checkBootImage } from "./bootImage";
 import { checkedArgs } from "./inputErrors";
 import { stackDirectory, stackScopedName } from "./stackScope";
 import { LocalServiceArgs } from "./localServiceArgs";
@@ -18,7 +19,7 @@ export { LocalServiceArgs };
  *
  * @example
  * ```ts
- * const service = new LocalService("hello", { diskPath: image.diskPath, imageDigest: image.digest, readyPattern: "Hello" });
+ * const service = new LocalService("hello", { diskPath: image.diskPath, digest: image.digest, readyPattern: "Hello" });
  * export const consoleLog = service.consoleLog;
  * ```
  */
@@ -53,7 +54,7 @@ export class LocalService extends pulumi.ComponentResource {
                 timeoutSeconds: r.readyTimeoutSeconds, pidfile: path.join(dir, "qemu.pid"), console: path.join(dir, "console.log"),
             }))),
             delete: pidfile.apply((file) => unikernelCommand(stopArgv(file))),
-            triggers: [args.imageDigest],
+            triggers: [args.digest],
         }, {
             parent: this,
             // One pidfile and the same forwarded host ports per service: stop the old VM first.
@@ -86,9 +87,7 @@ interface ResolvedLocalArgs {
 /** Checks LocalService inputs. @internal */
 export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { value?: ResolvedLocalArgs; problems: Problem[] } {
     const problems: Problem[] = [];
-    if (Boolean(args.diskPath) === Boolean(args.kernelPath)) {
-        problems.push({ path: args.diskPath ? "kernelPath" : "diskPath", message: "set exactly one of `diskPath` and `kernelPath`: keep the disk to boot through its firmware, or the kernel to boot it directly" });
-    }
+    const image = checkBootImage(args, "QEMU's options", problems);
     const architecture = args.architecture ?? "x86_64";
     problems.push(...resolveBootMode(architecture, args.bootMode).problems);
     const memoryMiB = args.memoryMiB ?? 64;
@@ -96,11 +95,8 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
         problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
     }
     const ports = validatePorts(args.ports ?? [], "ports", problems);
-    for (const [key, where] of [["cmdline", "a kernel command line"], ["readyPattern", "the run command"], ["diskPath", "QEMU's options"], ["kernelPath", "QEMU's options"]] as const) {
-        const value = args[key];
-        const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
-        if (problem) problems.push(problem);
-    }
+    const unsafePattern = typeof args.readyPattern === "string" ? checkSafeText(args.readyPattern, "readyPattern", "the run command") : undefined;
+    if (unsafePattern) problems.push(unsafePattern);
     if (args.readyPattern !== undefined) {
         try {
             new RegExp(args.readyPattern);
@@ -113,11 +109,11 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
     if (!Number.isInteger(timeout) || timeout < 1) {
         problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
     }
-    if (problems.length) return { problems };
+    if (problems.length || !image) return { problems };
     return {
         problems,
         value: {
-            diskPath: args.diskPath, kernelPath: args.kernelPath, cmdline: args.cmdline, architecture,
+            diskPath: image.kind === "disk" ? image.path : undefined, kernelPath: image.kind === "kernel" ? image.path : undefined, cmdline: image.cmdline, architecture,
             bootMode: args.bootMode, memoryMiB, ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
             readyPattern: args.readyPattern, readyPort: args.readyPort, readyTimeoutSeconds: timeout,
         },

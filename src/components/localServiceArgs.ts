@@ -10,8 +10,8 @@ export interface LocalServiceArgs {
     kernelPath?: pulumi.Input<string>;
     /** Command line for `kernelPath`. */
     cmdline?: pulumi.Input<string>;
-    /** Identity of the image (its digest or SHA-256): a change restarts the VM with the new image. */
-    imageDigest: pulumi.Input<string>;
+    /** Identity of the image (`UnikernelImage.digest`): a change restarts the VM with the new image. */
+    digest: pulumi.Input<string>;
     /**
      * CPU architecture of the image.
      * @default x86_64

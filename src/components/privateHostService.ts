@@ -4,6 +4,7 @@ import { HostRunMode, Problem, checkDeclaredTcpPort, checkSafeText, resolveBootM
 import { HostServiceSpec, hostPaths, installScript, isSafeStateDirectory, removeScript } from "../hosts/privateHost";
 import { shellCommand } from "../internal/shellQuote";
 import { stackScopedName } from "./stackScope";
+import { checkBootImage } from "./bootImage";
 import { checkedArgs } from "./inputErrors";
 import { PrivateHostServiceArgs } from "./privateHostServiceArgs";
 
@@ -18,7 +19,7 @@ export { PrivateHostServiceArgs };
  * ```ts
  * const svc = new PrivateHostService("web", {
  *     host: "10.0.0.12", privateKey: cfg.requireSecret("sshKey"), hostKey: cfg.require("hostKey"),
- *     imagePath: image.diskPath, imageDigest: image.digest, ports: [{ port: 8080 }],
+ *     diskPath: image.diskPath, digest: image.digest, ports: [{ port: 8080 }],
  * });
  * ```
  */
@@ -64,15 +65,15 @@ export class PrivateHostService extends pulumi.ComponentResource {
         // The copy goes to a path that names the image's digest, so a new image never overwrites the running one.
         const copy = new command.remote.CopyToRemote(`${name}-copy`, {
             connection,
-            source: pulumi.output(args.imagePath).apply((p) => new pulumi.asset.FileAsset(p)),
+            source: resolved.apply((r) => new pulumi.asset.FileAsset(r.localImage)),
             remotePath: remoteImage,
-            triggers: [args.imageDigest],
+            triggers: [args.digest],
         }, { parent: this, dependsOn: [prepare] });
         const service = new command.remote.Command(name, {
             connection,
             create: pulumi.all([resolved, remoteImage]).apply(([r, image]) => installScript({ ...r.spec, imagePath: image })),
             delete: pulumi.all([resolved, remoteImage]).apply(([r, image]) => removeScript({ ...r.spec, imagePath: image })),
-            triggers: [args.imageDigest, remoteImage],
+            triggers: [args.digest, remoteImage],
         }, {
             parent: this, dependsOn: [copy],
             // One unit name per service: the old one must be gone before the new one is installed.
@@ -94,6 +95,8 @@ export class PrivateHostService extends pulumi.ComponentResource {
 
 interface ResolvedHostArgs {
     digest: string;
+    /** The disk or kernel on this machine, copied to the host. */
+    localImage: string;
     stateDir: string;
     imageKind: "disk" | "kernel";
     spec: Omit<HostServiceSpec, "imagePath"> & { imagePath: string };
@@ -112,8 +115,6 @@ const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[?[0-9A-Fa-f:.]+\]?)$/;
  * it goes into known_hosts, where a line break would add a second, unverified key.
  */
 const HOST_KEY = /^(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}(?: [\x20-\x7e]*)?$/;
-/** Digests name files on the host: what UnikernelImage.digest gives (sha256:<hex>) and similar ids. */
-const DIGEST = /^[A-Za-z0-9:._-]{1,128}$/;
 /** 1 TiB of guest memory, and a day for any wait: larger values are typing mistakes. */
 const MAX_MEMORY_MIB = 1024 * 1024;
 const MAX_SECONDS = 86_400;
@@ -128,11 +129,8 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
     if (args.user !== undefined && !USER.test(args.user)) {
         problems.push({ path: "user", message: `got ${JSON.stringify(args.user)}; expected a user name such as "root" or "deploy" (letters, digits, "_", ".", "-")` });
     }
-    for (const [key, where] of [["cmdline", "a kernel command line"], ["readyPattern", "a grep pattern on the host"], ["imagePath", "a copy command"]] as const) {
-        const value = args[key];
-        const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
-        if (problem) problems.push(problem);
-    }
+    const unsafePattern = typeof args.readyPattern === "string" ? checkSafeText(args.readyPattern, "readyPattern", "a grep pattern on the host") : undefined;
+    if (unsafePattern) problems.push(unsafePattern);
     if (args.sshPort !== undefined && (!Number.isInteger(args.sshPort) || args.sshPort < 1 || args.sshPort > 65535)) {
         problems.push({ path: "sshPort", message: `got ${JSON.stringify(args.sshPort)}; expected a TCP port from 1 to 65535` });
     }
@@ -140,15 +138,11 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
         problems.push({ path: "hostKey", message: `${args.hostKey ? `got "${String(args.hostKey).slice(0, 30)}..."` : "missing"}; give the host's public key as "ssh-ed25519 AAAA..." (ssh-keyscan -t ed25519 <host>), so the host's identity is verified` });
     }
     if (!args.privateKey) problems.push({ path: "privateKey", message: "missing; give the SSH private key (as a secret)" });
-    if (!args.imagePath) problems.push({ path: "imagePath", message: "missing; give the disk or kernel to run" });
-    if (!args.imageDigest) problems.push({ path: "imageDigest", message: "missing; give the image's digest (UnikernelImage.digest)" });
-    else if (!DIGEST.test(args.imageDigest)) {
-        problems.push({ path: "imageDigest", message: `got ${JSON.stringify(String(args.imageDigest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128)` });
-    }
+    const image = checkBootImage(args, "a copy command", problems);
     const hypervisor = args.hypervisor ?? "qemu";
-    const imageKind = args.imageIsKernel ? "kernel" : "disk";
-    if (hypervisor === "firecracker" && imageKind === "disk") {
-        problems.push({ path: "hypervisor", message: "is firecracker, which boots kernels only (no BIOS, no UEFI); give a kernel with `imageIsKernel: true`, or use qemu for disks" });
+    const imageKind = image?.kind ?? "disk";
+    if (hypervisor === "firecracker" && args.diskPath) {
+        problems.push({ path: "hypervisor", message: "is firecracker, which boots kernels only (no BIOS, no UEFI); give `kernelPath` (UnikernelImage.kernelPath) instead of `diskPath`, or use qemu for disks" });
     }
     const architecture = args.architecture ?? "x86_64";
     problems.push(...resolveBootMode(architecture, args.bootMode).problems);
@@ -184,17 +178,18 @@ export function validateHostArgs(name: string, args: pulumi.Unwrap<PrivateHostSe
             problems.push({ path: "watchdog.failures", message: `got ${watchdog.failures}; expected a whole number from 1 to 1000` });
         }
     }
-    if (problems.length) return { problems };
+    if (problems.length || !image) return { problems };
     return {
         problems,
         value: {
-            digest: args.imageDigest,
+            digest: image.digest,
+            localImage: image.path,
             stateDir,
             explicitStateDir: args.stateDirectory !== undefined,
             imageKind,
             spec: {
                 name, stateDir, imagePath: "", imageKind, hypervisor, architecture, boot: args.bootMode, memoryMiB,
-                cmdline: args.cmdline, ports: ports.map((p) => ({ protocol: p.protocol, port: p.port })), mode, expect: args.readyPattern, timeoutSeconds: timeout,
+                cmdline: image.cmdline, ports: ports.map((p) => ({ protocol: p.protocol, port: p.port })), mode, expect: args.readyPattern, timeoutSeconds: timeout,
                 readyPort: args.readyPort, watchdog,
             },
         },

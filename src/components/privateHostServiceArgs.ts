@@ -18,14 +18,14 @@ export interface PrivateHostServiceArgs {
      * host you meant.
      */
     hostKey: pulumi.Input<string>;
-    /** The image to run: a bootable disk (qemu) or a kernel (qemu -kernel, or firecracker). */
-    imagePath: pulumi.Input<string>;
-    /** Identity of the image (its digest or SHA-256): names the copy and triggers a redeploy. */
-    imageDigest: pulumi.Input<string>;
-    /** True when `imagePath` is a kernel rather than a disk. @default false */
-    imageIsKernel?: pulumi.Input<boolean>;
-    /** Command line, when `imagePath` is a kernel. */
+    /** The bootable disk to run under QEMU (from `UnikernelImage.diskPath`). Mutually exclusive with `kernelPath`. */
+    diskPath?: pulumi.Input<string>;
+    /** A kernel to boot directly (QEMU -kernel, or Firecracker). Mutually exclusive with `diskPath`. */
+    kernelPath?: pulumi.Input<string>;
+    /** Command line for `kernelPath`. */
     cmdline?: pulumi.Input<string>;
+    /** Identity of the image (`UnikernelImage.digest`): names the copy on the host and triggers a redeploy. */
+    digest: pulumi.Input<string>;
     /**
      * The hypervisor on the host: QEMU (disks or kernels) or Firecracker (kernels only).
      * @default qemu

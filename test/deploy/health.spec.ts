@@ -35,7 +35,7 @@ describe("deploy: health checks fail the update with the console tail", function
                 const image = new unikernel.UnikernelImage("hello", {
                     directory: DEMO_DIR, engine: unikernel.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: unikernel.KernelFamily.Bare, cmdline: "health stay",
                 });
-                new unikernel.LocalService("hello", { diskPath: image.diskPath, imageDigest: image.digest, readyPattern: "this line is never printed", readyTimeoutSeconds: 5 });
+                new unikernel.LocalService("hello", { diskPath: image.diskPath, digest: image.digest, readyPattern: "this line is never printed", readyTimeoutSeconds: 5 });
             },
         }, { workDir: backend.work, pulumiCommand: await pulumiCommand(backend.env), envVars: backend.env, projectSettings: { name: "unikernel-health", runtime: "nodejs" } });
         await assert.rejects(stack.up(), (error: Error) => {

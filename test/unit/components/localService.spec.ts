@@ -9,7 +9,7 @@ import { resolved, unwrap } from "../../helpers/mocks";
 describe("LocalService", () => {
     it("runs QEMU in the background with a pidfile, and stops it on delete", async () => {
         const { component, children } = await construct(() => new uk.LocalService("local", {
-            diskPath: "/cache/disks/app.img", imageDigest: "7".repeat(64), readyPattern: "Hello", ports: [{ port: 8080 }],
+            diskPath: "/cache/disks/app.img", digest: "7".repeat(64), readyPattern: "Hello", ports: [{ port: 8080 }],
         }, opts));
         assert.deepEqual(shape(children), ["command:local:Command local"]);
         const create: string = await resolved(children[0].inputs.create);
@@ -22,11 +22,11 @@ describe("LocalService", () => {
     });
 
     it("refuses both a disk and a kernel, and a bad pattern", () => rejects(() => new uk.LocalService("bad", {
-        diskPath: "/d", kernelPath: "/k", imageDigest: "1", readyPattern: "(",
+        diskPath: "/d", kernelPath: "/k", digest: "1", readyPattern: "(",
     }, opts), ["kernelPath", "readyPattern"]));
 
     it("refuses line breaks in what goes to QEMU and the command line", () => rejects(() => new uk.LocalService("nl", {
-        kernelPath: "/k\n", cmdline: "a\u2028b", imageDigest: "1",
+        kernelPath: "/k\n", cmdline: "a\u2028b", digest: "1",
     }, opts), ["cmdline", "kernelPath"], /line separator \(U\+2028\)/));
 
     it("keeps two components of one name apart when their URNs differ (another stack, another parent)", async () => {

@@ -7,7 +7,7 @@ import { uk, opts, construct, rejects, shape, writtenFiles } from "../../helpers
 import { resolved, unwrap } from "../../helpers/mocks";
 
 describe("PrivateHostService", () => {
-    const base = { host: "127.0.0.1", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG", imagePath: "/cache/disks/app.img", imageDigest: "9".repeat(64) };
+    const base = { host: "127.0.0.1", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG", diskPath: "/cache/disks/app.img", digest: "9".repeat(64) };
 
     it("copies the image and installs the service over SSH with the host key verified and the key secret", async () => {
         const { component, children } = await construct(() => new uk.PrivateHostService("edge", { ...base, ports: [{ port: 8080 }], readyPattern: "ready" }, opts));
@@ -52,15 +52,30 @@ describe("PrivateHostService", () => {
         ...base, hostKey: "", hypervisor: uk.Hypervisor.Firecracker, stateDirectory: "relative",
     }, opts), ["hostKey", "hypervisor", "stateDirectory"], /ssh-keyscan/));
 
+    it("copies a kernel given as kernelPath and runs it under Firecracker", async () => {
+        const { diskPath: _disk, ...kernelOnly } = base;
+        const { children } = await construct(() => new uk.PrivateHostService("fc", { ...kernelOnly, kernelPath: "/cache/kernels/app.elf", hypervisor: uk.Hypervisor.Firecracker, cmdline: "-- /app" }, opts));
+        const copy = await resolved(children[1].inputs);
+        assert.match(copy.remotePath, /\/image-9999999999999999\.kernel$/);
+        assert.equal((await resolved(copy.source)).path, "/cache/kernels/app.elf");
+        assert.match(await resolved(children[2].inputs.create), /firecracker/);
+    });
+
+    it("refuses both a disk and a kernel, and neither", async () => {
+        await rejects(() => new uk.PrivateHostService("both", { ...base, kernelPath: "/k" }, opts), ["kernelPath"], /exactly one of `diskPath` and `kernelPath`/);
+        const { diskPath: _disk, ...neither } = base;
+        await rejects(() => new uk.PrivateHostService("neither", neither, opts), ["diskPath"], /exactly one/);
+    });
+
     it("refuses values no script or unit could carry, each with its path, before anything exists", () => rejects(() => new uk.PrivateHostService("hostile", {
         ...base, host: "-oProxyCommand=touch /tmp/pwned", user: "root;id", stateDirectory: "/var/lib/x\nExecStartPre=/bin/touch /tmp/pwned",
         readyPattern: "ready\n-f/etc/shadow", cmdline: "console=ttyS0\nUNIKERNEL_EOF",
     }, opts), ["host", "user", "stateDirectory", "readyPattern", "cmdline"], /line feed \(U\+000A\)/));
 
     it("refuses a bad SSH port, a host key with a second line, a digest that is a path, and values past their bounds", () => rejects(() => new uk.PrivateHostService("bounds", {
-        ...base, sshPort: 0, hostKey: `${base.hostKey}\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE attacker`, imageDigest: "../../etc/passwd",
+        ...base, sshPort: 0, hostKey: `${base.hostKey}\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE attacker`, digest: "../../etc/passwd",
         memoryMiB: 4 * 1024 * 1024, readyTimeoutSeconds: 10 ** 9, watchdog: { port: 80, intervalSeconds: 10 ** 6, failures: 10 ** 6 }, ports: [{ port: 80 }],
-    }, opts), ["sshPort", "hostKey", "imageDigest", "memoryMiB", "readyTimeoutSeconds", "watchdog.intervalSeconds", "watchdog.failures"], /from 1 to 65535/));
+    }, opts), ["sshPort", "hostKey", "digest", "memoryMiB", "readyTimeoutSeconds", "watchdog.intervalSeconds", "watchdog.failures"], /from 1 to 65535/));
 
     it("refuses a state directory that climbs, is the root, or is a directory of the system", async () => {
         for (const stateDirectory of ["/var/lib/../../etc", "/", "/var/lib/x/", "/etc", "/tmp", "/var/lib", "/usr", "/home", "/proc/1", "/sys/kernel", "/dev/shm", "/etc/systemd/system"]) {

@@ -32,6 +32,6 @@ describe("component provider schema", function () {
                 assert.doesNotMatch(property.description, /\[object Object\]/, `${token}.${name}`);
             }
         }
-        assert.deepEqual(schema.resources["pulumi-unikernel:index:PrivateHostService"].requiredInputs.sort(), ["host", "hostKey", "imageDigest", "imagePath", "privateKey"]);
+        assert.deepEqual(schema.resources["pulumi-unikernel:index:PrivateHostService"].requiredInputs.sort(), ["digest", "host", "hostKey", "privateKey"]);
     });
 });
