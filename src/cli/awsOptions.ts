@@ -1,7 +1,7 @@
 /** Options the `aws` commands share: the region, an endpoint override, and a chain of roles to assume. */
 import { Command, InvalidArgumentError } from "commander";
 import { UnikernelError } from "../model";
-import type { AssumeRole } from "../clouds/aws/ebsDirect";
+import type { AssumeRole } from "../model";
 import { safeText } from "./optionValues";
 
 /** The role options as commander collects them (each repeatable). */

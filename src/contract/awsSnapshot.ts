@@ -1,5 +1,5 @@
 /** `unikernel aws upload-snapshot` and `delete-snapshot`: a raw disk to an EBS snapshot and back. */
-import type { AssumeRole, EbsUploadResult } from "../clouds/aws/ebsDirect";
+import type { AssumeRole } from "../model";
 import { parseResult } from "./command";
 
 /** What a component asks `aws upload-snapshot` for. */
@@ -32,7 +32,11 @@ export function uploadSnapshotArgv(c: UploadSnapshotCommand): string[] {
 }
 
 /** What `aws upload-snapshot --json` prints and a component reads. */
-export type UploadSnapshotResult = Pick<EbsUploadResult, "snapshotId" | "blocksSent" | "blocksTotal">;
+export interface UploadSnapshotResult {
+    snapshotId: string;
+    blocksSent: number;
+    blocksTotal: number;
+}
 
 /** Parses `aws upload-snapshot --json` output. */
 export function parseUploadSnapshotResult(stdout: string): UploadSnapshotResult {

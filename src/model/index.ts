@@ -4,6 +4,7 @@
  */
 export * from "./application";
 export * from "./architecture";
+export * from "./assumeRole";
 export * from "./bootMode";
 export * from "./compatibility";
 export * from "./diskFormat";

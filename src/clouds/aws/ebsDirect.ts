@@ -18,6 +18,7 @@ import { promises as fs } from "fs";
 import { EBS_BLOCK_BYTES, scanBlocks } from "../../disk/blocks";
 import { DiskInputError } from "../../disk/diskInputError";
 import { withInspectedDisk } from "../../disk/inspectDisk";
+import type { AssumeRole } from "../../model";
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -43,12 +44,6 @@ export interface EbsUploadOptions {
 }
 
 /** A role the upload assumes first. */
-export interface AssumeRole {
-    roleArn: string;
-    externalId?: string;
-    sessionName?: string;
-}
-
 /**
  * SDK credentials: the default chain, or the temporary credentials at the end of a role chain,
  * each role assumed with the previous one's credentials, as the AWS provider's `assumeRoles` does

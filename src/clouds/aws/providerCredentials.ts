@@ -16,7 +16,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AssumeRole } from "./ebsDirect";
+import type { AssumeRole } from "../../model";
 
 /** What the upload command needs to act as the provider does. */
 export interface UploadIdentity {
