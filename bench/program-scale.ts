@@ -15,10 +15,10 @@ const RUNS = Number(process.env.RUNS ?? 3);
 async function side(mode: "component" | "raw"): Promise<{ ms: number; resources: number }> {
     const pulumi = await import("@pulumi/pulumi");
     let resources = 0;
-    pulumi.runtime.setMocks({
+    await pulumi.runtime.setMocks({
         newResource: (args) => {
             resources++;
-            return { id: `${args.name}-id`, state: { ...args.inputs, privateIp: "10.0.0.1", publicIp: "" } };
+            return { id: `${args.name}-id`, state: { ...(args.inputs as Record<string, unknown>), privateIp: "10.0.0.1", publicIp: "" } };
         },
         call: () => ({}),
     }, "bench", "bench", false);

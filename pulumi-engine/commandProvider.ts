@@ -21,7 +21,7 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
-import { Client, ConnectConfig, SFTPWrapper, utils as sshUtils } from "ssh2";
+import { Client, ConnectConfig, ParsedKey, SFTPWrapper, utils as sshUtils } from "ssh2";
 
 const VERSION = "1.2.1";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -86,8 +86,9 @@ function runLocal(command: string, inputs: Record<string, unknown>, previous?: P
             cwd: (inputs.dir as string | undefined) || process.cwd(), env, stdio: ["pipe", "pipe", "pipe"],
         });
         let stdout = "", stderr = "", combined = "";
-        child.stdout.on("data", (d: Buffer) => { stdout += d; combined += d; });
-        child.stderr.on("data", (d: Buffer) => { stderr += d; combined += d; });
+        // Decoded as UTF-8 by the stream, so a character split across two chunks stays whole.
+        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; combined += d; });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; combined += d; });
         child.stdin.end((inputs.stdin as string | undefined) ?? "");
         child.on("error", reject);
         child.on("close", (code, signal) => {
@@ -109,7 +110,8 @@ function connect(connection: Connection): Promise<Client> {
     const config: ConnectConfig = {
         host: connection.host, port: connection.port ?? 22, username: connection.user ?? "root",
         privateKey: connection.privateKey, password: connection.password, readyTimeout: 15_000,
-        hostVerifier: (key: Buffer) => !expected || (Array.isArray(expected) ? expected[0] : expected).getPublicSSH().equals(key),
+        // ssh2's parseKey gives an array for a file of several keys: the first is the host's.
+        hostVerifier: (key: Buffer) => !expected || (Array.isArray(expected) ? (expected as ParsedKey[])[0] : expected).getPublicSSH().equals(key),
     };
     return new Promise((resolve, reject) => {
         const client = new Client();
@@ -127,8 +129,8 @@ async function runRemote(command: string, inputs: Record<string, unknown>, previ
             client.exec(command, { env }, (error, stream) => {
                 if (error) return reject(error);
                 let stdout = "", stderr = "", combined = "";
-                stream.on("data", (d: Buffer) => { stdout += d; combined += d; });
-                stream.stderr.on("data", (d: Buffer) => { stderr += d; combined += d; });
+                stream.setEncoding("utf8").on("data", (d: string) => { stdout += d; combined += d; });
+                stream.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; combined += d; });
                 stream.on("close", (code: number | null, signal?: string) => {
                     if (code === 0) resolve({ stdout: trimNewline(stdout), stderr: trimNewline(stderr) });
                     else reject(failure(signal ? `signal: ${signal}` : `Process exited with status ${code}`, command, combined));
@@ -184,26 +186,26 @@ function inputKeys(type: string): Set<string> {
 const commandProvider: provider.Provider = {
     version: VERSION,
 
-    async check(urn, _olds, news) {
+    check(urn: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
         const type = token(urn);
         const known = inputKeys(type);
         const failures = Object.keys(news).filter((k) => !known.has(k) && !k.startsWith("__"))
             .map((property) => ({ property, reason: `not supported by the command-provider stand-in for ${type}` }));
         if (type === "command:remote:CopyToRemote" && !news.remotePath) failures.push({ property: "remotePath", reason: "missing" });
-        return { inputs: news, failures };
+        return Promise.resolve({ inputs: news, failures });
     },
 
-    async diff(_id, urn, olds, news) {
+    diff(_id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
         // Compare inputs only: the state also holds stdout/stderr, which are outputs.
         const known = inputKeys(token(urn));
         const keys = new Set([...Object.keys(news), ...Object.keys(olds).filter((k) => known.has(k))]);
         const changed = [...keys].filter((k) => !k.startsWith("__"))
             .filter((k) => hasUnknown(news[k]) || JSON.stringify(plain(olds[k])) !== JSON.stringify(plain(news[k])));
         const replaces = changed.filter((k) => REPLACE_ON_CHANGES.includes(k));
-        return { changes: changed.length > 0, replaces };
+        return Promise.resolve({ changes: changed.length > 0, replaces });
     },
 
-    async create(urn, inputs) {
+    async create(urn: string, inputs: Record<string, unknown>) {
         const type = token(urn);
         const values = plain(inputs) as Record<string, unknown>;
         const id = randomBytes(8).toString("hex");
@@ -216,7 +218,7 @@ const commandProvider: provider.Provider = {
         return { id, outs: { ...inputs, ...outputs } };
     },
 
-    async update(_id, urn, olds, news) {
+    async update(_id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
         const type = token(urn);
         const values = plain(news) as Record<string, unknown>;
         if (type === "command:remote:CopyToRemote") {
@@ -230,13 +232,13 @@ const commandProvider: provider.Provider = {
         return { outs: { ...news, ...outputs } };
     },
 
-    async delete(_id, urn, props) {
+    async delete(_id: string, urn: string, props: Record<string, unknown>) {
         const type = token(urn);
         if (type === "command:remote:CopyToRemote") return;
         const values = plain(props) as Record<string, unknown>;
         if (!values.delete) return;
         const run = type === "command:remote:Command" ? runRemote : runLocal;
-        await run(values.delete as string, values, values as Partial<Outputs>);
+        await run(values.delete as string, values, values);
     },
 };
 

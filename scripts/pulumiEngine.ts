@@ -62,10 +62,11 @@ export async function exampleStack(example: string, stackName: string, env: Reco
     const stack = await LocalWorkspace.createOrSelectStack({
         projectName: `unikernel-${example}`,
         stackName,
-        program: async () => {
+        program: () => {
             for (const key of Object.keys(require.cache)) if (key.startsWith(path.dirname(program) + path.sep)) delete require.cache[key];
-            // eslint-disable-next-line @typescript-eslint/no-var-requires
-            return { ...require(program) };
+            // require, not import(): the cache entries just dropped make it load the program afresh.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return Promise.resolve({ ...(require(program) as Record<string, unknown>) });
         },
     }, {
         workDir: workDir ?? mkdtempSync(path.join(os.tmpdir(), `unikernel-${example}-`)),

@@ -3,7 +3,7 @@
  * analyzer (the one `pulumi package get-schema` runs). The reviewed copy lives in the repository,
  * so an API change shows as a diff; test/unit/components/schema.spec.ts fails when they differ.
  */
-import { writeFileSync } from "fs";
+import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 
@@ -15,16 +15,14 @@ export const ROOT = path.resolve(__dirname, "..");
  * dropped, other characters outside [-a-zA-Z0-9_] become "-". Component type tokens must use it.
  */
 export function providerName(): string {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const name: string = require(path.join(ROOT, "package.json")).name;
+    const { name } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string };
     return name.replace(/^@.*?\//, "").replace(/[^-a-zA-Z0-9_]/g, "-");
 }
 
 /** The schema as the provider would report it, pretty-printed. */
 export async function generateSchema(): Promise<string> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const components = getPulumiComponents(require(path.join(ROOT, "src", "index")));
-    const schema = JSON.parse(await new ComponentProvider({ components, name: providerName(), dirname: ROOT }).getSchema());
+    const components = getPulumiComponents(await import(path.join(ROOT, "src", "index")));
+    const schema = JSON.parse(await new ComponentProvider({ components, name: providerName(), dirname: ROOT }).getSchema()) as unknown;
     return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

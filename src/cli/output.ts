@@ -14,8 +14,8 @@ export type CommandRegistration = (program: Command, io: CliIo, setExit: (code: 
 
 /** Where a run writes; the real process streams by default, buffers in tests. */
 export interface CliIo {
-    out(text: string): void;
-    err(text: string): void;
+    out: (text: string) => void;
+    err: (text: string) => void;
 }
 
 /**

@@ -65,7 +65,7 @@ export class AwsImage extends pulumi.ComponentResource {
 /** KMS key or alias ARNs, in any partition. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
 /** IAM role ARNs, in any partition. */
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]+$/;
 
 interface ResolvedAwsImageArgs {
     kernelFamily: KernelFamily;

@@ -55,7 +55,7 @@ export class AwsService extends pulumi.ComponentResource {
         const checked = validateAwsServiceArgs(args as pulumi.Unwrap<AwsServiceArgs>, args.vpcId !== undefined, args.subnetIds !== undefined);
         throwProblems("AwsService", checked.problems);
         const p = checked.value!;
-        for (const warning of openAdminPortWarnings(p.ports, p.public)) pulumi.log.warn(warning, this);
+        for (const warning of openAdminPortWarnings(p.ports, p.public)) void pulumi.log.warn(warning, this);
         const tags = pulumi.output(args.tags ?? {}).apply((t): Record<string, string> => ({ ...t, "unikernel:service": name }));
         const network = args.vpcId ? existingNetwork(args.vpcId, args.subnetIds!, this) : createNetwork(name, p.public, tags, this);
         const securityGroup = createSecurityGroup(name, p, network.vpcId, network.cidr, tags, this);

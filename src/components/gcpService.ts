@@ -48,7 +48,7 @@ export class GcpService extends pulumi.ComponentResource {
         const checked = validateGcpServiceArgs(args as pulumi.Unwrap<GcpServiceArgs>, args.subnetwork !== undefined, args.network !== undefined);
         throwProblems("GcpService", checked.problems);
         const p = checked.value!;
-        for (const warning of openAdminPortWarnings(p.ports, p.public)) pulumi.log.warn(warning, this);
+        for (const warning of openAdminPortWarnings(p.ports, p.public)) void pulumi.log.warn(warning, this);
         // Firewall rules select instances by network tag: a tag of this component's own (its URN's
         // hash), so another stack's "web", or any VM someone tagged "web", is never opened by them.
         const tag = gceNetworkTag(name, this.urn);

@@ -45,11 +45,11 @@ export function checkedArgs<T extends object, R>(component: string, args: T, val
         throwProblems(component, result.problems);
         return pulumi.output(result.value as R) as pulumi.Output<R>;
     }
-    return pulumi.output(args).apply((plain) => {
-        const result = validate(plain as pulumi.Unwrap<T>);
+    return pulumi.output(args).apply<R>((plain) => {
+        const result = validate(plain);
         throwProblems(component, result.problems);
         return result.value as R;
-    }) as pulumi.Output<R>;
+    });
 }
 
 /**

@@ -145,7 +145,7 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
         boot: options.boot,
         architecture,
         partitionTable: options.boot === "bios" ? "mbr" : "gpt",
-        loader: `grub-${plan.grub}` as DiskResult["loader"],
+        loader: `grub-${plan.grub}`,
         kernelProtocol: plan.protocol,
         kernelChanges: plan.changes,
         payloadBytes,

@@ -62,7 +62,7 @@ const TOOL_PATH = "/proc/self/fd/3";
 
 /** Checks a disk file and returns its format and size; throws a {@link DiskInputError} saying what is wrong. */
 export async function inspectDisk(file: string): Promise<InspectedDisk> {
-    return withInspectedDisk(file, async ({ fd: _fd, toolPath: _toolPath, ...disk }) => disk);
+    return withInspectedDisk(file, ({ fd: _fd, toolPath: _toolPath, ...disk }) => Promise.resolve(disk));
 }
 
 /**
@@ -114,7 +114,7 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
     const data = info["format-specific"]?.data ?? {};
     if (format === "qcow2") {
         if (data["data-file"] !== undefined) {
-            throw new DiskInputError(`the disk ${file} is a qcow2 image whose data lives in another file (${String(data["data-file"])}); refused: convert it to a self-contained image first`);
+            throw new DiskInputError(`the disk ${file} is a qcow2 image whose data lives in another file (${JSON.stringify(data["data-file"])}); refused: convert it to a self-contained image first`);
         }
         if (data.corrupt === true) {
             throw new DiskInputError(`the disk ${file} is a qcow2 image marked corrupt; repair it with \`qemu-img check -r all\` or rebuild it`);

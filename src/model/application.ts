@@ -109,7 +109,7 @@ export function parseEnv(value: unknown, path: string, warnings?: Problem[]): Pa
 /** Reads `labels`: a map of string to string. */
 export function parseLabels(value: unknown, path: string): Parsed<Record<string, string>> {
     return parseListOrDict(value, path, {
-        keyPattern: /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/,
+        keyPattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
         keyHint: "a label key such as org.example/team",
         valueText: (v) => (v === null ? "" : String(v)),
         destination: "image tags and labels",

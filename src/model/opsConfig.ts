@@ -218,7 +218,7 @@ function decodeValue(raw: unknown, type: GoType, path: string, problems: Problem
             return typeof raw === "number" && Number.isSafeInteger(raw) ? raw : wrong("int");
         case "strings":
             if (!Array.isArray(raw)) return wrong("[]string");
-            return raw.flatMap((item, i) => {
+            return (raw as unknown[]).flatMap((item, i) => {
                 if (typeof item === "string" || item === null) return [item ?? ""];
                 problems.push({ path: `${path}[${i}]`, message: `got ${describeValue(item)}; ops expects a string here` });
                 return [];

@@ -48,7 +48,7 @@ export function validatePorts(ports: readonly PortSpec[], path: string, problems
 export function checkDeclaredTcpPort(port: number, ports: ResolvedPort[], path: string, problems: Problem[]): void {
     const tcp = ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
     if (!tcp.includes(port)) {
-        problems.push({ path, message: `got ${port}; expected one of the declared TCP ports (${tcp.join(", ") || "none declared: add it to \`ports\`"})` });
+        problems.push({ path, message: `got ${port}; expected one of the declared TCP ports (${tcp.join(", ") || "none declared: add it to `ports`"})` });
     }
 }
 

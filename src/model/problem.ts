@@ -73,7 +73,10 @@ export function describeValue(value: unknown): string {
     if (typeof value === "object") {
         return "a map";
     }
-    return `${typeof value} ${String(value)}`;
+    if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+        return `${typeof value} ${String(value)}`;
+    }
+    return `a ${typeof value}`;
 }
 
 /** Formats a closed set for a message: `one of qemu, fc, xen`. */

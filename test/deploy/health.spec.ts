@@ -30,7 +30,7 @@ describe("deploy: health checks fail the update with the console tail", function
         stack = await LocalWorkspace.createOrSelectStack({
             projectName: "unikernel-health", stackName: "never-ready",
             program: async () => {
-                // eslint-disable-next-line @typescript-eslint/no-var-requires
+                 
                 const unikernel = require(ROOT) as typeof import("../../src");
                 const image = new unikernel.UnikernelImage("hello", {
                     directory: DEMO_DIR, engine: unikernel.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: unikernel.KernelFamily.Bare, cmdline: "health stay",

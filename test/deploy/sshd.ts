@@ -58,7 +58,7 @@ export async function startSshd(): Promise<Sshd> {
     mkdirSync("/run/sshd", { recursive: true }); // sshd's privilege-separation directory
     let log = "";
     const child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
-    child.stderr!.on("data", (d) => { log += d; });
+    child.stderr.on("data", (d) => { log += d; });
     await waitForBanner(port, child, () => log);
     return {
         port, hostKey: host.publicKey, privateKey: client.privateKey, otherHostKey: other.publicKey,

@@ -9,7 +9,7 @@ import { installMocks, record, recorded, settle } from "./mocks";
 
 installMocks();
 // Loaded after the mocks, as the components must see them.
-/* eslint-disable @typescript-eslint/no-var-requires */
+ 
 export const uk = require("../../src") as typeof import("../../src");
 
 /** Resource options that record every registration. */

@@ -73,7 +73,8 @@ let installed = false;
 export function installMocks(): void {
     if (installed) return;
     installed = true;
-    pulumi.runtime.setMocks({
+    // setMocks is async in signature only (its body sets the monitor synchronously).
+    void pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs) {
             created.push({ type: args.type, name: args.name });
             const state: Record<string, any> = { ...args.inputs };

@@ -180,7 +180,7 @@ describe("unikernel disk, convert and run", function () {
         assert.match(d.sha256 as string, /^[0-9a-f]{64}$/);
         assert.equal(d.sizeBytes, 9 * 1024 * 1024);
 
-        const qcow2 = unikernel(["convert", d.path as string, "--format", "qcow2", "--out", path.join(root, "d.qcow2"), "--json"]);
+        const qcow2 = unikernel(["convert", d.path, "--format", "qcow2", "--out", path.join(root, "d.qcow2"), "--json"]);
         assert.equal(qcow2.code, 0, qcow2.stderr);
         assert.deepEqual(Object.keys(jsonOf(qcow2)).filter((k) => ["path", "sha256", "sizeBytes"].includes(k)).sort(), ["path", "sha256", "sizeBytes"]);
 

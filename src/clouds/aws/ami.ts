@@ -52,5 +52,5 @@ export function createAmi(name: string, settings: pulumi.Output<AmiSettings>, sn
             encrypted: true,
         }, { parent, provider }).id;
     }
-    return { ami, regionImageIds: pulumi.output(copies) as pulumi.Output<Record<string, string>> };
+    return { ami, regionImageIds: pulumi.output(copies) };
 }

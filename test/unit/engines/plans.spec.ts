@@ -122,7 +122,7 @@ describe("kernelCommandLine", () => {
     ];
     for (const [fields, family, expected] of table) {
         it(`${family}: ${JSON.stringify(fields)} -> ${JSON.stringify(expected)}`, () => {
-            assert.equal(kernelCommandLine({ ...app, ...fields } as Application, family), expected);
+            assert.equal(kernelCommandLine({ ...app, ...fields }, family), expected);
         });
     }
 });

@@ -14,7 +14,7 @@ installMocks();
 
 // Each example is its own npm package that depends on "pulumi-unikernel": file:../.. (what a user
 // gets from `npm install` there). Here the name resolves to this checkout's build, without an install.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+ 
 const Module = require("module") as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = (request: string, ...rest: unknown[]) =>
@@ -24,7 +24,7 @@ Module._resolveFilename = (request: string, ...rest: unknown[]) =>
 async function runExample(name: string, config: Record<string, string>): Promise<{ outputs: Record<string, unknown>; types: string[] }> {
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])));
     const mark = created.length;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+     
     const program = require(path.join(ROOT, "examples", name, "index.ts")) as Record<string, pulumi.Output<unknown>>;
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(program)) outputs[key] = await unwrap(value);
