@@ -21,7 +21,10 @@ export default tseslint.config(
             // The input checks exist to find control characters (terminal escapes, line breaks in
             // values bound for a shell or a unit file), so their patterns name them on purpose.
             "no-control-regex": "off",
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+            ],
         },
     },
     {

@@ -13,9 +13,33 @@ const ROOT = path.resolve(__dirname, "..");
 const out = mkdtempSync(path.join(os.tmpdir(), "bench-boot-"));
 execFileSync("make", ["-s", "-C", path.join(ROOT, "examples", "hello-kernel"), `OUT=${out}`], { stdio: "inherit" });
 const extra = process.argv.slice(2);
-const run = spawnSync(process.execPath, [
-    path.join(ROOT, "dist", "cli", "main.js"), "bench", "--kernel", path.join(out, "hello.elf"), "--name", "unikernel (demo kernel)",
-    "--cmdline", "bench", "--stay-cmdline", "bench stay", "--expect", "Hello from the pulumi-unikernel demo kernel",
-    "--runs", "10", "--idle-seconds", "10", "--memory", "128", "--baseline", "linux", "--svg", path.join(ROOT, "docs", "bench-demo-vs-linux.svg"), ...extra,
-], { stdio: "inherit" });
+const run = spawnSync(
+    process.execPath,
+    [
+        path.join(ROOT, "dist", "cli", "main.js"),
+        "bench",
+        "--kernel",
+        path.join(out, "hello.elf"),
+        "--name",
+        "unikernel (demo kernel)",
+        "--cmdline",
+        "bench",
+        "--stay-cmdline",
+        "bench stay",
+        "--expect",
+        "Hello from the pulumi-unikernel demo kernel",
+        "--runs",
+        "10",
+        "--idle-seconds",
+        "10",
+        "--memory",
+        "128",
+        "--baseline",
+        "linux",
+        "--svg",
+        path.join(ROOT, "docs", "bench-demo-vs-linux.svg"),
+        ...extra,
+    ],
+    { stdio: "inherit" },
+);
 process.exit(run.status ?? 1);

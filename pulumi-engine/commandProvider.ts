@@ -62,7 +62,10 @@ function token(urn: string): string {
     return qualified.split("$").pop() ?? qualified;
 }
 
-interface Outputs { stdout: string; stderr: string }
+interface Outputs {
+    stdout: string;
+    stderr: string;
+}
 
 function trimNewline(text: string): string {
     return text.endsWith("\n") ? text.slice(0, -1) : text;
@@ -80,15 +83,29 @@ function previousOutputEnv(inputs: Record<string, unknown>, previous?: Partial<O
 
 function runLocal(command: string, inputs: Record<string, unknown>, previous?: Partial<Outputs>): Promise<Outputs> {
     const interpreter = (inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
-    const env = { ...process.env, ...(inputs.environment as Record<string, string> | undefined), ...previousOutputEnv(inputs, previous) };
+    const env = {
+        ...process.env,
+        ...(inputs.environment as Record<string, string> | undefined),
+        ...previousOutputEnv(inputs, previous),
+    };
     return new Promise((resolve, reject) => {
         const child = spawn(interpreter[0], [...interpreter.slice(1), command], {
-            cwd: (inputs.dir as string | undefined) || process.cwd(), env, stdio: ["pipe", "pipe", "pipe"],
+            cwd: (inputs.dir as string | undefined) || process.cwd(),
+            env,
+            stdio: ["pipe", "pipe", "pipe"],
         });
-        let stdout = "", stderr = "", combined = "";
+        let stdout = "",
+            stderr = "",
+            combined = "";
         // Decoded as UTF-8 by the stream, so a character split across two chunks stays whole.
-        child.stdout.setEncoding("utf8").on("data", (d: string) => { stdout += d; combined += d; });
-        child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; combined += d; });
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+            stdout += d;
+            combined += d;
+        });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => {
+            stderr += d;
+            combined += d;
+        });
         child.stdin.end((inputs.stdin as string | undefined) ?? "");
         child.on("error", reject);
         child.on("close", (code, signal) => {
@@ -98,42 +115,92 @@ function runLocal(command: string, inputs: Record<string, unknown>, previous?: P
     });
 }
 
-interface Connection { host: string; port?: number; user?: string; privateKey?: string; hostKey?: string; password?: string }
+interface Connection {
+    host: string;
+    port?: number;
+    user?: string;
+    privateKey?: string;
+    hostKey?: string;
+    password?: string;
+}
 
-const SUPPORTED_CONNECTION = new Set(["host", "port", "user", "privateKey", "hostKey", "password", "dialErrorLimit", "perDialTimeout"]);
+const SUPPORTED_CONNECTION = new Set([
+    "host",
+    "port",
+    "user",
+    "privateKey",
+    "hostKey",
+    "password",
+    "dialErrorLimit",
+    "perDialTimeout",
+]);
 
 function connect(connection: Connection): Promise<Client> {
     const unsupported = Object.keys(connection).filter((k) => !SUPPORTED_CONNECTION.has(k));
-    if (unsupported.length > 0) return Promise.reject(new Error(`connection.${unsupported.join(", connection.")}: not supported by the command-provider stand-in`));
+    if (unsupported.length > 0)
+        return Promise.reject(
+            new Error(
+                `connection.${unsupported.join(", connection.")}: not supported by the command-provider stand-in`,
+            ),
+        );
     const expected = connection.hostKey ? sshUtils.parseKey(connection.hostKey.trim()) : undefined;
     if (expected instanceof Error) return Promise.reject(new Error(`connection.hostKey: ${expected.message}`));
     const config: ConnectConfig = {
-        host: connection.host, port: connection.port ?? 22, username: connection.user ?? "root",
-        privateKey: connection.privateKey, password: connection.password, readyTimeout: 15_000,
+        host: connection.host,
+        port: connection.port ?? 22,
+        username: connection.user ?? "root",
+        privateKey: connection.privateKey,
+        password: connection.password,
+        readyTimeout: 15_000,
         // ssh2's parseKey gives an array for a file of several keys: the first is the host's.
-        hostVerifier: (key: Buffer) => !expected || (Array.isArray(expected) ? (expected as ParsedKey[])[0] : expected).getPublicSSH().equals(key),
+        hostVerifier: (key: Buffer) =>
+            !expected || (Array.isArray(expected) ? (expected as ParsedKey[])[0] : expected).getPublicSSH().equals(key),
     };
     return new Promise((resolve, reject) => {
         const client = new Client();
         client.on("ready", () => resolve(client));
-        client.on("error", (error) => reject(new Error(`ssh: dial ${connection.host}:${config.port}: ${error.message}`)));
+        client.on("error", (error) =>
+            reject(new Error(`ssh: dial ${connection.host}:${config.port}: ${error.message}`)),
+        );
         client.connect(config);
     });
 }
 
-async function runRemote(command: string, inputs: Record<string, unknown>, previous?: Partial<Outputs>): Promise<Outputs> {
+async function runRemote(
+    command: string,
+    inputs: Record<string, unknown>,
+    previous?: Partial<Outputs>,
+): Promise<Outputs> {
     const client = await connect(inputs.connection as Connection);
     try {
-        const env = { ...(inputs.environment as Record<string, string> | undefined), ...previousOutputEnv(inputs, previous) };
+        const env = {
+            ...(inputs.environment as Record<string, string> | undefined),
+            ...previousOutputEnv(inputs, previous),
+        };
         return await new Promise<Outputs>((resolve, reject) => {
             client.exec(command, { env }, (error, stream) => {
                 if (error) return reject(error);
-                let stdout = "", stderr = "", combined = "";
-                stream.setEncoding("utf8").on("data", (d: string) => { stdout += d; combined += d; });
-                stream.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; combined += d; });
+                let stdout = "",
+                    stderr = "",
+                    combined = "";
+                stream.setEncoding("utf8").on("data", (d: string) => {
+                    stdout += d;
+                    combined += d;
+                });
+                stream.stderr.setEncoding("utf8").on("data", (d: string) => {
+                    stderr += d;
+                    combined += d;
+                });
                 stream.on("close", (code: number | null, signal?: string) => {
                     if (code === 0) resolve({ stdout: trimNewline(stdout), stderr: trimNewline(stderr) });
-                    else reject(failure(signal ? `signal: ${signal}` : `Process exited with status ${code}`, command, combined));
+                    else
+                        reject(
+                            failure(
+                                signal ? `signal: ${signal}` : `Process exited with status ${code}`,
+                                command,
+                                combined,
+                            ),
+                        );
                 });
                 stream.end((inputs.stdin as string | undefined) ?? "");
             });
@@ -152,11 +219,23 @@ async function copyToRemote(inputs: Record<string, unknown>): Promise<void> {
     const remotePath = inputs.remotePath as string;
     const client = await connect(inputs.connection as Connection);
     try {
-        const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((e, s) => (e ? reject(e) : resolve(s))));
-        const put = (from: string, to: string) => new Promise<void>((resolve, reject) =>
-            sftp.fastPut(from, to, (e) => (e ? reject(new Error(`failed to copy file ${from} to remote path ${to}: ${e.message}`)) : resolve())));
-        const mkdir = (dir: string) => new Promise<void>((resolve, reject) =>
-            sftp.mkdir(dir, (e) => (e && !/exist/i.test(e.message) ? reject(new Error(`failed to create remote directory ${dir}: ${e.message}`)) : resolve())));
+        const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+            client.sftp((e, s) => (e ? reject(e) : resolve(s))),
+        );
+        const put = (from: string, to: string) =>
+            new Promise<void>((resolve, reject) =>
+                sftp.fastPut(from, to, (e) =>
+                    e ? reject(new Error(`failed to copy file ${from} to remote path ${to}: ${e.message}`)) : resolve(),
+                ),
+            );
+        const mkdir = (dir: string) =>
+            new Promise<void>((resolve, reject) =>
+                sftp.mkdir(dir, (e) =>
+                    e && !/exist/i.test(e.message)
+                        ? reject(new Error(`failed to create remote directory ${dir}: ${e.message}`))
+                        : resolve(),
+                ),
+            );
         const stat = fs.statSync(sourcePath);
         if (!stat.isDirectory()) {
             await put(sourcePath, remotePath);
@@ -170,13 +249,28 @@ async function copyToRemote(inputs: Record<string, unknown>): Promise<void> {
                 else await put(child, path.posix.join(to, entry.name));
             }
         };
-        await walk(sourcePath, sourcePath.endsWith("/") ? remotePath : path.posix.join(remotePath, path.basename(sourcePath)));
+        await walk(
+            sourcePath,
+            sourcePath.endsWith("/") ? remotePath : path.posix.join(remotePath, path.basename(sourcePath)),
+        );
     } finally {
         client.end();
     }
 }
 
-const COMMAND_INPUTS = new Set(["create", "update", "delete", "triggers", "environment", "dir", "interpreter", "stdin", "addPreviousOutputInEnv", "logging", "connection"]);
+const COMMAND_INPUTS = new Set([
+    "create",
+    "update",
+    "delete",
+    "triggers",
+    "environment",
+    "dir",
+    "interpreter",
+    "stdin",
+    "addPreviousOutputInEnv",
+    "logging",
+    "connection",
+]);
 const COPY_INPUTS = new Set(["connection", "source", "remotePath", "triggers"]);
 
 function inputKeys(type: string): Set<string> {
@@ -189,9 +283,11 @@ const commandProvider: provider.Provider = {
     check(urn: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
         const type = token(urn);
         const known = inputKeys(type);
-        const failures = Object.keys(news).filter((k) => !known.has(k) && !k.startsWith("__"))
+        const failures = Object.keys(news)
+            .filter((k) => !known.has(k) && !k.startsWith("__"))
             .map((property) => ({ property, reason: `not supported by the command-provider stand-in for ${type}` }));
-        if (type === "command:remote:CopyToRemote" && !news.remotePath) failures.push({ property: "remotePath", reason: "missing" });
+        if (type === "command:remote:CopyToRemote" && !news.remotePath)
+            failures.push({ property: "remotePath", reason: "missing" });
         return Promise.resolve({ inputs: news, failures });
     },
 
@@ -199,7 +295,8 @@ const commandProvider: provider.Provider = {
         // Compare inputs only: the state also holds stdout/stderr, which are outputs.
         const known = inputKeys(token(urn));
         const keys = new Set([...Object.keys(news), ...Object.keys(olds).filter((k) => known.has(k))]);
-        const changed = [...keys].filter((k) => !k.startsWith("__"))
+        const changed = [...keys]
+            .filter((k) => !k.startsWith("__"))
             .filter((k) => hasUnknown(news[k]) || JSON.stringify(plain(olds[k])) !== JSON.stringify(plain(news[k])));
         const replaces = changed.filter((k) => REPLACE_ON_CHANGES.includes(k));
         return Promise.resolve({ changes: changed.length > 0, replaces });
@@ -228,7 +325,9 @@ const commandProvider: provider.Provider = {
         const previous = plain(olds) as Partial<Outputs>;
         const command = (values.update ?? values.create) as string | undefined;
         const run = type === "command:remote:Command" ? runRemote : runLocal;
-        const outputs = command ? await run(command, values, previous) : { stdout: previous.stdout ?? "", stderr: previous.stderr ?? "" };
+        const outputs = command
+            ? await run(command, values, previous)
+            : { stdout: previous.stdout ?? "", stderr: previous.stderr ?? "" };
         return { outs: { ...news, ...outputs } };
     },
 

@@ -57,22 +57,33 @@ export async function pulumiCommand(env: Record<string, string>): Promise<Pulumi
  * program as `pulumi up` would). `workDir` holds the project and stack settings (a new temporary
  * directory when not given).
  */
-export async function exampleStack(example: string, stackName: string, env: Record<string, string>, config: ConfigMap = {}, workDir?: string): Promise<Stack> {
+export async function exampleStack(
+    example: string,
+    stackName: string,
+    env: Record<string, string>,
+    config: ConfigMap = {},
+    workDir?: string,
+): Promise<Stack> {
     const program = path.join(ROOT, "examples", example, "index.ts");
-    const stack = await LocalWorkspace.createOrSelectStack({
-        projectName: `unikernel-${example}`,
-        stackName,
-        program: () => {
-            for (const key of Object.keys(require.cache)) if (key.startsWith(path.dirname(program) + path.sep)) delete require.cache[key];
-            // require, not import(): the cache entries just dropped make it load the program afresh.
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            return Promise.resolve({ ...(require(program) as Record<string, unknown>) });
+    const stack = await LocalWorkspace.createOrSelectStack(
+        {
+            projectName: `unikernel-${example}`,
+            stackName,
+            program: () => {
+                for (const key of Object.keys(require.cache))
+                    if (key.startsWith(path.dirname(program) + path.sep)) delete require.cache[key];
+                // require, not import(): the cache entries just dropped make it load the program afresh.
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                return Promise.resolve({ ...(require(program) as Record<string, unknown>) });
+            },
         },
-    }, {
-        workDir: workDir ?? mkdtempSync(path.join(os.tmpdir(), `unikernel-${example}-`)),
-        pulumiCommand: await pulumiCommand(env), envVars: env,
-        projectSettings: { name: `unikernel-${example}`, runtime: "nodejs" },
-    });
+        {
+            workDir: workDir ?? mkdtempSync(path.join(os.tmpdir(), `unikernel-${example}-`)),
+            pulumiCommand: await pulumiCommand(env),
+            envVars: env,
+            projectSettings: { name: `unikernel-${example}`, runtime: "nodejs" },
+        },
+    );
     await stack.setAllConfig(config);
     return stack;
 }

@@ -22,16 +22,21 @@ export function providerName(): string {
 /** The schema as the provider would report it, pretty-printed. */
 export async function generateSchema(): Promise<string> {
     const components = getPulumiComponents(await import(path.join(ROOT, "src", "index")));
-    const schema = JSON.parse(await new ComponentProvider({ components, name: providerName(), dirname: ROOT }).getSchema()) as unknown;
+    const schema = JSON.parse(
+        await new ComponentProvider({ components, name: providerName(), dirname: ROOT }).getSchema(),
+    ) as unknown;
     return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
 if (require.main === module) {
-    generateSchema().then((text) => {
-        writeFileSync(path.join(ROOT, "schema.json"), text);
-        process.stdout.write(`wrote ${path.join(ROOT, "schema.json")}\n`);
-    }, (error) => {
-        process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-        process.exitCode = 1;
-    });
+    generateSchema().then(
+        (text) => {
+            writeFileSync(path.join(ROOT, "schema.json"), text);
+            process.stdout.write(`wrote ${path.join(ROOT, "schema.json")}\n`);
+        },
+        (error) => {
+            process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+            process.exitCode = 1;
+        },
+    );
 }

@@ -11,7 +11,9 @@ export interface RoleOptions {
     roleSessionName?: string[];
 }
 
-const collect = (parse: (value: string) => string) => (value: string, previous: string[] = []) => [...previous, parse(value)];
+const collect =
+    (parse: (value: string) => string) =>
+    (value: string, previous: string[] = []) => [...previous, parse(value)];
 
 /**
  * The role options, repeatable for a chain of roles (the AWS provider's `assumeRoles`: each one
@@ -20,28 +22,45 @@ const collect = (parse: (value: string) => string) => (value: string, previous: 
  */
 export function addRoleOptions(command: Command): Command {
     return command
-        .option("--role-arn <arn>", "assume this role for the upload; repeat for a chain of roles (the AWS provider's assumeRoles)", collect(parseRoleArn))
-        .option("--role-external-id <id>", "external id for each --role-arn, in order (\"\" for none)", collect(safeText))
-        .option("--role-session-name <name>", "session name for each --role-arn, in order (\"\" for the default)", collect(parseSessionName));
+        .option(
+            "--role-arn <arn>",
+            "assume this role for the upload; repeat for a chain of roles (the AWS provider's assumeRoles)",
+            collect(parseRoleArn),
+        )
+        .option("--role-external-id <id>", 'external id for each --role-arn, in order ("" for none)', collect(safeText))
+        .option(
+            "--role-session-name <name>",
+            'session name for each --role-arn, in order ("" for the default)',
+            collect(parseSessionName),
+        );
 }
 
 /** The role chain; a count of external ids or session names that does not match the roles is refused. */
 export function rolesOf(options: RoleOptions): AssumeRole[] {
     const arns = options.roleArn ?? [];
-    for (const [flag, values] of [["--role-external-id", options.roleExternalId], ["--role-session-name", options.roleSessionName]] as const) {
+    for (const [flag, values] of [
+        ["--role-external-id", options.roleExternalId],
+        ["--role-session-name", options.roleSessionName],
+    ] as const) {
         if (values && values.length !== arns.length) {
-            throw new UnikernelError(`${flag} was given ${values.length} time(s) for ${arns.length} --role-arn; give it once per role, in order ("" for none)`);
+            throw new UnikernelError(
+                `${flag} was given ${values.length} time(s) for ${arns.length} --role-arn; give it once per role, in order ("" for none)`,
+            );
         }
     }
     return arns.map((roleArn, k) => ({
-        roleArn, externalId: options.roleExternalId?.[k] || undefined, sessionName: options.roleSessionName?.[k] || undefined,
+        roleArn,
+        externalId: options.roleExternalId?.[k] || undefined,
+        sessionName: options.roleSessionName?.[k] || undefined,
     }));
 }
 
 /** IAM role ARNs, in any partition. */
 function parseRoleArn(value: string): string {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/.test(value)) {
-        throw new InvalidArgumentError(`"${value}" is not an IAM role ARN such as arn:aws:iam::111122223333:role/uploader`);
+        throw new InvalidArgumentError(
+            `"${value}" is not an IAM role ARN such as arn:aws:iam::111122223333:role/uploader`,
+        );
     }
     return value;
 }
@@ -67,7 +86,8 @@ export const SNAPSHOT_ID = /^snap-[0-9a-f]{8,17}$/;
 
 /** A snapshot id such as snap-0123456789abcdef0. */
 export function parseSnapshotId(value: string): string {
-    if (!SNAPSHOT_ID.test(value)) throw new InvalidArgumentError(`"${value}" is not a snapshot id such as snap-0123456789abcdef0`);
+    if (!SNAPSHOT_ID.test(value))
+        throw new InvalidArgumentError(`"${value}" is not a snapshot id such as snap-0123456789abcdef0`);
     return value;
 }
 
@@ -79,6 +99,7 @@ export function parseEndpoint(value: string): string {
     } catch {
         throw new InvalidArgumentError(`"${value}" is not a URL`);
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`"${value}" is not an http or https URL`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+        throw new InvalidArgumentError(`"${value}" is not an http or https URL`);
     return value;
 }

@@ -11,7 +11,9 @@ runCli(process.argv.slice(2)).then(
     },
     (error: unknown) => {
         // An unexpected failure is a bug, not bad input: show it whole and exit non-zero.
-        process.stderr.write(`unikernel: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+        process.stderr.write(
+            `unikernel: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
         process.exitCode = 70;
     },
 );

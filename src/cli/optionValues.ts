@@ -44,7 +44,10 @@ export function parseKeyValue(value: string, option: string): [string, string] {
 /** Text that goes on into a command line, a script or a file: no line breaks or control characters. */
 export function safeText(value: string): string {
     const unsafe = findUnsafeCharacter(value);
-    if (unsafe) throw new InvalidArgumentError(`the value holds ${unsafe.description} at position ${unsafe.index + 1}; remove control characters and line breaks`);
+    if (unsafe)
+        throw new InvalidArgumentError(
+            `the value holds ${unsafe.description} at position ${unsafe.index + 1}; remove control characters and line breaks`,
+        );
     return value;
 }
 
@@ -54,7 +57,10 @@ export function safeText(value: string): string {
  */
 export function initrdPath(value: string): string {
     safeText(value);
-    if (/[,\s]/.test(value)) throw new InvalidArgumentError(`the path ${JSON.stringify(value)} holds a comma or a blank, which QEMU's -initrd reads as a list of modules with arguments; rename the file`);
+    if (/[,\s]/.test(value))
+        throw new InvalidArgumentError(
+            `the path ${JSON.stringify(value)} holds a comma or a blank, which QEMU's -initrd reads as a list of modules with arguments; rename the file`,
+        );
     return value;
 }
 
@@ -68,7 +74,9 @@ export function parseSize(value: string): number {
     const m = /^(\d{1,9})\s*(M|MiB|G|GiB)?$/i.exec(value.trim());
     const bytes = m ? Number(m[1]) * ((m[2] ?? "G").toUpperCase().startsWith("M") ? MIB : GIB) : NaN;
     if (!m || bytes < MIB || bytes > MAX_DISK_BYTES) {
-        throw new InvalidArgumentError(`"${value}" is not a disk size from 1M to 2048G; use GiB as a number (1) or a unit (64M, 2G)`);
+        throw new InvalidArgumentError(
+            `"${value}" is not a disk size from 1M to 2048G; use GiB as a number (1) or a unit (64M, 2G)`,
+        );
     }
     return bytes;
 }

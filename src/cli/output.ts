@@ -23,7 +23,23 @@ export interface CliIo {
  * output path that is a directory, a full disk), not from a bug: one line, exit 1.
  */
 const FILE_SYSTEM_CODES = new Set([
-    "ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "ELOOP", "ENOSPC", "EEXIST", "EROFS", "ENAMETOOLONG", "EMFILE", "ENFILE", "EXDEV", "EBUSY", "ETXTBSY", "EFBIG", "EDQUOT",
+    "ENOENT",
+    "ENOTDIR",
+    "EISDIR",
+    "EACCES",
+    "EPERM",
+    "ELOOP",
+    "ENOSPC",
+    "EEXIST",
+    "EROFS",
+    "ENAMETOOLONG",
+    "EMFILE",
+    "ENFILE",
+    "EXDEV",
+    "EBUSY",
+    "ETXTBSY",
+    "EFBIG",
+    "EDQUOT",
 ]);
 
 /** Errors that mean "bad input or a failed step" (exit 1), as opposed to bugs. */
@@ -49,10 +65,15 @@ export async function runVerb(io: CliIo, json: boolean, body: () => Promise<numb
             throw error;
         }
         // Messages quote file names, file contents and tools' output: printed without control codes.
-        const message = error instanceof ValidationError ? error.problems.map(formatProblem).join("\n") : printable(error.message, true);
+        const message =
+            error instanceof ValidationError
+                ? error.problems.map(formatProblem).join("\n")
+                : printable(error.message, true);
         io.err(`unikernel: ${message}\n`);
         if (json) {
-            io.out(`${JSON.stringify({ error: message, ...(error instanceof ValidationError ? { problems: error.problems } : {}) })}\n`);
+            io.out(
+                `${JSON.stringify({ error: message, ...(error instanceof ValidationError ? { problems: error.problems } : {}) })}\n`,
+            );
         }
         return ExitCode.Failed;
     }

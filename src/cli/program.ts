@@ -20,8 +20,15 @@ import { version } from "./version";
 
 /** Every command, in the order `--help` lists them. */
 const COMMANDS: readonly CommandRegistration[] = [
-    registerValidateCommand, registerKraftfileCommand, registerBuildCommand, registerDiskCommand, registerConvertCommand, registerRunCommand,
-    registerStopCommand, registerAwsCommands, registerBenchCommand,
+    registerValidateCommand,
+    registerKraftfileCommand,
+    registerBuildCommand,
+    registerDiskCommand,
+    registerConvertCommand,
+    registerRunCommand,
+    registerStopCommand,
+    registerAwsCommands,
+    registerBenchCommand,
 ];
 
 const processIo: CliIo = {
@@ -37,7 +44,11 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
         .exitOverride()
         .showHelpAfterError("(run `unikernel --help` for usage)")
         // Commander's usage errors quote the value given; a value holding terminal escapes is shown escaped.
-        .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(printable(text, true)) });
+        .configureOutput({
+            writeOut: io.out,
+            writeErr: io.err,
+            outputError: (text, write) => write(printable(text, true)),
+        });
     for (const register of COMMANDS) register(program, io, setExit);
     return program;
 }

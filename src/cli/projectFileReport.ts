@@ -12,7 +12,9 @@ export async function loadOrReport(target: string, json: boolean, io: CliIo): Pr
             throw error;
         }
         if (json) {
-            io.out(`${JSON.stringify({ valid: false, problems: [{ path: "", message: error.message }], warnings: [] })}\n`);
+            io.out(
+                `${JSON.stringify({ valid: false, problems: [{ path: "", message: error.message }], warnings: [] })}\n`,
+            );
         } else {
             io.err(`unikernel: ${error.message}\n`);
         }

@@ -4,6 +4,8 @@ import * as path from "path";
 
 /** Returns the version in package.json (two levels up from dist/cli or src/cli). */
 export function version(): string {
-    const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string };
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
+        version: string;
+    };
     return manifest.version;
 }

@@ -46,19 +46,45 @@ export class AwsImage extends pulumi.ComponentResource {
         const plain = requirePlain(args, ["uploadMethod", "copyToRegions"]);
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
-        const tags: pulumi.Output<Record<string, string>> = pulumi.all([args.tags ?? {}, args.digest, resolved]).apply(([t, digest, r]): Record<string, string> => ({
-            ...t, "unikernel:digest": digest, "unikernel:kernel-family": r.kernelFamily, "unikernel:managed-by": "pulumi-unikernel",
-        }));
-        const snapshotId = plain.uploadMethod === "s3-import"
-            ? createS3Import(name, args, tags, this)
-            : createEbsDirectUpload(name, args, region, tags, uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn), this);
-        const { ami, regionImageIds } = createAmi(name, resolved.ami, snapshotId, args.digest, region, plain.copyToRegions ?? [], tags, this);
+        const tags: pulumi.Output<Record<string, string>> = pulumi
+            .all([args.tags ?? {}, args.digest, resolved])
+            .apply(([t, digest, r]): Record<string, string> => ({
+                ...t,
+                "unikernel:digest": digest,
+                "unikernel:kernel-family": r.kernelFamily,
+                "unikernel:managed-by": "pulumi-unikernel",
+            }));
+        const snapshotId =
+            plain.uploadMethod === "s3-import"
+                ? createS3Import(name, args, tags, this)
+                : createEbsDirectUpload(
+                      name,
+                      args,
+                      region,
+                      tags,
+                      uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn),
+                      this,
+                  );
+        const { ami, regionImageIds } = createAmi(
+            name,
+            resolved.ami,
+            snapshotId,
+            args.digest,
+            region,
+            plain.copyToRegions ?? [],
+            tags,
+            this,
+        );
         this.imageId = ami.id;
         this.snapshotId = snapshotId;
         this.regionImageIds = regionImageIds;
         this.enaSupport = resolved.ami.enaSupport;
         this.bootMode = resolved.ami.bootMode;
-        this.registerOutputs({ imageId: this.imageId, snapshotId: this.snapshotId, regionImageIds: this.regionImageIds });
+        this.registerOutputs({
+            imageId: this.imageId,
+            snapshotId: this.snapshotId,
+            regionImageIds: this.regionImageIds,
+        });
     }
 }
 
@@ -73,25 +99,49 @@ interface ResolvedAwsImageArgs {
 }
 
 /** Checks AwsImage inputs and derives the AMI settings. @internal */
-export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): { value?: ResolvedAwsImageArgs; problems: Problem[] } {
+export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): {
+    value?: ResolvedAwsImageArgs;
+    problems: Problem[];
+} {
     const problems: Problem[] = [];
     const family = parseKernelFamily(args.kernelFamily, "kernelFamily");
     const architecture = args.architecture ?? "x86_64";
-    const boot = resolveBootMode(architecture, args.bootMode, "bootMode", "arm64 AMIs (Graviton) boot UEFI only; make the disk with bootMode uefi");
+    const boot = resolveBootMode(
+        architecture,
+        args.bootMode,
+        "bootMode",
+        "arm64 AMIs (Graviton) boot UEFI only; make the disk with bootMode uefi",
+    );
     problems.push(...family.problems, ...boot.problems);
-    if (!args.diskPath) problems.push({ path: "diskPath", message: "missing; give the raw disk (UnikernelImage.diskPath)" });
-    if (!args.digest) problems.push({ path: "digest", message: "missing; give the image digest (UnikernelImage.digest)" });
+    if (!args.diskPath)
+        problems.push({ path: "diskPath", message: "missing; give the raw disk (UnikernelImage.diskPath)" });
+    if (!args.digest)
+        problems.push({ path: "digest", message: "missing; give the image digest (UnikernelImage.digest)" });
     else if (!/^[A-Za-z0-9:._-]{1,128}$/.test(args.digest)) {
-        problems.push({ path: "digest", message: `got ${JSON.stringify(String(args.digest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128); it names the AMI` });
+        problems.push({
+            path: "digest",
+            message: `got ${JSON.stringify(String(args.digest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128); it names the AMI`,
+        });
     }
     problems.push(...checkAwsTags(args.tags ?? {}));
     if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
-        problems.push({ path: "kmsKeyArn", message: `got ${JSON.stringify(args.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/1234abcd-..."` });
+        problems.push({
+            path: "kmsKeyArn",
+            message: `got ${JSON.stringify(args.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/1234abcd-..."`,
+        });
     }
     if (args.uploadRoleArn !== undefined && !ROLE_ARN.test(args.uploadRoleArn)) {
-        problems.push({ path: "uploadRoleArn", message: `got ${JSON.stringify(args.uploadRoleArn)}; expected an IAM role ARN such as "arn:aws:iam::111122223333:role/uploader"` });
+        problems.push({
+            path: "uploadRoleArn",
+            message: `got ${JSON.stringify(args.uploadRoleArn)}; expected an IAM role ARN such as "arn:aws:iam::111122223333:role/uploader"`,
+        });
     }
     if (problems.length || !family.value || !boot.value) return { problems };
-    return { problems, value: { kernelFamily: family.value, ami: amiSettings(family.value, args.platform ?? "qemu", architecture, boot.value) } };
+    return {
+        problems,
+        value: {
+            kernelFamily: family.value,
+            ami: amiSettings(family.value, args.platform ?? "qemu", architecture, boot.value),
+        },
+    };
 }
-

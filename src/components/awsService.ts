@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-    Problem, ResolvedPort, checkCidr, checkDeclaredTcpPort, checkEnvironmentAndReplicas, checkPlacement, ec2Architecture, ec2Venue, openAdminPortWarnings, validatePorts,
+    Problem,
+    ResolvedPort,
+    checkCidr,
+    checkDeclaredTcpPort,
+    checkEnvironmentAndReplicas,
+    checkPlacement,
+    ec2Architecture,
+    ec2Venue,
+    openAdminPortWarnings,
+    validatePorts,
 } from "../model";
 import { createAutoScalingGroup, createInstance } from "../clouds/aws/instances";
 import { createNetwork, existingNetwork } from "../clouds/aws/network";
@@ -49,23 +58,61 @@ export class AwsService extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AwsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:AwsService", name, {}, opts);
-        requirePlain(args, ["kernelFamily", "platform", "architecture", "instanceType", "environment", "ports", "replicas", "maxReplicas", "egressCidrs"],
-            "it decides which resources are created and is checked before any is");
+        requirePlain(
+            args,
+            [
+                "kernelFamily",
+                "platform",
+                "architecture",
+                "instanceType",
+                "environment",
+                "ports",
+                "replicas",
+                "maxReplicas",
+                "egressCidrs",
+            ],
+            "it decides which resources are created and is checked before any is",
+        );
         // Everything checked here is a plain value (above), so the check runs before any child exists.
-        const checked = validateAwsServiceArgs(args as pulumi.Unwrap<AwsServiceArgs>, args.vpcId !== undefined, args.subnetIds !== undefined);
+        const checked = validateAwsServiceArgs(
+            args as pulumi.Unwrap<AwsServiceArgs>,
+            args.vpcId !== undefined,
+            args.subnetIds !== undefined,
+        );
         throwProblems("AwsService", checked.problems);
         const p = checked.value!;
         for (const warning of openAdminPortWarnings(p.ports, p.public)) void pulumi.log.warn(warning, this);
-        const tags = pulumi.output(args.tags ?? {}).apply((t): Record<string, string> => ({ ...t, "unikernel:service": name }));
-        const network = args.vpcId ? existingNetwork(args.vpcId, args.subnetIds!, this) : createNetwork(name, p.public, tags, this);
+        const tags = pulumi
+            .output(args.tags ?? {})
+            .apply((t): Record<string, string> => ({ ...t, "unikernel:service": name }));
+        const network = args.vpcId
+            ? existingNetwork(args.vpcId, args.subnetIds!, this)
+            : createNetwork(name, p.public, tags, this);
         const securityGroup = createSecurityGroup(name, p, network.vpcId, network.cidr, tags, this);
-        if (p.monitoring.loadBalancerPort !== undefined && (p.public || p.ports.find((x) => x.port === p.monitoring.loadBalancerPort)?.sources)) {
+        if (
+            p.monitoring.loadBalancerPort !== undefined &&
+            (p.public || p.ports.find((x) => x.port === p.monitoring.loadBalancerPort)?.sources)
+        ) {
             allowBalancerHealthChecks(name, securityGroup, p.monitoring.loadBalancerPort, network.cidr, tags, this);
         }
-        const machine = { imageId: args.imageId, instanceType: p.instanceType, public: p.public, ports: p.ports, securityGroupId: securityGroup.id, tags };
-        const machines = p.replicas === 1 && p.maxReplicas === 1
-            ? createInstance(name, machine, network, p.monitoring, this)
-            : createAutoScalingGroup(name, machine, network, { ...p.monitoring, replicas: p.replicas, maxReplicas: p.maxReplicas }, this);
+        const machine = {
+            imageId: args.imageId,
+            instanceType: p.instanceType,
+            public: p.public,
+            ports: p.ports,
+            securityGroupId: securityGroup.id,
+            tags,
+        };
+        const machines =
+            p.replicas === 1 && p.maxReplicas === 1
+                ? createInstance(name, machine, network, p.monitoring, this)
+                : createAutoScalingGroup(
+                      name,
+                      machine,
+                      network,
+                      { ...p.monitoring, replicas: p.replicas, maxReplicas: p.maxReplicas },
+                      this,
+                  );
 
         this.instanceIds = machines.instanceIds;
         this.autoScalingGroupName = machines.autoScalingGroupName;
@@ -76,8 +123,14 @@ export class AwsService extends pulumi.ComponentResource {
         this.securityGroupId = securityGroup.id;
         this.vpcId = network.vpcId;
         this.registerOutputs({
-            instanceIds: this.instanceIds, autoScalingGroupName: this.autoScalingGroupName, privateIps: this.privateIps, publicIps: this.publicIps,
-            urls: this.urls, securityGroupId: this.securityGroupId, vpcId: this.vpcId, consoleCommand: this.consoleCommand,
+            instanceIds: this.instanceIds,
+            autoScalingGroupName: this.autoScalingGroupName,
+            privateIps: this.privateIps,
+            publicIps: this.publicIps,
+            urls: this.urls,
+            securityGroupId: this.securityGroupId,
+            vpcId: this.vpcId,
+            consoleCommand: this.consoleCommand,
         });
     }
 }
@@ -97,32 +150,81 @@ interface ResolvedAwsService {
  * Checks AwsService inputs, including the compatibility of the kernel with the instance type.
  * @internal
  */
-export function validateAwsServiceArgs(args: pulumi.Unwrap<AwsServiceArgs>, hasVpc: boolean, hasSubnets: boolean): { value?: ResolvedAwsService; problems: Problem[] } {
+export function validateAwsServiceArgs(
+    args: pulumi.Unwrap<AwsServiceArgs>,
+    hasVpc: boolean,
+    hasSubnets: boolean,
+): { value?: ResolvedAwsService; problems: Problem[] } {
     const problems: Problem[] = [];
-    checkPlacement({
-        kernelFamily: args.kernelFamily, platform: args.platform, architecture: args.architecture, machineKey: "instanceType", machineType: args.instanceType,
-        venue: ec2Venue(args.instanceType ?? ""), machineArchitecture: ec2Architecture(args.instanceType ?? ""), example: "t3.micro",
-    }, problems);
+    checkPlacement(
+        {
+            kernelFamily: args.kernelFamily,
+            platform: args.platform,
+            architecture: args.architecture,
+            machineKey: "instanceType",
+            machineType: args.instanceType,
+            venue: ec2Venue(args.instanceType ?? ""),
+            machineArchitecture: ec2Architecture(args.instanceType ?? ""),
+            example: "t3.micro",
+        },
+        problems,
+    );
     const { public: isPublic, replicas } = checkEnvironmentAndReplicas(args.environment, args.replicas, problems);
     const ports = validatePorts(args.ports ?? [], "ports", problems);
     const maxReplicas = args.maxReplicas ?? replicas;
-    if (!Number.isInteger(maxReplicas) || maxReplicas < replicas) problems.push({ path: "maxReplicas", message: `got ${maxReplicas}; expected a whole number, at least \`replicas\` (${replicas})` });
+    if (!Number.isInteger(maxReplicas) || maxReplicas < replicas)
+        problems.push({
+            path: "maxReplicas",
+            message: `got ${maxReplicas}; expected a whole number, at least \`replicas\` (${replicas})`,
+        });
     if (hasVpc !== hasSubnets) {
-        problems.push({ path: hasVpc ? "subnetIds" : "vpcId", message: "`vpcId` and `subnetIds` go together: give both to use an existing network, or neither to get a new one" });
+        problems.push({
+            path: hasVpc ? "subnetIds" : "vpcId",
+            message:
+                "`vpcId` and `subnetIds` go together: give both to use an existing network, or neither to get a new one",
+        });
     }
     const monitoring = args.monitoring ?? {};
     const group = replicas > 1 || maxReplicas > replicas;
     if (group && (monitoring.recoverOnSystemFailure || monitoring.rebootOnInstanceFailure)) {
-        problems.push({ path: monitoring.recoverOnSystemFailure ? "monitoring.recoverOnSystemFailure" : "monitoring.rebootOnInstanceFailure", message: "applies to a single instance; an Auto Scaling group replaces failed instances itself (EC2 health checks), and `monitoring.loadBalancerPort` adds a check on the service's port" });
+        problems.push({
+            path: monitoring.recoverOnSystemFailure
+                ? "monitoring.recoverOnSystemFailure"
+                : "monitoring.rebootOnInstanceFailure",
+            message:
+                "applies to a single instance; an Auto Scaling group replaces failed instances itself (EC2 health checks), and `monitoring.loadBalancerPort` adds a check on the service's port",
+        });
     }
     if (monitoring.loadBalancerPort !== undefined) {
-        if (!group) problems.push({ path: "monitoring.loadBalancerPort", message: "applies to Auto Scaling groups (replicas or maxReplicas above 1); a single instance uses the status-check alarms" });
+        if (!group)
+            problems.push({
+                path: "monitoring.loadBalancerPort",
+                message:
+                    "applies to Auto Scaling groups (replicas or maxReplicas above 1); a single instance uses the status-check alarms",
+            });
         checkDeclaredTcpPort(monitoring.loadBalancerPort, ports, "monitoring.loadBalancerPort", problems);
     }
-    if (monitoring.healthCheckGraceSeconds !== undefined && (!Number.isInteger(monitoring.healthCheckGraceSeconds) || monitoring.healthCheckGraceSeconds < 0)) {
-        problems.push({ path: "monitoring.healthCheckGraceSeconds", message: `got ${monitoring.healthCheckGraceSeconds}; expected whole seconds, 0 or more` });
+    if (
+        monitoring.healthCheckGraceSeconds !== undefined &&
+        (!Number.isInteger(monitoring.healthCheckGraceSeconds) || monitoring.healthCheckGraceSeconds < 0)
+    ) {
+        problems.push({
+            path: "monitoring.healthCheckGraceSeconds",
+            message: `got ${monitoring.healthCheckGraceSeconds}; expected whole seconds, 0 or more`,
+        });
     }
     (args.egressCidrs ?? []).forEach((cidr, i) => checkCidr(cidr, `egressCidrs[${i}]`, problems));
     if (problems.length) return { problems };
-    return { problems, value: { instanceType: args.instanceType, public: isPublic, ports, replicas, maxReplicas, monitoring, egressCidrs: args.egressCidrs } };
+    return {
+        problems,
+        value: {
+            instanceType: args.instanceType,
+            public: isPublic,
+            ports,
+            replicas,
+            maxReplicas,
+            monitoring,
+            egressCidrs: args.egressCidrs,
+        },
+    };
 }

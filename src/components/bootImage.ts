@@ -33,20 +33,37 @@ export function checkBootImage(args: BootImageInput, where: string, problems: Pr
     if (Boolean(args.diskPath) === Boolean(args.kernelPath)) {
         problems.push({
             path: args.diskPath ? "kernelPath" : "diskPath",
-            message: "set exactly one of `diskPath` and `kernelPath`: the disk to boot through its firmware (UnikernelImage.diskPath), or the kernel to boot directly (UnikernelImage.kernelPath)",
+            message:
+                "set exactly one of `diskPath` and `kernelPath`: the disk to boot through its firmware (UnikernelImage.diskPath), or the kernel to boot directly (UnikernelImage.kernelPath)",
         });
     }
-    for (const [key, into] of [["diskPath", where], ["kernelPath", where], ["cmdline", "a kernel command line"]] as const) {
+    for (const [key, into] of [
+        ["diskPath", where],
+        ["kernelPath", where],
+        ["cmdline", "a kernel command line"],
+    ] as const) {
         const value = args[key];
         const problem = typeof value === "string" ? checkSafeText(value, key, into) : undefined;
         if (problem) problems.push(problem);
     }
     if (!args.digest) {
-        problems.push({ path: "digest", message: "missing; give the image's digest (UnikernelImage.digest), so a new image replaces the running one" });
+        problems.push({
+            path: "digest",
+            message:
+                "missing; give the image's digest (UnikernelImage.digest), so a new image replaces the running one",
+        });
     } else if (!DIGEST.test(args.digest)) {
-        problems.push({ path: "digest", message: `got ${JSON.stringify(String(args.digest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128)` });
+        problems.push({
+            path: "digest",
+            message: `got ${JSON.stringify(String(args.digest).slice(0, 80))}; expected a digest such as UnikernelImage.digest (letters, digits, ":", ".", "_", "-"; at most 128)`,
+        });
     }
     if (problems.length > before) return undefined;
     const kind = args.kernelPath ? "kernel" : "disk";
-    return { kind, path: (args.kernelPath ?? args.diskPath) as string, digest: args.digest as string, cmdline: args.cmdline };
+    return {
+        kind,
+        path: (args.kernelPath ?? args.diskPath) as string,
+        digest: args.digest as string,
+        cmdline: args.cmdline,
+    };
 }

@@ -5,7 +5,17 @@
  */
 import type * as model from "../model";
 import type {
-    Architecture, AwsUploadMethod, BootMode, DiskFormat, Engine, Environment, HostRunMode, Hypervisor, KernelFamily, Platform, Protocol,
+    Architecture,
+    AwsUploadMethod,
+    BootMode,
+    DiskFormat,
+    Engine,
+    Environment,
+    HostRunMode,
+    Hypervisor,
+    KernelFamily,
+    Platform,
+    Protocol,
 } from "./enums";
 
 /** `true` when A and B hold exactly the same values. */
@@ -24,7 +34,9 @@ export type EnumTies = [
     Same<`${AwsUploadMethod}`, model.UploadMethod>,
     Same<`${Hypervisor}`, model.Hypervisor>,
     Same<`${HostRunMode}`, model.HostRunMode>,
-] extends true[] ? true : never;
+] extends true[]
+    ? true
+    : never;
 
 /** The check itself: `never` (a compile error here) when a pair differs. @internal */
 export const ENUM_TIES: EnumTies = true;

@@ -40,15 +40,28 @@ export class GcpImage extends pulumi.ComponentResource {
         this.imageName = image.name;
         this.bucketName = bucket.name;
         this.guestOsFeatures = resolved.features;
-        this.registerOutputs({ imageSelfLink: this.imageSelfLink, imageName: this.imageName, bucketName: this.bucketName, guestOsFeatures: this.guestOsFeatures });
+        this.registerOutputs({
+            imageSelfLink: this.imageSelfLink,
+            imageName: this.imageName,
+            bucketName: this.bucketName,
+            guestOsFeatures: this.guestOsFeatures,
+        });
     }
 }
 
 /** Checks GcpImage inputs and derives the guest OS features from the compatibility table. @internal */
-export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): { value?: { features: string[] }; problems: Problem[] } {
+export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): {
+    value?: { features: string[] };
+    problems: Problem[];
+} {
     const problems: Problem[] = [];
     const family = parseKernelFamily(args.kernelFamily, "kernelFamily");
-    const boot = resolveBootMode(args.architecture ?? "x86_64", args.bootMode, "bootMode", "GCE Arm machines (T2A, C4A) boot UEFI only; make the disk with bootMode uefi");
+    const boot = resolveBootMode(
+        args.architecture ?? "x86_64",
+        args.bootMode,
+        "bootMode",
+        "GCE Arm machines (T2A, C4A) boot UEFI only; make the disk with bootMode uefi",
+    );
     problems.push(...family.problems, ...boot.problems);
     if (problems.length || !family.value || !boot.value) return { problems };
     return { problems, value: { features: guestOsFeatures(family.value, args.platform ?? "qemu", boot.value) } };

@@ -39,7 +39,11 @@ export function isPlain(value: unknown): boolean {
  * Validates args with `validate` now when they are plain, else inside one apply. Returns the
  * resolved, validated args as an Output either way.
  */
-export function checkedArgs<T extends object, R>(component: string, args: T, validate: (plain: pulumi.Unwrap<T>) => { value?: R; problems: Problem[] }): pulumi.Output<R> {
+export function checkedArgs<T extends object, R>(
+    component: string,
+    args: T,
+    validate: (plain: pulumi.Unwrap<T>) => { value?: R; problems: Problem[] },
+): pulumi.Output<R> {
     if (isPlain(args)) {
         const result = validate(args as pulumi.Unwrap<T>);
         throwProblems(component, result.problems);
@@ -57,10 +61,17 @@ export function checkedArgs<T extends object, R>(component: string, args: T, val
  * or are checked before any is created, so they must be known when the program runs. Returns those
  * inputs typed as the plain values they were just shown to be.
  */
-export function requirePlain<T extends object, K extends keyof T & string>(args: T, keys: readonly K[], reason = "it decides which resources this component creates"): { [P in K]: pulumi.Unwrap<T[P]> } {
+export function requirePlain<T extends object, K extends keyof T & string>(
+    args: T,
+    keys: readonly K[],
+    reason = "it decides which resources this component creates",
+): { [P in K]: pulumi.Unwrap<T[P]> } {
     for (const key of keys) {
         if (!isPlain(args[key])) {
-            throw new pulumi.InputPropertyError({ propertyPath: key, reason: `must be a plain value, not an Output: ${reason}` });
+            throw new pulumi.InputPropertyError({
+                propertyPath: key,
+                reason: `must be a plain value, not an Output: ${reason}`,
+            });
         }
     }
     return args as unknown as { [P in K]: pulumi.Unwrap<T[P]> };

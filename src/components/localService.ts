@@ -1,7 +1,15 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { BootMode, MachineArchitecture, Problem, checkDeclaredTcpPort, checkSafeText, resolveBootMode, validatePorts } from "../model";
+import {
+    BootMode,
+    MachineArchitecture,
+    Problem,
+    checkDeclaredTcpPort,
+    checkSafeText,
+    resolveBootMode,
+    validatePorts,
+} from "../model";
 import { cacheRoot } from "../internal/cacheDir";
 import { unikernelCommand } from "../contract/command";
 import { parseRunDetachedResult, runDetachedArgv, stopArgv } from "../contract/run";
@@ -45,28 +53,54 @@ export class LocalService extends pulumi.ComponentResource {
         const resolved = checkedArgs("LocalService", args, validateLocalArgs);
         // One directory per stack and component (its URN): another stack's LocalService of the same
         // name has its own pidfile and console, so neither can stop or overwrite the other's.
-        const stateDir = stackScopedName(name, this.urn).apply((service) => path.join(cacheRoot(), "local", ...stackDirectory(), service));
+        const stateDir = stackScopedName(name, this.urn).apply((service) =>
+            path.join(cacheRoot(), "local", ...stackDirectory(), service),
+        );
         const pidfile = stateDir.apply((dir) => path.join(dir, "qemu.pid"));
-        const vm = new command.local.Command(name, {
-            create: pulumi.all([resolved, stateDir]).apply(([r, dir]) => unikernelCommand(runDetachedArgv({
-                disk: r.diskPath, kernel: r.kernelPath, cmdline: r.cmdline, architecture: r.architecture, boot: r.bootMode, memoryMiB: r.memoryMiB,
-                ports: r.ports.map((p) => ({ protocol: p.protocol, host: p.port, guest: p.port })), expect: r.readyPattern, readyPort: r.readyPort,
-                timeoutSeconds: r.readyTimeoutSeconds, pidfile: path.join(dir, "qemu.pid"), console: path.join(dir, "console.log"),
-            }))),
-            delete: pidfile.apply((file) => unikernelCommand(stopArgv(file))),
-            triggers: [args.digest],
-        }, {
-            parent: this,
-            // One pidfile and the same forwarded host ports per service: stop the old VM first.
-            deleteBeforeReplace: true,
-        });
+        const vm = new command.local.Command(
+            name,
+            {
+                create: pulumi.all([resolved, stateDir]).apply(([r, dir]) =>
+                    unikernelCommand(
+                        runDetachedArgv({
+                            disk: r.diskPath,
+                            kernel: r.kernelPath,
+                            cmdline: r.cmdline,
+                            architecture: r.architecture,
+                            boot: r.bootMode,
+                            memoryMiB: r.memoryMiB,
+                            ports: r.ports.map((p) => ({ protocol: p.protocol, host: p.port, guest: p.port })),
+                            expect: r.readyPattern,
+                            readyPort: r.readyPort,
+                            timeoutSeconds: r.readyTimeoutSeconds,
+                            pidfile: path.join(dir, "qemu.pid"),
+                            console: path.join(dir, "console.log"),
+                        }),
+                    ),
+                ),
+                delete: pidfile.apply((file) => unikernelCommand(stopArgv(file))),
+                triggers: [args.digest],
+            },
+            {
+                parent: this,
+                // One pidfile and the same forwarded host ports per service: stop the old VM first.
+                deleteBeforeReplace: true,
+            },
+        );
         const result = vm.stdout.apply(parseRunDetachedResult);
         this.consoleLog = result.consoleLog;
         this.pidfile = result.pidfile;
         this.bootMs = result.apply((r) => r.bootMs);
         this.accel = result.accel;
-        this.urls = resolved.apply((r) => r.ports.filter((p) => p.protocol === "tcp").map((p) => `http://127.0.0.1:${p.port}`));
-        this.registerOutputs({ consoleLog: this.consoleLog, pidfile: this.pidfile, bootMs: this.bootMs, urls: this.urls });
+        this.urls = resolved.apply((r) =>
+            r.ports.filter((p) => p.protocol === "tcp").map((p) => `http://127.0.0.1:${p.port}`),
+        );
+        this.registerOutputs({
+            consoleLog: this.consoleLog,
+            pidfile: this.pidfile,
+            bootMs: this.bootMs,
+            urls: this.urls,
+        });
     }
 }
 
@@ -85,7 +119,10 @@ interface ResolvedLocalArgs {
 }
 
 /** Checks LocalService inputs. @internal */
-export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { value?: ResolvedLocalArgs; problems: Problem[] } {
+export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): {
+    value?: ResolvedLocalArgs;
+    problems: Problem[];
+} {
     const problems: Problem[] = [];
     const image = checkBootImage(args, "QEMU's options", problems);
     const architecture = args.architecture ?? "x86_64";
@@ -95,27 +132,43 @@ export function validateLocalArgs(args: pulumi.Unwrap<LocalServiceArgs>): { valu
         problems.push({ path: "memoryMiB", message: `got ${memoryMiB}; expected a whole number of MiB, at least 8` });
     }
     const ports = validatePorts(args.ports ?? [], "ports", problems);
-    const unsafePattern = typeof args.readyPattern === "string" ? checkSafeText(args.readyPattern, "readyPattern", "the run command") : undefined;
+    const unsafePattern =
+        typeof args.readyPattern === "string"
+            ? checkSafeText(args.readyPattern, "readyPattern", "the run command")
+            : undefined;
     if (unsafePattern) problems.push(unsafePattern);
     if (args.readyPattern !== undefined) {
         try {
             new RegExp(args.readyPattern);
         } catch (error) {
-            problems.push({ path: "readyPattern", message: `is not a valid regular expression: ${(error as Error).message}` });
+            problems.push({
+                path: "readyPattern",
+                message: `is not a valid regular expression: ${(error as Error).message}`,
+            });
         }
     }
     if (args.readyPort !== undefined) checkDeclaredTcpPort(args.readyPort, ports, "readyPort", problems);
     const timeout = args.readyTimeoutSeconds ?? 120;
     if (!Number.isInteger(timeout) || timeout < 1) {
-        problems.push({ path: "readyTimeoutSeconds", message: `got ${timeout}; expected a whole number of seconds above 0` });
+        problems.push({
+            path: "readyTimeoutSeconds",
+            message: `got ${timeout}; expected a whole number of seconds above 0`,
+        });
     }
     if (problems.length || !image) return { problems };
     return {
         problems,
         value: {
-            diskPath: image.kind === "disk" ? image.path : undefined, kernelPath: image.kind === "kernel" ? image.path : undefined, cmdline: image.cmdline, architecture,
-            bootMode: args.bootMode, memoryMiB, ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
-            readyPattern: args.readyPattern, readyPort: args.readyPort, readyTimeoutSeconds: timeout,
+            diskPath: image.kind === "disk" ? image.path : undefined,
+            kernelPath: image.kind === "kernel" ? image.path : undefined,
+            cmdline: image.cmdline,
+            architecture,
+            bootMode: args.bootMode,
+            memoryMiB,
+            ports: ports.map((p) => ({ port: p.port, protocol: p.protocol })),
+            readyPattern: args.readyPattern,
+            readyPort: args.readyPort,
+            readyTimeoutSeconds: timeout,
         },
     };
 }

@@ -15,10 +15,12 @@ import { safeFileName } from "../internal/naming";
  * among them.
  */
 export function stackScopedName(name: string, urn: pulumi.Output<string>): pulumi.Output<string> {
-    const value = new Promise<string>((resolve) => urn.apply((u) => {
-        resolve(`${safeFileName(name)}-${sha256(u).slice(0, 8)}`);
-        return u;
-    }));
+    const value = new Promise<string>((resolve) =>
+        urn.apply((u) => {
+            resolve(`${safeFileName(name)}-${sha256(u).slice(0, 8)}`);
+            return u;
+        }),
+    );
     return pulumi.output(value);
 }
 
@@ -32,6 +34,12 @@ export function stackDirectory(): string[] {
  * (lower-case letters, digits and "-", starting with a letter, at most 63 characters).
  */
 export function gceNetworkTag(name: string, urn: pulumi.Output<string>): pulumi.Output<string> {
-    const base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").slice(0, 50).replace(/-+$/, "") || "unikernel";
+    const base =
+        name
+            .toLowerCase()
+            .replace(/[^a-z0-9-]+/g, "-")
+            .replace(/^[^a-z]+/, "")
+            .slice(0, 50)
+            .replace(/-+$/, "") || "unikernel";
     return stackScopedName(base, urn);
 }

@@ -2,8 +2,25 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import {
-    Application, BootMode, DiskFormat, EngineName, KernelFamily, MachineArchitecture, Problem, Target, assessDisk, checkSafeText, formatProblem, isMachineArchitecture, joinPath, parseApplication,
-    parseDiskFormat, parseEngine, parseKernelFamily, parseTarget, resolveBootMode,
+    Application,
+    BootMode,
+    DiskFormat,
+    EngineName,
+    KernelFamily,
+    MachineArchitecture,
+    Problem,
+    Target,
+    assessDisk,
+    checkSafeText,
+    formatProblem,
+    isMachineArchitecture,
+    joinPath,
+    parseApplication,
+    parseDiskFormat,
+    parseEngine,
+    parseKernelFamily,
+    parseTarget,
+    resolveBootMode,
 } from "../model";
 import { planBuild } from "../engines/build";
 import { BuildRequest } from "../engines/engine";
@@ -101,7 +118,11 @@ export class UnikernelImage extends pulumi.ComponentResource {
         this.diskSizeBytes = children.disk.sizeBytes;
         this.formatPaths = children.formatPaths;
         this.registerOutputs({
-            digest: this.digest, artifactPath: this.artifactPath, diskPath: this.diskPath, diskSha256: this.diskSha256, formatPaths: this.formatPaths,
+            digest: this.digest,
+            artifactPath: this.artifactPath,
+            diskPath: this.diskPath,
+            diskSha256: this.diskSha256,
+            formatPaths: this.formatPaths,
         });
     }
 }
@@ -123,26 +144,48 @@ export interface ResolvedImageArgs {
 }
 
 /** Checks the inputs and applies defaults; returns every problem at once. @internal */
-export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { value?: ResolvedImageArgs; problems: Problem[] } {
+export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
+    value?: ResolvedImageArgs;
+    problems: Problem[];
+} {
     const problems: Problem[] = [];
     if (typeof args.directory !== "string" || !args.directory) {
-        problems.push({ path: "directory", message: `got ${JSON.stringify(args.directory)}; expected the application directory` });
+        problems.push({
+            path: "directory",
+            message: `got ${JSON.stringify(args.directory)}; expected the application directory`,
+        });
     }
-    for (const [key, where] of [["directory", "the build command"], ["makeKernelPath", "the build command"], ["makeGoal", "a make command line"],
-        ["prebuiltKernel", "the build command"], ["prebuiltInitrd", "the build command"], ["prebuiltDisk", "the build command"], ["cmdline", "a kernel command line"]] as const) {
+    for (const [key, where] of [
+        ["directory", "the build command"],
+        ["makeKernelPath", "the build command"],
+        ["makeGoal", "a make command line"],
+        ["prebuiltKernel", "the build command"],
+        ["prebuiltInitrd", "the build command"],
+        ["prebuiltDisk", "the build command"],
+        ["cmdline", "a kernel command line"],
+    ] as const) {
         const value = args[key];
         const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
         if (problem) problems.push(problem);
     }
     if (args.makeGoal !== undefined && !problems.some((p) => p.path === "makeGoal") && !MAKE_GOAL.test(args.makeGoal)) {
-        problems.push({ path: "makeGoal", message: `got ${JSON.stringify(args.makeGoal)}; expected a make target name, without a leading "-", spaces, "=" or "$"` });
+        problems.push({
+            path: "makeGoal",
+            message: `got ${JSON.stringify(args.makeGoal)}; expected a make target name, without a leading "-", spaces, "=" or "$"`,
+        });
     }
     for (const [name, value] of Object.entries(args.makeVariables ?? {})) {
         const at = joinPath("makeVariables", name);
         if (!MAKE_VARIABLE_NAME.test(name)) {
-            problems.push({ path: at, message: `${JSON.stringify(name)} is not a make variable name; expected letters, digits and "_", not starting with a digit` });
+            problems.push({
+                path: at,
+                message: `${JSON.stringify(name)} is not a make variable name; expected letters, digits and "_", not starting with a digit`,
+            });
         } else if (RESERVED_MAKE_VARIABLES.has(name)) {
-            problems.push({ path: at, message: `${name} changes how make runs or which files it reads (from outside the directory); it cannot be set here` });
+            problems.push({
+                path: at,
+                message: `${name} changes how make runs or which files it reads (from outside the directory); it cannot be set here`,
+            });
         } else {
             const unsafe = checkSafeText(String(value), at, "a make command line");
             if (unsafe) problems.push(unsafe);
@@ -154,22 +197,42 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     const prebuiltSet = [args.prebuiltKernel, args.prebuiltInitrd, args.prebuiltDisk].some((v) => v !== undefined);
     const makeSet = [args.makeKernelPath, args.makeGoal, args.makeVariables].some((v) => v !== undefined);
     if (args.prebuiltKernel !== undefined && args.prebuiltDisk !== undefined) {
-        problems.push({ path: "prebuiltDisk", message: "`prebuiltKernel` and `prebuiltDisk` are both set; keep the kernel to get a disk made for it, or the disk to use it as it is" });
+        problems.push({
+            path: "prebuiltDisk",
+            message:
+                "`prebuiltKernel` and `prebuiltDisk` are both set; keep the kernel to get a disk made for it, or the disk to use it as it is",
+        });
     }
     if (args.prebuiltInitrd !== undefined && args.prebuiltKernel === undefined) {
-        problems.push({ path: "prebuiltInitrd", message: "is set without `prebuiltKernel`; an initrd goes with a kernel" });
+        problems.push({
+            path: "prebuiltInitrd",
+            message: "is set without `prebuiltKernel`; an initrd goes with a kernel",
+        });
     }
     if (prebuiltSet && args.engine !== undefined && args.engine !== "prebuilt") {
-        problems.push({ path: "engine", message: `is "${args.engine}", but prebuilt files are given; use engine "prebuilt" or remove the prebuilt inputs` });
+        problems.push({
+            path: "engine",
+            message: `is "${args.engine}", but prebuilt files are given; use engine "prebuilt" or remove the prebuilt inputs`,
+        });
     }
     if (makeSet && args.engine !== undefined && args.engine !== "make") {
-        problems.push({ path: "engine", message: `is "${args.engine}", but make inputs are given; use engine "make" or remove the make inputs` });
+        problems.push({
+            path: "engine",
+            message: `is "${args.engine}", but make inputs are given; use engine "make" or remove the make inputs`,
+        });
     }
     if (args.engine === "make" && !args.makeKernelPath) {
-        problems.push({ path: "makeKernelPath", message: "missing; the make engine needs the path of the kernel the Makefile produces, e.g. \"build/kernel.elf\"" });
+        problems.push({
+            path: "makeKernelPath",
+            message:
+                'missing; the make engine needs the path of the kernel the Makefile produces, e.g. "build/kernel.elf"',
+        });
     }
     if (args.engine === "prebuilt" && !args.prebuiltKernel && !args.prebuiltDisk) {
-        problems.push({ path: "prebuiltKernel", message: "missing; the prebuilt engine needs `prebuiltKernel` or `prebuiltDisk`" });
+        problems.push({
+            path: "prebuiltKernel",
+            message: "missing; the prebuilt engine needs `prebuiltKernel` or `prebuiltDisk`",
+        });
     }
     const application = args.application === undefined ? undefined : toModelApplication(args.application, problems);
     let target: Target | undefined;
@@ -178,7 +241,10 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
         problems.push(...parsed.problems);
         target = parsed.value;
     }
-    const familyCheck = parseKernelFamily(args.kernelFamily ?? (args.engine === "ops" ? "nanos" : "unikraft"), "kernelFamily");
+    const familyCheck = parseKernelFamily(
+        args.kernelFamily ?? (args.engine === "ops" ? "nanos" : "unikraft"),
+        "kernelFamily",
+    );
     problems.push(...familyCheck.problems);
     const architecture = target?.architecture ?? application?.targets[0]?.architecture ?? "x86_64";
     // A 32-bit arm target is built, never booted here: its disk gets x86_64's default.
@@ -191,11 +257,20 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
     if (!bootProblem && !args.prebuiltDisk && args.engine !== "ops" && family && isMachineArchitecture(architecture)) {
         const answer = assessDisk({ family, platform, architecture }, boot);
         if (!answer.bootable) {
-            problems.push({ path: "bootMode", message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}` });
+            problems.push({
+                path: "bootMode",
+                message: `${answer.reasons.join("; ")}${answer.alternatives.length ? `; instead: ${answer.alternatives.join(", or ")}` : ""}`,
+            });
         }
     }
-    if (args.diskSizeGiB !== undefined && (!Number.isInteger(args.diskSizeGiB) || args.diskSizeGiB < 1 || args.diskSizeGiB > 2048)) {
-        problems.push({ path: "diskSizeGiB", message: `got ${args.diskSizeGiB}; expected a whole number of GiB from 1 to 2048 (2 TiB, the largest disk made)` });
+    if (
+        args.diskSizeGiB !== undefined &&
+        (!Number.isInteger(args.diskSizeGiB) || args.diskSizeGiB < 1 || args.diskSizeGiB > 2048)
+    ) {
+        problems.push({
+            path: "diskSizeGiB",
+            message: `got ${args.diskSizeGiB}; expected a whole number of GiB from 1 to 2048 (2 TiB, the largest disk made)`,
+        });
     }
     const formats: DiskFormat[] = [];
     (args.formats ?? []).forEach((f, i) => {
@@ -214,8 +289,12 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
             application,
             target,
             kernelFamily: args.kernelFamily,
-            make: args.makeKernelPath ? { kernel: args.makeKernelPath, goal: args.makeGoal, variables: { ...(args.makeVariables ?? {}) } } : undefined,
-            prebuilt: prebuiltSet ? { kernel: args.prebuiltKernel, initrd: args.prebuiltInitrd, disk: args.prebuiltDisk } : undefined,
+            make: args.makeKernelPath
+                ? { kernel: args.makeKernelPath, goal: args.makeGoal, variables: { ...(args.makeVariables ?? {}) } }
+                : undefined,
+            prebuilt: prebuiltSet
+                ? { kernel: args.prebuiltKernel, initrd: args.prebuiltInitrd, disk: args.prebuiltDisk }
+                : undefined,
             boot,
             diskSizeGiB: args.diskSizeGiB,
             cmdline: args.cmdline,
@@ -228,17 +307,24 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): { va
 /** Maps the schema-friendly application input onto the model, collecting problems under `application`. */
 function toModelApplication(input: pulumi.Unwrap<ApplicationArgs>, problems: Problem[]): Application | undefined {
     const { unikraftVersion, memoryMiB, rootfs, ...rest } = input as ApplicationArgs & Record<string, unknown>;
-    const parsed = parseApplication({
-        ...rest,
-        ...(unikraftVersion !== undefined ? { unikraft: { version: unikraftVersion } } : {}),
-        ...(memoryMiB !== undefined ? { memory: memoryMiB } : {}),
-        ...(rootfs !== undefined ? { rootfs } : {}),
-    }, "application");
+    const parsed = parseApplication(
+        {
+            ...rest,
+            ...(unikraftVersion !== undefined ? { unikraft: { version: unikraftVersion } } : {}),
+            ...(memoryMiB !== undefined ? { memory: memoryMiB } : {}),
+            ...(rootfs !== undefined ? { rootfs } : {}),
+        },
+        "application",
+    );
     // parseApplication names `unikraft` and `memory`; point users at the input names they wrote.
-    problems.push(...parsed.problems.map((p) => ({
-        ...p,
-        path: p.path.replace(/^application\.unikraft(\.version)?/, "application.unikraftVersion").replace(/^application\.memory/, "application.memoryMiB"),
-    })));
+    problems.push(
+        ...parsed.problems.map((p) => ({
+            ...p,
+            path: p.path
+                .replace(/^application\.unikraft(\.version)?/, "application.unikraftVersion")
+                .replace(/^application\.memory/, "application.memoryMiB"),
+        })),
+    );
     return parsed.value;
 }
 
@@ -252,7 +338,11 @@ function imageStructure(args: UnikernelImageArgs): { engine: EngineName; makesDi
     const prebuilt = [args.prebuiltKernel, plain.prebuiltDisk].some((v) => v !== undefined);
     let engine: EngineName | undefined = plain.engine;
     if (!engine) {
-        const { directory } = requirePlain(args, ["directory"], "the engine is detected from the directory when `engine` is not set");
+        const { directory } = requirePlain(
+            args,
+            ["directory"],
+            "the engine is detected from the directory when `engine` is not set",
+        );
         try {
             engine = detectEngine(directory, prebuilt);
         } catch (error) {
@@ -279,41 +369,96 @@ function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest 
 type PlannedImage = ResolvedImageArgs & { request: BuildRequest; digest: string; target: Target; family: KernelFamily };
 
 /** The build, disk and format steps. */
-function createImageSteps(name: string, planned: pulumi.Output<PlannedImage>, structure: ReturnType<typeof imageStructure>, parent: pulumi.Resource) {
-    const build = new command.local.Command(`${name}-build`, {
-        create: planned.apply((p) => unikernelCommand(buildArgv({
-            dir: p.request.dir, engine: p.request.engine, target: p.target, family: p.family, application: p.application, make: p.request.make,
-            prebuilt: p.request.prebuilt, allowOutsideDirectory: p.request.allowOutsideDirectory,
-        }))),
-        triggers: [planned.digest],
-    }, { parent });
+function createImageSteps(
+    name: string,
+    planned: pulumi.Output<PlannedImage>,
+    structure: ReturnType<typeof imageStructure>,
+    parent: pulumi.Resource,
+) {
+    const build = new command.local.Command(
+        `${name}-build`,
+        {
+            create: planned.apply((p) =>
+                unikernelCommand(
+                    buildArgv({
+                        dir: p.request.dir,
+                        engine: p.request.engine,
+                        target: p.target,
+                        family: p.family,
+                        application: p.application,
+                        make: p.request.make,
+                        prebuilt: p.request.prebuilt,
+                        allowOutsideDirectory: p.request.allowOutsideDirectory,
+                    }),
+                ),
+            ),
+            triggers: [planned.digest],
+        },
+        { parent },
+    );
     const artifact = build.stdout.apply(parseBuildResult);
     const cmdline = pulumi.all([planned, artifact]).apply(([p, a]) => p.cmdline ?? a.cmdline ?? "");
-    const diskKey = pulumi.all([planned, cmdline]).apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])).slice(0, 16));
+    const diskKey = pulumi
+        .all([planned, cmdline])
+        .apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])).slice(0, 16));
     let disk: pulumi.Output<DiskCommandResult>;
     if (structure.makesDisk) {
-        const step = new command.local.Command(`${name}-disk`, {
-            create: pulumi.all([planned, artifact, cmdline, diskKey]).apply(([p, a, c, key]) => unikernelCommand(diskArgv({
-                kernel: a.kernel ?? a.path, initrd: a.initrd, cmdline: c, boot: p.boot, architecture: machineArchitecture(p.target), sizeGiB: p.diskSizeGiB,
-                target: p.target, family: p.family, out: path.join(cacheRoot(), "disks", `${safeFileName(name)}-${key}.img`),
-            }))),
-            triggers: [diskKey],
-        }, { parent });
+        const step = new command.local.Command(
+            `${name}-disk`,
+            {
+                create: pulumi.all([planned, artifact, cmdline, diskKey]).apply(([p, a, c, key]) =>
+                    unikernelCommand(
+                        diskArgv({
+                            kernel: a.kernel ?? a.path,
+                            initrd: a.initrd,
+                            cmdline: c,
+                            boot: p.boot,
+                            architecture: machineArchitecture(p.target),
+                            sizeGiB: p.diskSizeGiB,
+                            target: p.target,
+                            family: p.family,
+                            out: path.join(cacheRoot(), "disks", `${safeFileName(name)}-${key}.img`),
+                        }),
+                    ),
+                ),
+                triggers: [diskKey],
+            },
+            { parent },
+        );
         disk = step.stdout.apply(parseDiskResult);
     } else {
         disk = artifact.apply((a) => ({ path: a.disk!, sha256: a.sha256, sizeBytes: a.sizeBytes }));
     }
     const formatPaths: Record<string, pulumi.Output<string>> = {};
     for (const format of structure.formats) {
-        const convert = new command.local.Command(`${name}-${format}`, {
-            create: pulumi.all([disk.path, diskKey]).apply(([d, key]) => unikernelCommand(convertArgv({
-                disk: d, format, out: path.join(cacheRoot(), "images", `${safeFileName(name)}-${key}.${formatExtension(format)}`),
-            }))),
-            triggers: [diskKey, format],
-        }, { parent });
+        const convert = new command.local.Command(
+            `${name}-${format}`,
+            {
+                create: pulumi.all([disk.path, diskKey]).apply(([d, key]) =>
+                    unikernelCommand(
+                        convertArgv({
+                            disk: d,
+                            format,
+                            out: path.join(
+                                cacheRoot(),
+                                "images",
+                                `${safeFileName(name)}-${key}.${formatExtension(format)}`,
+                            ),
+                        }),
+                    ),
+                ),
+                triggers: [diskKey, format],
+            },
+            { parent },
+        );
         formatPaths[format] = convert.stdout.apply((s) => parseConvertResult(s).path);
     }
-    return { artifact, cmdline, disk, formatPaths: pulumi.output(formatPaths) as pulumi.Output<Record<string, string>> };
+    return {
+        artifact,
+        cmdline,
+        disk,
+        formatPaths: pulumi.output(formatPaths) as pulumi.Output<Record<string, string>>,
+    };
 }
 
 /** The architecture a disk is made for: a target's, where it boots here (arm targets are built, never booted). */

@@ -19,15 +19,26 @@ export interface UploadSnapshotCommand {
 export function roleArgv(roles: readonly AssumeRole[]): string[] {
     const argv = roles.flatMap((r) => ["--role-arn", r.roleArn]);
     if (roles.some((r) => r.externalId)) argv.push(...roles.flatMap((r) => ["--role-external-id", r.externalId ?? ""]));
-    if (roles.some((r) => r.sessionName)) argv.push(...roles.flatMap((r) => ["--role-session-name", r.sessionName ?? ""]));
+    if (roles.some((r) => r.sessionName))
+        argv.push(...roles.flatMap((r) => ["--role-session-name", r.sessionName ?? ""]));
     return argv;
 }
 
 /** The argv of `unikernel aws upload-snapshot`, ending in `--json`. */
 export function uploadSnapshotArgv(c: UploadSnapshotCommand): string[] {
     return [
-        "aws", "upload-snapshot", "--disk", c.disk, "--region", c.region, "--description", c.description,
-        ...Object.entries(c.tags).flatMap(([k, v]) => ["--tag", `${k}=${v}`]), ...(c.kmsKeyArn ? ["--kms-key-arn", c.kmsKeyArn] : []), ...roleArgv(c.roles), "--json",
+        "aws",
+        "upload-snapshot",
+        "--disk",
+        c.disk,
+        "--region",
+        c.region,
+        "--description",
+        c.description,
+        ...Object.entries(c.tags).flatMap(([k, v]) => ["--tag", `${k}=${v}`]),
+        ...(c.kmsKeyArn ? ["--kms-key-arn", c.kmsKeyArn] : []),
+        ...roleArgv(c.roles),
+        "--json",
     ];
 }
 
@@ -40,7 +51,11 @@ export interface UploadSnapshotResult {
 
 /** Parses `aws upload-snapshot --json` output. */
 export function parseUploadSnapshotResult(stdout: string): UploadSnapshotResult {
-    return parseResult<UploadSnapshotResult>("aws upload-snapshot", stdout, { snapshotId: "string", blocksSent: "number", blocksTotal: "number" });
+    return parseResult<UploadSnapshotResult>("aws upload-snapshot", stdout, {
+        snapshotId: "string",
+        blocksSent: "number",
+        blocksTotal: "number",
+    });
 }
 
 /**

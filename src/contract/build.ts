@@ -19,9 +19,23 @@ export interface BuildCommand {
 /** The argv of `unikernel build`, ending in `--json`. */
 export function buildArgv(c: BuildCommand): string[] {
     return [
-        "build", c.dir, "--engine", c.engine, "--target", targetId(c.target), "--family", c.family,
+        "build",
+        c.dir,
+        "--engine",
+        c.engine,
+        "--target",
+        targetId(c.target),
+        "--family",
+        c.family,
         ...(c.application ? ["--application-json", JSON.stringify(c.application)] : []),
-        ...(c.make ? ["--kernel-path", c.make.kernel, ...(c.make.goal ? ["--goal", c.make.goal] : []), ...Object.entries(c.make.variables ?? {}).flatMap(([k, v]) => ["--make-var", `${k}=${v}`])] : []),
+        ...(c.make
+            ? [
+                  "--kernel-path",
+                  c.make.kernel,
+                  ...(c.make.goal ? ["--goal", c.make.goal] : []),
+                  ...Object.entries(c.make.variables ?? {}).flatMap(([k, v]) => ["--make-var", `${k}=${v}`]),
+              ]
+            : []),
         ...(c.prebuilt?.kernel ? ["--kernel", c.prebuilt.kernel] : []),
         ...(c.prebuilt?.initrd ? ["--initrd", c.prebuilt.initrd] : []),
         ...(c.prebuilt?.disk ? ["--disk", c.prebuilt.disk] : []),
@@ -36,6 +50,12 @@ export type BuildResult = Pick<Artifact, "path" | "sha256" | "sizeBytes" | "kern
 /** Parses `build --json` output. */
 export function parseBuildResult(stdout: string): BuildResult {
     return parseResult<BuildResult>("build", stdout, {
-        path: "string", sha256: "string", sizeBytes: "number", kernel: "string?", initrd: "string?", disk: "string?", cmdline: "string",
+        path: "string",
+        sha256: "string",
+        sizeBytes: "number",
+        kernel: "string?",
+        initrd: "string?",
+        disk: "string?",
+        cmdline: "string",
     });
 }

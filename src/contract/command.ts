@@ -66,16 +66,22 @@ export function parseResult<T>(verb: string, stdout: string, fields: FieldTypes<
         throw new StepFailure(`\`unikernel ${verb}\` printed no JSON result: ${JSON.stringify(stdout.slice(0, 200))}`);
     }
     if (!value || typeof value !== "object" || Array.isArray(value)) {
-        throw new StepFailure(`\`unikernel ${verb}\` printed ${JSON.stringify(stdout.slice(0, 200))}, not a JSON object`);
+        throw new StepFailure(
+            `\`unikernel ${verb}\` printed ${JSON.stringify(stdout.slice(0, 200))}, not a JSON object`,
+        );
     }
     const record = value as Record<string, unknown>;
     const wrong = Object.entries(fields as Record<string, string>).filter(([key, type]) => {
         const optional = type.endsWith("?");
         const actual = record[key];
-        return optional ? actual !== undefined && actual !== null && typeof actual !== type.slice(0, -1) : typeof actual !== type;
+        return optional
+            ? actual !== undefined && actual !== null && typeof actual !== type.slice(0, -1)
+            : typeof actual !== type;
     });
     if (wrong.length) {
-        throw new StepFailure(`\`unikernel ${verb}\` printed a result without ${wrong.map(([key, type]) => `${key} (${type.replace("?", "")})`).join(", ")}: ${JSON.stringify(stdout.slice(0, 200))}`);
+        throw new StepFailure(
+            `\`unikernel ${verb}\` printed a result without ${wrong.map(([key, type]) => `${key} (${type.replace("?", "")})`).join(", ")}: ${JSON.stringify(stdout.slice(0, 200))}`,
+        );
     }
     return record as T;
 }

@@ -20,7 +20,11 @@ export type ConvertCommandResult = Pick<ConvertResult, "path" | "sha256" | "size
 
 /** Parses `convert --json` output. */
 export function parseConvertResult(stdout: string): ConvertCommandResult {
-    return parseResult<ConvertCommandResult>("convert", stdout, { path: "string", sha256: "string", sizeBytes: "number" });
+    return parseResult<ConvertCommandResult>("convert", stdout, {
+        path: "string",
+        sha256: "string",
+        sizeBytes: "number",
+    });
 }
 
 /** The file name extension of a format's file. */

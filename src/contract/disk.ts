@@ -20,9 +20,24 @@ export interface DiskCommand {
 /** The argv of `unikernel disk`, ending in `--json`. */
 export function diskArgv(c: DiskCommand): string[] {
     return [
-        "disk", "--kernel", c.kernel, ...(c.initrd ? ["--initrd", c.initrd] : []), "--cmdline", c.cmdline, "--boot", c.boot,
-        "--arch", c.architecture, ...(c.sizeGiB ? ["--size", String(c.sizeGiB)] : []),
-        "--target", targetId(c.target), "--family", c.family, "--out", c.out, "--json",
+        "disk",
+        "--kernel",
+        c.kernel,
+        ...(c.initrd ? ["--initrd", c.initrd] : []),
+        "--cmdline",
+        c.cmdline,
+        "--boot",
+        c.boot,
+        "--arch",
+        c.architecture,
+        ...(c.sizeGiB ? ["--size", String(c.sizeGiB)] : []),
+        "--target",
+        targetId(c.target),
+        "--family",
+        c.family,
+        "--out",
+        c.out,
+        "--json",
     ];
 }
 

@@ -25,12 +25,24 @@ export interface RunDetachedCommand {
 /** The argv of `unikernel run --detach`, ending in `--json`. */
 export function runDetachedArgv(c: RunDetachedCommand): string[] {
     return [
-        "run", ...(c.disk ? ["--disk", c.disk] : ["--kernel", c.kernel ?? "", ...(c.cmdline ? ["--cmdline", c.cmdline] : [])]),
-        "--arch", c.architecture, ...(c.boot ? ["--boot", c.boot] : []), "--memory", `${c.memoryMiB}M`,
+        "run",
+        ...(c.disk ? ["--disk", c.disk] : ["--kernel", c.kernel ?? "", ...(c.cmdline ? ["--cmdline", c.cmdline] : [])]),
+        "--arch",
+        c.architecture,
+        ...(c.boot ? ["--boot", c.boot] : []),
+        "--memory",
+        `${c.memoryMiB}M`,
         ...c.ports.flatMap((p) => ["--port", `${p.protocol}:${p.host}:${p.guest}`]),
-        ...(c.expect ? ["--expect", c.expect] : []), ...(c.readyPort !== undefined ? ["--ready-port", String(c.readyPort)] : []),
-        "--timeout", String(c.timeoutSeconds),
-        "--detach", "--pidfile", c.pidfile, "--console", c.console, "--json",
+        ...(c.expect ? ["--expect", c.expect] : []),
+        ...(c.readyPort !== undefined ? ["--ready-port", String(c.readyPort)] : []),
+        "--timeout",
+        String(c.timeoutSeconds),
+        "--detach",
+        "--pidfile",
+        c.pidfile,
+        "--console",
+        c.console,
+        "--json",
     ];
 }
 
@@ -39,7 +51,13 @@ export type RunDetachedResult = Pick<DetachedRunResult, "matched" | "consoleLog"
 
 /** Parses `run --detach --json` output. */
 export function parseRunDetachedResult(stdout: string): RunDetachedResult {
-    return parseResult<RunDetachedResult>("run", stdout, { matched: "boolean", consoleLog: "string", pidfile: "string", bootMs: "number?", accel: "string" });
+    return parseResult<RunDetachedResult>("run", stdout, {
+        matched: "boolean",
+        consoleLog: "string",
+        pidfile: "string",
+        bootMs: "number?",
+        accel: "string",
+    });
 }
 
 /** The argv of `unikernel stop` (what a component's delete runs). */

@@ -10,14 +10,36 @@
  */
 import { promises as fs } from "fs";
 import * as path from "path";
-import { BootMode, KernelDescription, MachineArchitecture, assessDisk, findUnsafeCharacter, resolveBootMode } from "../model";
+import {
+    BootMode,
+    KernelDescription,
+    MachineArchitecture,
+    assessDisk,
+    findUnsafeCharacter,
+    resolveBootMode,
+} from "../model";
 import { runTool } from "../internal/exec";
 import { withWorkDir, writeAtomically } from "../internal/files";
 import { sha256 as sha256Hex, sha256File } from "../internal/hashing";
 import { DiskInputError } from "./diskInputError";
 import { MAX_VIRTUAL_BYTES } from "./inspectDisk";
-import { GrubPlatform, embedBiosBootLoader, grubChainloaderArgs, grubLoaderArgs, grubQuote, makeGrubImage } from "./grub";
-import { KernelImageError, KernelInfo, describeFormat, elfBoundsProblem, inspectKernel, prepareForGrubMultiboot, requireArm64EfiKernel } from "./kernelImage";
+import {
+    GrubPlatform,
+    embedBiosBootLoader,
+    grubChainloaderArgs,
+    grubLoaderArgs,
+    grubQuote,
+    makeGrubImage,
+} from "./grub";
+import {
+    KernelImageError,
+    KernelInfo,
+    describeFormat,
+    elfBoundsProblem,
+    inspectKernel,
+    prepareForGrubMultiboot,
+    requireArm64EfiKernel,
+} from "./kernelImage";
 
 /** What to put on the disk. */
 export interface DiskOptions {
@@ -68,20 +90,31 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
     const architecture = options.architecture ?? "x86_64";
     const unsafe = options.cmdline === undefined ? undefined : findUnsafeCharacter(options.cmdline);
     if (unsafe) {
-        throw new DiskInputError(`the kernel command line holds ${unsafe.description}, which cannot go into GRUB's script or a kernel command line; remove it`);
+        throw new DiskInputError(
+            `the kernel command line holds ${unsafe.description}, which cannot go into GRUB's script or a kernel command line; remove it`,
+        );
     }
-    const boot = resolveBootMode(architecture, options.boot, "boot", "arm64 boots by UEFI only: use --boot uefi for arm64 disks");
+    const boot = resolveBootMode(
+        architecture,
+        options.boot,
+        "boot",
+        "arm64 boots by UEFI only: use --boot uefi for arm64 disks",
+    );
     if (boot.problems.length) throw new DiskInputError(`the boot mode ${boot.problems[0].message}`);
     if (options.kernelDescription) {
         const answer = assessDisk(options.kernelDescription, options.boot);
         if (!answer.bootable) {
-            throw new DiskInputError(`cannot make a ${options.boot.toUpperCase()} disk: ${answer.reasons.join("; ")}` +
-                (answer.alternatives.length ? `. Instead: ${answer.alternatives.join(", or ")}` : ""));
+            throw new DiskInputError(
+                `cannot make a ${options.boot.toUpperCase()} disk: ${answer.reasons.join("; ")}` +
+                    (answer.alternatives.length ? `. Instead: ${answer.alternatives.join(", or ")}` : ""),
+            );
         }
     }
     if (path.resolve(options.out).includes("@@")) {
         // mtools reads `<image>@@<offset>`: a second "@@" in the path would move the partition.
-        throw new DiskInputError(`the output path ${options.out} holds "@@", which mtools reads as an offset marker; choose another name`);
+        throw new DiskInputError(
+            `the output path ${options.out} holds "@@", which mtools reads as an offset marker; choose another name`,
+        );
     }
     const kernelBytes = await readInput(options.kernel, "kernel");
     const initrdBytes = options.initrd ? (await checkInput(options.initrd, "initrd", MAX_INITRD_BYTES)).size : 0;
@@ -91,14 +124,20 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
     const needed = minimumDiskBytes(payloadBytes, options.boot);
     const sizeBytes = options.sizeBytes ?? needed;
     if (!Number.isSafeInteger(sizeBytes) || sizeBytes % MIB !== 0) {
-        throw new DiskInputError(`disk size ${sizeBytes} bytes is not a whole number of MiB; round it to ${Math.ceil(sizeBytes / MIB)} MiB`);
+        throw new DiskInputError(
+            `disk size ${sizeBytes} bytes is not a whole number of MiB; round it to ${Math.ceil(sizeBytes / MIB)} MiB`,
+        );
     }
     if (sizeBytes > MAX_VIRTUAL_BYTES) {
-        throw new DiskInputError(`disk size ${formatBytes(sizeBytes)} is above the 2 TiB this package makes; a unikernel disk needs ${formatBytes(needed)}`);
+        throw new DiskInputError(
+            `disk size ${formatBytes(sizeBytes)} is above the 2 TiB this package makes; a unikernel disk needs ${formatBytes(needed)}`,
+        );
     }
     if (sizeBytes < needed) {
-        throw new DiskInputError(`disk size ${formatBytes(sizeBytes)} is too small for the payload: it needs at least ${formatBytes(needed)} ` +
-            `(kernel ${plan.kernel.length} bytes, initrd ${initrdBytes} bytes, boot loader and file system); use a size of ${needed / MIB} MiB or more`);
+        throw new DiskInputError(
+            `disk size ${formatBytes(sizeBytes)} is too small for the payload: it needs at least ${formatBytes(needed)} ` +
+                `(kernel ${plan.kernel.length} bytes, initrd ${initrdBytes} bytes, boot loader and file system); use a size of ${needed / MIB} MiB or more`,
+        );
     }
 
     const table = options.boot === "bios" ? "mbr" : "gpt";
@@ -113,24 +152,57 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
         await makeGrubImage(plan.grub, plan.script, loaderImage, work);
         // Reproducible: every identifier and time stamp on the disk comes from its contents, so the
         // same inputs make the same bytes (two runs writing one path agree; a digest means something).
-        const seed = sha256Hex(Buffer.concat([plan.kernel, await fs.readFile(loaderImage), Buffer.from(JSON.stringify([
-            options.initrd ? await sha256File(initrdFile) : null, options.cmdline ?? "", options.boot, architecture, sizeBytes,
-        ]))]));
-        for (const file of [kernelFile, loaderImage, ...(options.initrd ? [initrdFile] : [])]) await fs.utimes(file, FAT_EPOCH, FAT_EPOCH);
+        const seed = sha256Hex(
+            Buffer.concat([
+                plan.kernel,
+                await fs.readFile(loaderImage),
+                Buffer.from(
+                    JSON.stringify([
+                        options.initrd ? await sha256File(initrdFile) : null,
+                        options.cmdline ?? "",
+                        options.boot,
+                        architecture,
+                        sizeBytes,
+                    ]),
+                ),
+            ]),
+        );
+        for (const file of [kernelFile, loaderImage, ...(options.initrd ? [initrdFile] : [])])
+            await fs.utimes(file, FAT_EPOCH, FAT_EPOCH);
         return writeAtomically(options.out, async (temp) => {
             await fs.writeFile(temp, "");
             await fs.truncate(temp, sizeBytes);
             const partitionBytes = sizeBytes - PARTITION_START_SECTOR * 512 - (table === "gpt" ? GPT_TAIL_BYTES : 0);
             await writePartitionTable(temp, table, partitionBytes, seed);
             const fat = `${temp}@@${PARTITION_START_SECTOR * 512}`;
-            await mtools("mformat", ["-i", fat, "-N", seed.slice(0, 8), "-T", String(partitionBytes / 512), "-h", "64", "-s", "32", "-v", "UNIKERNEL", "::"]);
+            await mtools("mformat", [
+                "-i",
+                fat,
+                "-N",
+                seed.slice(0, 8),
+                "-T",
+                String(partitionBytes / 512),
+                "-h",
+                "64",
+                "-s",
+                "32",
+                "-v",
+                "UNIKERNEL",
+                "::",
+            ]);
             await mtools("mmd", ["-i", fat, "::/boot", ...(table === "gpt" ? ["::/EFI", "::/EFI/BOOT"] : [])]);
             await mtools("mcopy", ["-m", "-i", fat, kernelFile, `::${plan.kernelPath}`]);
             if (options.initrd) {
                 await mtools("mcopy", ["-m", "-i", fat, initrdFile, "::/boot/initrd"]);
             }
             if (table === "gpt") {
-                await mtools("mcopy", ["-m", "-i", fat, loaderImage, architecture === "arm64" ? "::/EFI/BOOT/BOOTAA64.EFI" : "::/EFI/BOOT/BOOTX64.EFI"]);
+                await mtools("mcopy", [
+                    "-m",
+                    "-i",
+                    fat,
+                    loaderImage,
+                    architecture === "arm64" ? "::/EFI/BOOT/BOOTAA64.EFI" : "::/EFI/BOOT/BOOTX64.EFI",
+                ]);
             } else {
                 await embedBiosBootLoader(temp, loaderImage, PARTITION_START_SECTOR);
             }
@@ -177,10 +249,18 @@ function loaderArgs(result: { args: string; problem?: string }): string {
 }
 
 /** Decides loader and script from the kernel's own headers; throws a {@link DiskInputError} when no loader fits. */
-function planLoader(bytes: Buffer, boot: BootMode, architecture: MachineArchitecture, cmdline: string | undefined, hasInitrd: boolean): LoaderPlan {
+function planLoader(
+    bytes: Buffer,
+    boot: BootMode,
+    architecture: MachineArchitecture,
+    cmdline: string | undefined,
+    hasInitrd: boolean,
+): LoaderPlan {
     const info = inspectKernel(bytes);
     if (info.format === "unknown") {
-        throw new DiskInputError(`the kernel file is ${describeFormat(info)}; give the kernel the engine built (an ELF with a Multiboot header, or an EFI-stub kernel)`);
+        throw new DiskInputError(
+            `the kernel file is ${describeFormat(info)}; give the kernel the engine built (an ELF with a Multiboot header, or an EFI-stub kernel)`,
+        );
     }
     const damaged = elfBoundsProblem(bytes, info);
     if (damaged) {
@@ -189,18 +269,42 @@ function planLoader(bytes: Buffer, boot: BootMode, architecture: MachineArchitec
     try {
         if (architecture === "arm64") {
             requireArm64EfiKernel(info);
-            const script = scriptOf(boot, [`linux /boot/kernel ${loaderArgs(grubLoaderArgs(cmdline))}`, ...(hasInitrd ? ["initrd /boot/initrd"] : [])]);
-            return { grub: "arm64-efi", script, protocol: "linux-efi", kernel: bytes, kernelPath: "/boot/kernel", changes: [], reservedBytes: 512 * 1024 };
+            const script = scriptOf(boot, [
+                `linux /boot/kernel ${loaderArgs(grubLoaderArgs(cmdline))}`,
+                ...(hasInitrd ? ["initrd /boot/initrd"] : []),
+            ]);
+            return {
+                grub: "arm64-efi",
+                script,
+                protocol: "linux-efi",
+                kernel: bytes,
+                kernelPath: "/boot/kernel",
+                changes: [],
+                reservedBytes: 512 * 1024,
+            };
         }
         requireX86(info);
         if (boot === "uefi" && !info.multiboot && info.efiStub) {
             // An EFI-stub kernel reads its command line from the load options GRUB's chainloader passes.
-            const script = scriptOf(boot, [`chainloader /EFI/BOOT/KERNEL.EFI ${loaderArgs(grubChainloaderArgs(cmdline))}`]);
-            return { grub: "x86_64-efi", script, protocol: "efi-chainload", kernel: bytes, kernelPath: "/EFI/BOOT/KERNEL.EFI", changes: [], reservedBytes: 512 * 1024 };
+            const script = scriptOf(boot, [
+                `chainloader /EFI/BOOT/KERNEL.EFI ${loaderArgs(grubChainloaderArgs(cmdline))}`,
+            ]);
+            return {
+                grub: "x86_64-efi",
+                script,
+                protocol: "efi-chainload",
+                kernel: bytes,
+                kernelPath: "/EFI/BOOT/KERNEL.EFI",
+                changes: [],
+                reservedBytes: 512 * 1024,
+            };
         }
         const prepared = prepareForGrubMultiboot(bytes, info);
         const mb2 = info.multiboot === 2;
-        const lines = [`${mb2 ? "multiboot2" : "multiboot"} /boot/kernel ${loaderArgs(grubLoaderArgs(cmdline))}`, ...(hasInitrd ? [`${mb2 ? "module2" : "module"} /boot/initrd ${grubQuote("initrd")}`] : [])];
+        const lines = [
+            `${mb2 ? "multiboot2" : "multiboot"} /boot/kernel ${loaderArgs(grubLoaderArgs(cmdline))}`,
+            ...(hasInitrd ? [`${mb2 ? "module2" : "module"} /boot/initrd ${grubQuote("initrd")}`] : []),
+        ];
         return {
             grub: boot === "bios" ? "i386-pc" : "x86_64-efi",
             script: scriptOf(boot, lines),
@@ -236,12 +340,18 @@ function scriptOf(boot: BootMode, lines: string[]): string {
 }
 
 /** Partition tables with identifiers from `seed` (a hex digest of the disk's contents), not random ones. */
-async function writePartitionTable(disk: string, table: "mbr" | "gpt", partitionBytes: number, seed: string): Promise<void> {
+async function writePartitionTable(
+    disk: string,
+    table: "mbr" | "gpt",
+    partitionBytes: number,
+    seed: string,
+): Promise<void> {
     const sectors = partitionBytes / 512;
-    const script = table === "mbr"
-        ? `label: dos\nlabel-id: 0x${seed.slice(8, 16)}\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=e, bootable\n`
-        : `label: gpt\nlabel-id: ${uuidOf(seed, 0)}\nfirst-lba: ${PARTITION_START_SECTOR}\n` +
-            `start=${PARTITION_START_SECTOR}, size=${sectors}, type=${ESP_TYPE}, uuid=${uuidOf(seed, 1)}, name="EFI System"\n`;
+    const script =
+        table === "mbr"
+            ? `label: dos\nlabel-id: 0x${seed.slice(8, 16)}\nstart=${PARTITION_START_SECTOR}, size=${sectors}, type=e, bootable\n`
+            : `label: gpt\nlabel-id: ${uuidOf(seed, 0)}\nfirst-lba: ${PARTITION_START_SECTOR}\n` +
+              `start=${PARTITION_START_SECTOR}, size=${sectors}, type=${ESP_TYPE}, uuid=${uuidOf(seed, 1)}, name="EFI System"\n`;
     await runTool("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", disk], { input: script });
 }
 
@@ -257,7 +367,9 @@ const FAT_EPOCH = 315532800;
 function mtools(command: string, args: string[]) {
     // mtools checks that a disk's geometry matches its BPB; a partition at an offset need not.
     // SOURCE_DATE_EPOCH and TZ fix the time stamps it writes (FAT keeps local time).
-    return runTool(command, args, { env: { ...process.env, MTOOLS_SKIP_CHECK: "1", SOURCE_DATE_EPOCH: String(FAT_EPOCH), TZ: "UTC" } });
+    return runTool(command, args, {
+        env: { ...process.env, MTOOLS_SKIP_CHECK: "1", SOURCE_DATE_EPOCH: String(FAT_EPOCH), TZ: "UTC" },
+    });
 }
 
 /** Largest kernel read into memory: real unikernels are a few MiB, a Linux kernel tens. */
@@ -268,13 +380,17 @@ const MAX_INITRD_BYTES = 4 * 1024 * MIB;
 /** Checks that an input is a regular, non-empty file within bounds; returns its stat. */
 async function checkInput(file: string, what: string, maxBytes: number) {
     const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
-        throw new DiskInputError(`the ${what} file ${file} does not exist or cannot be read (${error.code ?? String(error)})`);
+        throw new DiskInputError(
+            `the ${what} file ${file} does not exist or cannot be read (${error.code ?? String(error)})`,
+        );
     });
     if (!stat.isFile()) {
         throw new DiskInputError(`the ${what} ${file} is not a regular file`);
     }
     if (stat.size === 0 || stat.size > maxBytes) {
-        throw new DiskInputError(`the ${what} ${file} is ${stat.size} bytes; expected 1 byte to ${formatBytes(maxBytes)}`);
+        throw new DiskInputError(
+            `the ${what} ${file} is ${stat.size} bytes; expected 1 byte to ${formatBytes(maxBytes)}`,
+        );
     }
     return stat;
 }

@@ -32,8 +32,12 @@ const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
 /** qemu-img's name for each format it writes. */
-const QEMU_FORMAT: Readonly<Record<Exclude<DiskFormat, "gce">, string>> = { raw: "raw", qcow2: "qcow2", vmdk: "vmdk", vhd: "vpc" };
-
+const QEMU_FORMAT: Readonly<Record<Exclude<DiskFormat, "gce">, string>> = {
+    raw: "raw",
+    qcow2: "qcow2",
+    vmdk: "vmdk",
+    vhd: "vpc",
+};
 
 /** Reads a disk's format and virtual size from its content (never its name), after every check of {@link inspectDisk}. */
 export async function detectDiskFormat(file: string): Promise<{ format: InputDiskFormat; virtualSizeBytes: number }> {
@@ -52,20 +56,42 @@ export async function convertDisk(input: string, format: DiskFormat, out: string
             return makeGceArchive(source, out);
         }
         if (format === "vhd" && source.virtualSizeBytes % MIB !== 0) {
-            throw new DiskInputError(`a fixed VHD must be a whole number of MiB, and ${input} is ${source.virtualSizeBytes} bytes; resize it first`);
+            throw new DiskInputError(
+                `a fixed VHD must be a whole number of MiB, and ${input} is ${source.virtualSizeBytes} bytes; resize it first`,
+            );
         }
-        const options = format === "vmdk" ? ["-o", "subformat=streamOptimized"] : format === "vhd" ? ["-o", "subformat=fixed,force_size=on"] : [];
+        const options =
+            format === "vmdk"
+                ? ["-o", "subformat=streamOptimized"]
+                : format === "vhd"
+                  ? ["-o", "subformat=fixed,force_size=on"]
+                  : [];
         return writeAtomically(out, async (temp) => {
             // The source through the descriptor that was checked, never by its name again.
-            await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", QEMU_FORMAT[format], ...options, source.toolPath, temp], { inheritFd: source.fd });
+            await runTool(
+                "qemu-img",
+                ["convert", "-f", source.qemuFormat, "-O", QEMU_FORMAT[format], ...options, source.toolPath, temp],
+                { inheritFd: source.fd },
+            );
             const checks = await verifyImage(temp, format, source.virtualSizeBytes);
-            return { path: path.resolve(out), format, sha256: await sha256File(temp), sizeBytes: (await fs.stat(temp)).size, virtualSizeBytes: source.virtualSizeBytes, checks };
+            return {
+                path: path.resolve(out),
+                format,
+                sha256: await sha256File(temp),
+                sizeBytes: (await fs.stat(temp)).size,
+                virtualSizeBytes: source.virtualSizeBytes,
+                checks,
+            };
         });
     });
 }
 
 /** Checks a converted image: what {@link inspectDisk} checks, the format asked for, and the virtual size. */
-async function verifyImage(file: string, format: Exclude<DiskFormat, "gce">, virtualSizeBytes: number): Promise<string[]> {
+async function verifyImage(
+    file: string,
+    format: Exclude<DiskFormat, "gce">,
+    virtualSizeBytes: number,
+): Promise<string[]> {
     const result = await inspectDisk(file).catch((error: Error) => {
         throw new StepFailure(`the ${format} image just written fails its check: ${error.message}`);
     });
@@ -73,17 +99,24 @@ async function verifyImage(file: string, format: Exclude<DiskFormat, "gce">, vir
         throw new StepFailure(`the image just written reads as ${result.format}, not ${format}`);
     }
     if (result.virtualSizeBytes !== virtualSizeBytes) {
-        throw new StepFailure(`the image just written holds ${result.virtualSizeBytes} bytes, not the ${virtualSizeBytes} of its source`);
+        throw new StepFailure(
+            `the image just written holds ${result.virtualSizeBytes} bytes, not the ${virtualSizeBytes} of its source`,
+        );
     }
     const checks = [...result.checks, `virtual size ${virtualSizeBytes} bytes`];
     if (format === "vmdk") {
         const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", "vmdk", file]);
-        const createType = (JSON.parse(stdout) as { "format-specific"?: { data?: Record<string, unknown> } })["format-specific"]?.data?.["create-type"];
-        if (createType !== "streamOptimized") throw new StepFailure(`the VMDK just written is ${String(createType)}, not streamOptimized`);
+        const createType = (JSON.parse(stdout) as { "format-specific"?: { data?: Record<string, unknown> } })[
+            "format-specific"
+        ]?.data?.["create-type"];
+        if (createType !== "streamOptimized")
+            throw new StepFailure(`the VMDK just written is ${String(createType)}, not streamOptimized`);
         checks.push("streamOptimized VMDK");
     }
     if (format === "vhd" && (result.fileSizeBytes - 512) % MIB !== 0) {
-        throw new StepFailure(`the VHD just written holds ${result.fileSizeBytes - 512} bytes of data, not a whole number of MiB`);
+        throw new StepFailure(
+            `the VHD just written holds ${result.fileSizeBytes - 512} bytes of data, not a whole number of MiB`,
+        );
     }
     return checks;
 }
@@ -95,7 +128,9 @@ async function verifyImage(file: string, format: Exclude<DiskFormat, "gce">, vir
 async function makeGceArchive(source: OpenDisk, out: string): Promise<ConvertResult> {
     return withWorkDir("gce", async (work) => {
         const raw = path.join(work, "disk.raw");
-        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", "raw", source.toolPath, raw], { inheritFd: source.fd });
+        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", "raw", source.toolPath, raw], {
+            inheritFd: source.fd,
+        });
         const size = Math.ceil(source.virtualSizeBytes / GIB) * GIB;
         if (size !== source.virtualSizeBytes) {
             await fs.truncate(raw, size);
@@ -106,14 +141,28 @@ async function makeGceArchive(source: OpenDisk, out: string): Promise<ConvertRes
         return writeAtomically(out, async (temp) => {
             await runTool("tar", ["--force-local", "--format=gnu", "--sparse", "-czf", temp, "-C", work, "disk.raw"]);
             const checks = await verifyGceArchive(temp);
-            return { path: path.resolve(out), format: "gce" as const, sha256: await sha256File(temp), sizeBytes: (await fs.stat(temp)).size, virtualSizeBytes: size, checks };
+            return {
+                path: path.resolve(out),
+                format: "gce" as const,
+                sha256: await sha256File(temp),
+                sizeBytes: (await fs.stat(temp)).size,
+                virtualSizeBytes: size,
+                checks,
+            };
         });
     });
 }
 
 /** Lists the archive: exactly `disk.raw`, a whole number of GiB, in a GNU-format header. */
 export async function verifyGceArchive(file: string): Promise<string[]> {
-    const { stdout } = await runTool("tar", ["--force-local", "--list", "--verbose", "--gzip", "--file", path.resolve(file)]);
+    const { stdout } = await runTool("tar", [
+        "--force-local",
+        "--list",
+        "--verbose",
+        "--gzip",
+        "--file",
+        path.resolve(file),
+    ]);
     const entries = stdout.trim().split("\n").filter(Boolean);
     const names = entries.map((line) => line.split(/\s+/).pop());
     if (entries.length !== 1 || names[0] !== "disk.raw") {

@@ -20,21 +20,31 @@ export const CORE_IMAGE_SECTOR = 1;
 
 /** Where GRUB's module directory for a platform is: the Debian location, or the package's cache (arm64-efi on amd64 hosts). */
 export async function grubModuleDir(platform: GrubPlatform): Promise<string> {
-    const candidates = [...new Set([
-        process.env.UNIKERNEL_GRUB_DIR && path.join(process.env.UNIKERNEL_GRUB_DIR, platform),
-        path.join("/usr/lib/grub", platform),
-        path.join(cacheRoot(), "grub", platform),
-        // Where ./scripts/setup unpacks them, even when UNIKERNEL_CACHE_DIR points elsewhere.
-        path.join(os.homedir(), ".cache", "pulumi-unikernel", "grub", platform),
-    ].filter((c): c is string => Boolean(c)))];
+    const candidates = [
+        ...new Set(
+            [
+                process.env.UNIKERNEL_GRUB_DIR && path.join(process.env.UNIKERNEL_GRUB_DIR, platform),
+                path.join("/usr/lib/grub", platform),
+                path.join(cacheRoot(), "grub", platform),
+                // Where ./scripts/setup unpacks them, even when UNIKERNEL_CACHE_DIR points elsewhere.
+                path.join(os.homedir(), ".cache", "pulumi-unikernel", "grub", platform),
+            ].filter((c): c is string => Boolean(c)),
+        ),
+    ];
     for (const dir of candidates) {
-        if (await fs.access(path.join(dir, "moddep.lst")).then(() => true, () => false)) {
+        if (
+            await fs.access(path.join(dir, "moddep.lst")).then(
+                () => true,
+                () => false,
+            )
+        ) {
             return dir;
         }
     }
-    const hint = platform === "arm64-efi"
-        ? "run ./scripts/setup (it unpacks Debian's grub-efi-arm64-bin into the cache), or set UNIKERNEL_GRUB_DIR"
-        : `install ${platform === "i386-pc" ? "grub-pc-bin" : "grub-efi-amd64-bin"} (apt-get install ${platform === "i386-pc" ? "grub-pc-bin" : "grub-efi-amd64-bin"})`;
+    const hint =
+        platform === "arm64-efi"
+            ? "run ./scripts/setup (it unpacks Debian's grub-efi-arm64-bin into the cache), or set UNIKERNEL_GRUB_DIR"
+            : `install ${platform === "i386-pc" ? "grub-pc-bin" : "grub-efi-amd64-bin"} (apt-get install ${platform === "i386-pc" ? "grub-pc-bin" : "grub-efi-amd64-bin"})`;
     throw new StepFailure(`GRUB modules for ${platform} were not found in ${candidates.join(", ")}; ${hint}`);
 }
 
@@ -51,24 +61,47 @@ const MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
  * Builds a GRUB image whose embedded script is `script` (written into `workDir`). The script runs
  * in GRUB's rescue parser: no menu and no timeout, which keeps GRUB's cost to a fraction of a second.
  */
-export async function makeGrubImage(platform: GrubPlatform, script: string, out: string, workDir: string): Promise<void> {
+export async function makeGrubImage(
+    platform: GrubPlatform,
+    script: string,
+    out: string,
+    workDir: string,
+): Promise<void> {
     const dir = await grubModuleDir(platform);
     const config = path.join(workDir, "embedded.cfg");
     await fs.writeFile(config, script);
-    await runTool("grub-mkimage", ["-d", dir, "-O", platform, "-o", out, "-c", config, "-p", "/boot/grub", ...MODULES[platform]]);
+    await runTool("grub-mkimage", [
+        "-d",
+        dir,
+        "-O",
+        platform,
+        "-o",
+        out,
+        "-c",
+        config,
+        "-p",
+        "/boot/grub",
+        ...MODULES[platform],
+    ]);
 }
 
 /**
  * Writes GRUB's BIOS boot sector and a core image into `disk` (an MBR disk whose first partition
  * starts after the core image). Keeps the partition table already in the MBR.
  */
-export async function embedBiosBootLoader(disk: string, coreImage: string, firstPartitionSector: number): Promise<void> {
+export async function embedBiosBootLoader(
+    disk: string,
+    coreImage: string,
+    firstPartitionSector: number,
+): Promise<void> {
     const dir = await grubModuleDir("i386-pc");
     const bootImg = await fs.readFile(path.join(dir, "boot.img"));
     const core = await fs.readFile(coreImage);
     const sectors = Math.ceil(core.length / 512);
     if (CORE_IMAGE_SECTOR + sectors > firstPartitionSector) {
-        throw new StepFailure(`GRUB's core image needs ${sectors} sectors but only ${firstPartitionSector - CORE_IMAGE_SECTOR} fit before the first partition`);
+        throw new StepFailure(
+            `GRUB's core image needs ${sectors} sectors but only ${firstPartitionSector - CORE_IMAGE_SECTOR} fit before the first partition`,
+        );
     }
     const handle = await fs.open(disk, "r+");
     try {
@@ -124,7 +157,7 @@ export function kernelWords(cmdline: string): { words: KernelWord[]; problem?: s
         for (; k < cmdline.length && (quote || !/\s/.test(cmdline[k])); k++) {
             const c = cmdline[k];
             if (c === "\\" && k + 1 < cmdline.length) value += cmdline[++k];
-            else if (quote ? c === quote : c === "\"" || c === "'") quote = quote ? undefined : c;
+            else if (quote ? c === quote : c === '"' || c === "'") quote = quote ? undefined : c;
             else value += c;
         }
         if (quote) return { words, problem: `the quote ${quote} at position ${start + 1} is not closed` };
@@ -155,10 +188,14 @@ export function grubLoaderArgs(cmdline: string | undefined): { args: string; pro
     if (problem) return { args: "", problem: `the kernel command line cannot be read: ${problem}` };
     const changed = words.filter((w) => grubLoaderForm(w.value) !== w.raw || w.value === "");
     if (changed.length) {
-        const rewritten = words.filter((w) => w.value !== "").map((w) => grubLoaderForm(w.value)).join(" ");
+        const rewritten = words
+            .filter((w) => w.value !== "")
+            .map((w) => grubLoaderForm(w.value))
+            .join(" ");
         return {
             args: "",
-            problem: `GRUB re-quotes the kernel command line, so the kernel would read ${JSON.stringify(rewritten)} instead of ${JSON.stringify(cmdline)} ` +
+            problem:
+                `GRUB re-quotes the kernel command line, so the kernel would read ${JSON.stringify(rewritten)} instead of ${JSON.stringify(cmdline)} ` +
                 `(changed: ${changed.map((w) => w.raw || '""').join(", ")}); write it in GRUB's form (double quotes only around words with blanks, a backslash before each \\, ' and ", no empty words), ` +
                 "or boot the kernel directly, which passes the command line unchanged",
         };

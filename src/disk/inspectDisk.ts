@@ -16,7 +16,12 @@ import { ToolFailure, runTool } from "../internal/exec";
 import { DiskInputError } from "./diskInputError";
 
 /** qemu-img's name for each input format. */
-export const QEMU_FORMAT_OF: Readonly<Record<InputDiskFormat, string>> = { raw: "raw", qcow2: "qcow2", vmdk: "vmdk", vhd: "vpc" };
+export const QEMU_FORMAT_OF: Readonly<Record<InputDiskFormat, string>> = {
+    raw: "raw",
+    qcow2: "qcow2",
+    vmdk: "vmdk",
+    vhd: "vpc",
+};
 
 /** The largest virtual disk accepted: far above any unikernel image, far below a mistake that fills a disk. */
 export const MAX_VIRTUAL_BYTES = 2 * 1024 ** 4;
@@ -73,9 +78,13 @@ export async function inspectDisk(file: string): Promise<InspectedDisk> {
  */
 export async function withInspectedDisk<T>(file: string, body: (disk: OpenDisk) => Promise<T>): Promise<T> {
     const absolute = path.resolve(file);
-    const handle = await fs.open(absolute, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
-        throw new DiskInputError(`the disk ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code === "ELOOP" ? "a symbolic link loop" : error.code ?? error.message}`);
-    });
+    const handle = await fs
+        .open(absolute, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+        .catch((error: NodeJS.ErrnoException) => {
+            throw new DiskInputError(
+                `the disk ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code === "ELOOP" ? "a symbolic link loop" : (error.code ?? error.message)}`,
+            );
+        });
     try {
         const disk = await checkOpenDisk(file, absolute, handle);
         return await body(disk);
@@ -87,7 +96,9 @@ export async function withInspectedDisk<T>(file: string, body: (disk: OpenDisk) 
 async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHandle): Promise<OpenDisk> {
     const stat = await handle.stat();
     if (!stat.isFile()) {
-        throw new DiskInputError(`the disk ${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`);
+        throw new DiskInputError(
+            `the disk ${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`,
+        );
     }
     if (stat.size === 0) {
         throw new DiskInputError(`the disk ${file} is empty`);
@@ -98,7 +109,9 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
     const qemuFormat = QEMU_FORMAT_OF[format];
     if (format === "raw" && stat.size % 512 !== 0) {
         // qemu-img would round the size up and read the missing bytes as zeros.
-        throw new DiskInputError(`the disk ${file} is ${stat.size} bytes, not a whole number of 512-byte sectors; a disk cut short is refused`);
+        throw new DiskInputError(
+            `the disk ${file} is ${stat.size} bytes, not a whole number of 512-byte sectors; a disk cut short is refused`,
+        );
     }
     // The footer first: qemu-img's own message for a damaged one says less.
     const footerCheck = format === "vhd" ? checkFixedVhdFooter(file, tail, stat.size) : undefined;
@@ -107,17 +120,23 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
     const info = await qemuImgInfo(fd, qemuFormat, file);
     const checks = [`format ${format} (from its header)`];
     if (info["backing-filename"] !== undefined || info["full-backing-filename"] !== undefined) {
-        throw new DiskInputError(`the disk ${file} is a ${format} image with a backing file (${info["backing-filename"] ?? info["full-backing-filename"]}); ` +
-            `a backing chain reads other files, so it is refused: flatten it first with \`qemu-img convert -O ${qemuFormat} ${file} flat.${format}\``);
+        throw new DiskInputError(
+            `the disk ${file} is a ${format} image with a backing file (${info["backing-filename"] ?? info["full-backing-filename"]}); ` +
+                `a backing chain reads other files, so it is refused: flatten it first with \`qemu-img convert -O ${qemuFormat} ${file} flat.${format}\``,
+        );
     }
     checks.push("no backing file");
     const data = info["format-specific"]?.data ?? {};
     if (format === "qcow2") {
         if (data["data-file"] !== undefined) {
-            throw new DiskInputError(`the disk ${file} is a qcow2 image whose data lives in another file (${JSON.stringify(data["data-file"])}); refused: convert it to a self-contained image first`);
+            throw new DiskInputError(
+                `the disk ${file} is a qcow2 image whose data lives in another file (${JSON.stringify(data["data-file"])}); refused: convert it to a self-contained image first`,
+            );
         }
         if (data.corrupt === true) {
-            throw new DiskInputError(`the disk ${file} is a qcow2 image marked corrupt; repair it with \`qemu-img check -r all\` or rebuild it`);
+            throw new DiskInputError(
+                `the disk ${file} is a qcow2 image marked corrupt; repair it with \`qemu-img check -r all\` or rebuild it`,
+            );
         }
     }
     if (format === "vmdk") {
@@ -126,13 +145,17 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
     }
     const virtualSizeBytes = info["virtual-size"];
     if (!Number.isSafeInteger(virtualSizeBytes) || virtualSizeBytes <= 0 || virtualSizeBytes > MAX_VIRTUAL_BYTES) {
-        throw new DiskInputError(`the disk ${file} claims a virtual size of ${virtualSizeBytes} bytes; expected 1 byte to 2 TiB`);
+        throw new DiskInputError(
+            `the disk ${file} claims a virtual size of ${virtualSizeBytes} bytes; expected 1 byte to 2 TiB`,
+        );
     }
     if (format === "raw" && virtualSizeBytes !== stat.size) {
         throw new DiskInputError(`the disk ${file} reads as ${virtualSizeBytes} bytes but the file has ${stat.size}`);
     }
     if (virtualSizeBytes % 512 !== 0) {
-        throw new DiskInputError(`the disk ${file} is ${virtualSizeBytes} bytes, not a whole number of 512-byte sectors; a disk cut short is refused`);
+        throw new DiskInputError(
+            `the disk ${file} is ${virtualSizeBytes} bytes, not a whole number of 512-byte sectors; a disk cut short is refused`,
+        );
     }
     switch (format) {
         case "qcow2":
@@ -150,7 +173,16 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
             throw new Error(`unhandled format ${String(unreachable)}`);
         }
     }
-    return { file: absolute, format, qemuFormat, virtualSizeBytes, fileSizeBytes: stat.size, checks, fd, toolPath: TOOL_PATH };
+    return {
+        file: absolute,
+        format,
+        qemuFormat,
+        virtualSizeBytes,
+        fileSizeBytes: stat.size,
+        checks,
+        fd,
+        toolPath: TOOL_PATH,
+    };
 }
 
 /** Reads the first 4 KiB and the last 512 bytes. */
@@ -164,21 +196,28 @@ async function readEnds(handle: fs.FileHandle, size: number): Promise<{ head: Bu
 
 /** Decides the format from magic bytes; refuses formats that can name other files or are not supported. */
 export function sniffFormat(file: string, head: Buffer, tail: Buffer): InputDiskFormat {
-    const at = (offset: number, text: string) => head.length >= offset + text.length && head.toString("latin1", offset, offset + text.length) === text;
+    const at = (offset: number, text: string) =>
+        head.length >= offset + text.length && head.toString("latin1", offset, offset + text.length) === text;
     if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-        throw new DiskInputError(`${file} is a gzip archive (a GCE image archive?); give the raw, qcow2, vmdk or vhd disk instead`);
+        throw new DiskInputError(
+            `${file} is a gzip archive (a GCE image archive?); give the raw, qcow2, vmdk or vhd disk instead`,
+        );
     }
     for (const refused of REFUSED_MAGIC) {
         if (at(refused.at, refused.bytes)) {
-            throw new DiskInputError(`${file} is ${refused.what}; accepted are raw, qcow2, single-file vmdk and fixed vhd: convert it first with \`qemu-img convert -O raw\``);
+            throw new DiskInputError(
+                `${file} is ${refused.what}; accepted are raw, qcow2, single-file vmdk and fixed vhd: convert it first with \`qemu-img convert -O raw\``,
+            );
         }
     }
     if (at(0, "QFI\xfb")) return "qcow2";
     if (at(0, "KDMV")) return "vmdk";
     if (at(0, "conectix")) {
         const type = head.length >= 0x40 ? head.readUInt32BE(0x3c) : 0;
-        throw new DiskInputError(`${file} is a ${type === 4 ? "differencing VHD, which reads its parent from another file" : "dynamic VHD"}; ` +
-            "accepted are raw, qcow2, single-file vmdk and fixed vhd: convert it first with `qemu-img convert -O raw`");
+        throw new DiskInputError(
+            `${file} is a ${type === 4 ? "differencing VHD, which reads its parent from another file" : "dynamic VHD"}; ` +
+                "accepted are raw, qcow2, single-file vmdk and fixed vhd: convert it first with `qemu-img convert -O raw`",
+        );
     }
     if (tail.length === 512 && tail.toString("latin1", 0, 8) === "conectix") return "vhd";
     return "raw";
@@ -204,17 +243,27 @@ async function checkVmdkHeader(shown: string, handle: fs.FileHandle, head: Buffe
     const descriptorSector = head.readBigUInt64LE(28);
     const descriptorSectors = head.readBigUInt64LE(36);
     if (capacity === 0n) {
-        throw new DiskInputError(`the disk ${shown} is a VMDK whose header holds no data but points at a descriptor, which names its data in other files; refused`);
+        throw new DiskInputError(
+            `the disk ${shown} is a VMDK whose header holds no data but points at a descriptor, which names its data in other files; refused`,
+        );
     }
     if (descriptorSector === 0n) return;
-    if (descriptorSectors > 128n) throw new DiskInputError(`the disk ${shown} has a VMDK descriptor of ${descriptorSectors} sectors, far more than a descriptor needs`);
+    if (descriptorSectors > 128n)
+        throw new DiskInputError(
+            `the disk ${shown} has a VMDK descriptor of ${descriptorSectors} sectors, far more than a descriptor needs`,
+        );
     const buffer = Buffer.alloc(Number(descriptorSectors) * 512);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, Number(descriptorSector) * 512);
     const text = buffer.subarray(0, bytesRead).toString("latin1").replace(/\0.*$/s, "");
     const createType = /^\s*createType\s*=\s*"?([A-Za-z]+)"?/m.exec(text)?.[1];
     const extents = text.split("\n").filter((line) => /^\s*(RW|RDONLY|NOACCESS)\s/.test(line));
-    if ((createType && !SINGLE_FILE_VMDK.has(createType)) || extents.some((line) => !/^\s*\S+\s+\d+\s+SPARSE\s/.test(line))) {
-        throw new DiskInputError(`the disk ${shown} embeds a VMDK descriptor of layout ${createType ?? "unknown"} whose extents are not this file's sparse data; refused`);
+    if (
+        (createType && !SINGLE_FILE_VMDK.has(createType)) ||
+        extents.some((line) => !/^\s*\S+\s+\d+\s+SPARSE\s/.test(line))
+    ) {
+        throw new DiskInputError(
+            `the disk ${shown} embeds a VMDK descriptor of layout ${createType ?? "unknown"} whose extents are not this file's sparse data; refused`,
+        );
     }
 }
 
@@ -225,11 +274,17 @@ const QEMU_IMG_CHECK_TIMEOUT_MS = 30 * 60_000;
 /** `qemu-img info` with the format given, never probed. */
 async function qemuImgInfo(fd: number, format: string, shown: string): Promise<QemuImgInfo> {
     try {
-        const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", format, TOOL_PATH], { tailLines: 5, timeoutMs: QEMU_IMG_INFO_TIMEOUT_MS, inheritFd: fd });
+        const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", format, TOOL_PATH], {
+            tailLines: 5,
+            timeoutMs: QEMU_IMG_INFO_TIMEOUT_MS,
+            inheritFd: fd,
+        });
         return JSON.parse(stdout) as QemuImgInfo;
     } catch (error) {
         if (error instanceof ToolFailure) {
-            throw new DiskInputError(`the disk ${shown} is not a readable ${format} image: ${error.tail || error.message}`);
+            throw new DiskInputError(
+                `the disk ${shown} is not a readable ${format} image: ${error.tail || error.message}`,
+            );
         }
         throw error;
     }
@@ -241,19 +296,27 @@ function checkSingleFileVmdk(shown: string, data: Record<string, unknown>): void
     // qemu-img read the file as TOOL_PATH: its one extent must be that very path.
     const foreign = extents.map((e) => e.filename ?? "").filter((f) => f !== TOOL_PATH);
     if (!SINGLE_FILE_VMDK.has(createType) || extents.length !== 1 || foreign.length) {
-        throw new DiskInputError(`the disk ${shown} is a ${createType} VMDK with ${extents.length} extent(s)${foreign.length ? ` in other files (${foreign.join(", ")})` : ""}; ` +
-            "only single-file VMDKs (monolithicSparse, streamOptimized) are read, so no other file is followed");
+        throw new DiskInputError(
+            `the disk ${shown} is a ${createType} VMDK with ${extents.length} extent(s)${foreign.length ? ` in other files (${foreign.join(", ")})` : ""}; ` +
+                "only single-file VMDKs (monolithicSparse, streamOptimized) are read, so no other file is followed",
+        );
     }
 }
 
 /** `qemu-img check`: catches truncated and inconsistent qcow2 and VMDK images. */
 async function checkImage(fd: number, format: string, shown: string): Promise<string> {
     try {
-        await runTool("qemu-img", ["check", "-f", format, TOOL_PATH], { tailLines: 3, timeoutMs: QEMU_IMG_CHECK_TIMEOUT_MS, inheritFd: fd });
+        await runTool("qemu-img", ["check", "-f", format, TOOL_PATH], {
+            tailLines: 3,
+            timeoutMs: QEMU_IMG_CHECK_TIMEOUT_MS,
+            inheritFd: fd,
+        });
         return "qemu-img check: no errors";
     } catch (error) {
         if (error instanceof ToolFailure) {
-            throw new DiskInputError(`the disk ${shown} fails \`qemu-img check\` (cut short or corrupt): ${error.tail}`);
+            throw new DiskInputError(
+                `the disk ${shown} fails \`qemu-img check\` (cut short or corrupt): ${error.tail}`,
+            );
         }
         throw error;
     }
@@ -267,12 +330,14 @@ function checkFixedVhdFooter(shown: string, footer: Buffer, fileSize: number): s
     }
     let sum = 0;
     for (let i = 0; i < 512; i++) if (i < 0x40 || i >= 0x44) sum += footer[i];
-    if (((~sum) >>> 0) !== footer.readUInt32BE(0x40)) {
+    if (~sum >>> 0 !== footer.readUInt32BE(0x40)) {
         throw new DiskInputError(`the disk ${shown} has a VHD footer whose checksum is wrong; the file is damaged`);
     }
     const currentSize = Number(footer.readBigUInt64BE(0x30));
     if (currentSize !== fileSize - 512) {
-        throw new DiskInputError(`the disk ${shown} is a fixed VHD of ${currentSize} bytes, but ${fileSize - 512} bytes precede its footer; the file is cut short or padded`);
+        throw new DiskInputError(
+            `the disk ${shown} is a fixed VHD of ${currentSize} bytes, but ${fileSize - 512} bytes precede its footer; the file is cut short or padded`,
+        );
     }
     return "fixed VHD footer: checksum and size match";
 }
@@ -301,7 +366,9 @@ async function checkRawPartitions(shown: string, handle: fs.FileHandle, size: nu
             }
             const end = entry.readUInt32LE(8) + entry.readUInt32LE(12);
             if (end > sectors) {
-                throw new DiskInputError(`the disk ${shown} is cut short: MBR partition ${i + 1} ends at sector ${end}, but the file has ${sectors} sectors`);
+                throw new DiskInputError(
+                    `the disk ${shown} is cut short: MBR partition ${i + 1} ends at sector ${end}, but the file has ${sectors} sectors`,
+                );
             }
         }
         const header = await read(512, 92);
@@ -311,13 +378,17 @@ async function checkRawPartitions(shown: string, handle: fs.FileHandle, size: nu
         const backup = Number(header.readBigUInt64LE(32));
         const lastUsable = Number(header.readBigUInt64LE(48));
         if (backup >= sectors || lastUsable >= sectors) {
-            throw new DiskInputError(`the disk ${shown} is cut short: its GPT needs ${Math.max(backup, lastUsable) + 1} sectors, but the file has ${sectors}`);
+            throw new DiskInputError(
+                `the disk ${shown} is cut short: its GPT needs ${Math.max(backup, lastUsable) + 1} sectors, but the file has ${sectors}`,
+            );
         }
         const entriesAt = Number(header.readBigUInt64LE(72));
         const count = header.readUInt32LE(80);
         const entrySize = header.readUInt32LE(84);
         if (entrySize < 128 || count * entrySize > 1024 * 1024 || entriesAt * 512 + count * entrySize > size) {
-            throw new DiskInputError(`the disk ${shown} has a GPT header with an implausible partition array (${count} entries of ${entrySize} bytes at sector ${entriesAt}), ending past the file's ${size} bytes`);
+            throw new DiskInputError(
+                `the disk ${shown} has a GPT header with an implausible partition array (${count} entries of ${entrySize} bytes at sector ${entriesAt}), ending past the file's ${size} bytes`,
+            );
         }
         const entries = await read(entriesAt * 512, count * entrySize);
         for (let i = 0; i < count && (i + 1) * entrySize <= entries.length; i++) {
@@ -325,7 +396,9 @@ async function checkRawPartitions(shown: string, handle: fs.FileHandle, size: nu
             if (entry.subarray(0, 16).every((b) => b === 0)) continue;
             const last = Number(entry.readBigUInt64LE(40));
             if (last >= sectors) {
-                throw new DiskInputError(`the disk ${shown} is cut short: GPT partition ${i + 1} ends at sector ${last}, but the file has ${sectors} sectors`);
+                throw new DiskInputError(
+                    `the disk ${shown} is cut short: GPT partition ${i + 1} ends at sector ${last}, but the file has ${sectors} sectors`,
+                );
             }
         }
         return "raw, GPT and its partitions inside the disk";

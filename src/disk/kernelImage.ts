@@ -93,7 +93,8 @@ export function elfBoundsProblem(bytes: Buffer, info: KernelInfo): string | unde
     const phentsize = bytes.readUInt16LE(is64 ? 54 : 42);
     const phnum = bytes.readUInt16LE(is64 ? 56 : 44);
     if (phnum === 0) return "it has no program headers, so there is nothing to load";
-    if (phentsize < (is64 ? 56 : 32)) return `its program headers are ${phentsize} bytes each, less than an ELF${info.elfClass} program header`;
+    if (phentsize < (is64 ? 56 : 32))
+        return `its program headers are ${phentsize} bytes each, less than an ELF${info.elfClass} program header`;
     if (phoff + phnum * phentsize > bytes.length) {
         return `its program header table (${phnum} entries at offset ${phoff}) ends past the end of the file (${bytes.length} bytes): the file is cut short`;
     }
@@ -119,7 +120,8 @@ export function directBootProblem(bytes: Buffer, architecture: MachineArchitectu
     const damaged = elfBoundsProblem(bytes, info);
     if (damaged) return `it is not a whole ELF kernel: ${damaged}`;
     if (architecture === "arm64") {
-        if (info.arm64Image || (info.machine === "arm64" && (info.format === "elf" || info.format === "pe"))) return undefined;
+        if (info.arm64Image || (info.machine === "arm64" && (info.format === "elf" || info.format === "pe")))
+            return undefined;
         return `it is ${describeFormat(info)}, not an arm64 kernel (an Image, an ELF or an EFI-stub kernel)`;
     }
     const bzImage = bytes.length >= 0x206 && bytes.readUInt32LE(0x202) === 0x53726448; // "HdrS"
@@ -152,7 +154,10 @@ function hasPvhNote(bytes: Buffer, info: KernelInfo): boolean {
         if (at + (is64 ? 56 : 32) > bytes.length || bytes.readUInt32LE(at) !== 4) continue; // PT_NOTE
         notes++;
         const offset = is64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
-        const size = Math.min(is64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16), MAX_NOTE_BYTES - scanned);
+        const size = Math.min(
+            is64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16),
+            MAX_NOTE_BYTES - scanned,
+        );
         scanned += Math.max(0, size);
         for (let n = offset; n + 12 <= Math.min(offset + size, bytes.length);) {
             const namesz = bytes.readUInt32LE(n);
@@ -188,9 +193,14 @@ export interface PreparedKernel {
  */
 export function prepareForGrubMultiboot(bytes: Buffer, info: KernelInfo = inspectKernel(bytes)): PreparedKernel {
     if (!info.multiboot) {
-        const what = info.format === "elf" && info.machine ? `an ELF${info.elfClass} ${info.machine} file` : describeFormat(info);
-        throw new KernelImageError(`the kernel is ${what} without a Multiboot header, so GRUB's multiboot loader cannot boot it` +
-            " (a Unikraft fc kernel boots by lxboot only: build the qemu target for disks, or run it on a Firecracker host)");
+        const what =
+            info.format === "elf" && info.machine
+                ? `an ELF${info.elfClass} ${info.machine} file`
+                : describeFormat(info);
+        throw new KernelImageError(
+            `the kernel is ${what} without a Multiboot header, so GRUB's multiboot loader cannot boot it` +
+                " (a Unikraft fc kernel boots by lxboot only: build the qemu target for disks, or run it on a Firecracker host)",
+        );
     }
     if (info.format !== "elf" || info.multibootAoutKludge) {
         return { bytes, changes: [] }; // a.out kludge: GRUB uses the header's addresses, not ELF segments
@@ -199,16 +209,20 @@ export function prepareForGrubMultiboot(bytes: Buffer, info: KernelInfo = inspec
     const real = info.loadSegments.filter((s) => s.memsz > 0);
     const low = real.find((s) => s.paddr < 0x100000);
     if (low) {
-        throw new KernelImageError(`program header ${low.index} loads at ${hex(low.paddr)}, below 1 MiB, where the firmware lives; ` +
-            "GRUB's multiboot loader refuses it (\"overlap detected\"): link the kernel at 1 MiB or above");
+        throw new KernelImageError(
+            `program header ${low.index} loads at ${hex(low.paddr)}, below 1 MiB, where the firmware lives; ` +
+                'GRUB\'s multiboot loader refuses it ("overlap detected"): link the kernel at 1 MiB or above',
+        );
     }
     const sorted = [...real].sort((a, b) => a.paddr - b.paddr);
     for (let i = 1; i < sorted.length; i++) {
         const prev = sorted[i - 1];
         if (sorted[i].paddr < prev.paddr + prev.memsz) {
-            throw new KernelImageError(`program headers ${prev.index} (${hex(prev.paddr)}-${hex(prev.paddr + prev.memsz)}) and ${sorted[i].index} ` +
-                `(${hex(sorted[i].paddr)}-${hex(sorted[i].paddr + sorted[i].memsz)}) overlap in physical memory; GRUB's multiboot loader refuses it ` +
-                "(\"overlap detected\"): fix the linker script so loadable segments do not overlap");
+            throw new KernelImageError(
+                `program headers ${prev.index} (${hex(prev.paddr)}-${hex(prev.paddr + prev.memsz)}) and ${sorted[i].index} ` +
+                    `(${hex(sorted[i].paddr)}-${hex(sorted[i].paddr + sorted[i].memsz)}) overlap in physical memory; GRUB's multiboot loader refuses it ` +
+                    '("overlap detected"): fix the linker script so loadable segments do not overlap',
+            );
         }
     }
     if (empty.length === 0) {
@@ -222,7 +236,10 @@ export function prepareForGrubMultiboot(bytes: Buffer, info: KernelInfo = inspec
     }
     return {
         bytes: copy,
-        changes: empty.map((s) => `program header ${s.index} (empty PT_LOAD at ${hex(s.paddr)}) set to PT_NULL so GRUB does not allocate from ${hex(s.paddr)}`),
+        changes: empty.map(
+            (s) =>
+                `program header ${s.index} (empty PT_LOAD at ${hex(s.paddr)}) set to PT_NULL so GRUB does not allocate from ${hex(s.paddr)}`,
+        ),
     };
 }
 
@@ -235,10 +252,14 @@ export function requireArm64EfiKernel(info: KernelInfo): void {
         return;
     }
     if (info.arm64Image) {
-        throw new KernelImageError("the kernel is a plain arm64 Image without an EFI stub (no PE header); GRUB's arm64-efi loader refuses it with " +
-            "\"plain image kernel not supported\" and UEFI cannot start it: rebuild with the EFI stub (Unikraft: CONFIG_KVM_BOOT_PROTO_EFI_STUB=y)");
+        throw new KernelImageError(
+            "the kernel is a plain arm64 Image without an EFI stub (no PE header); GRUB's arm64-efi loader refuses it with " +
+                '"plain image kernel not supported" and UEFI cannot start it: rebuild with the EFI stub (Unikraft: CONFIG_KVM_BOOT_PROTO_EFI_STUB=y)',
+        );
     }
-    throw new KernelImageError(`the kernel is ${describeFormat(info)}, not an arm64 kernel with an EFI stub; arm64 disks boot by UEFI only`);
+    throw new KernelImageError(
+        `the kernel is ${describeFormat(info)}, not an arm64 kernel with an EFI stub; arm64 disks boot by UEFI only`,
+    );
 }
 
 /** Describes a kernel for messages: `an ELF32 x86 file`, `a PE/COFF x86_64 EFI application`. */
@@ -263,14 +284,19 @@ function findMultiboot(bytes: Buffer): { version: 1 | 2; aoutKludge: boolean } |
     for (let off = 0; off + 12 <= Math.min(bytes.length, 8192); off += 4) {
         if (bytes.readUInt32LE(off) === MB1_MAGIC) {
             const flags = bytes.readUInt32LE(off + 4);
-            if (((MB1_MAGIC + flags + bytes.readUInt32LE(off + 8)) >>> 0) === 0) {
+            if ((MB1_MAGIC + flags + bytes.readUInt32LE(off + 8)) >>> 0 === 0) {
                 return { version: 1, aoutKludge: (flags & MB1_AOUT_KLUDGE) !== 0 };
             }
         }
     }
     for (let off = 0; off + 16 <= Math.min(bytes.length, 32768); off += 8) {
         if (bytes.readUInt32LE(off) === MB2_MAGIC) {
-            const sum = (MB2_MAGIC + bytes.readUInt32LE(off + 4) + bytes.readUInt32LE(off + 8) + bytes.readUInt32LE(off + 12)) >>> 0;
+            const sum =
+                (MB2_MAGIC +
+                    bytes.readUInt32LE(off + 4) +
+                    bytes.readUInt32LE(off + 8) +
+                    bytes.readUInt32LE(off + 12)) >>>
+                0;
             if (sum === 0) {
                 return { version: 2, aoutKludge: false };
             }
@@ -280,19 +306,37 @@ function findMultiboot(bytes: Buffer): { version: 1 | 2; aoutKludge: boolean } |
 }
 
 function peMachine(bytes: Buffer): KernelMachine | undefined {
-    if (bytes.length < 0x40 || bytes.readUInt16LE(0) !== 0x5a4d) { // "MZ"
+    if (bytes.length < 0x40 || bytes.readUInt16LE(0) !== 0x5a4d) {
+        // "MZ"
         return undefined;
     }
     const pe = bytes.readUInt32LE(0x3c);
-    if (pe + 6 > bytes.length || bytes.readUInt32LE(pe) !== 0x00004550) { // "PE\0\0"
+    if (pe + 6 > bytes.length || bytes.readUInt32LE(pe) !== 0x00004550) {
+        // "PE\0\0"
         return undefined;
     }
     const machine = bytes.readUInt16LE(pe + 4);
-    return machine === 0x8664 ? "x86_64" : machine === 0xaa64 ? "arm64" : machine === 0x14c ? "x86" : machine === 0x1c2 || machine === 0x1c4 ? "arm" : "other";
+    return machine === 0x8664
+        ? "x86_64"
+        : machine === 0xaa64
+          ? "arm64"
+          : machine === 0x14c
+            ? "x86"
+            : machine === 0x1c2 || machine === 0x1c4
+              ? "arm"
+              : "other";
 }
 
 function elfMachine(machine: number): KernelMachine {
-    return machine === 3 ? "x86" : machine === 62 ? "x86_64" : machine === 183 ? "arm64" : machine === 40 ? "arm" : "other";
+    return machine === 3
+        ? "x86"
+        : machine === 62
+          ? "x86_64"
+          : machine === 183
+            ? "arm64"
+            : machine === 40
+              ? "arm"
+              : "other";
 }
 
 function readLoadSegments(bytes: Buffer, elfClass: 32 | 64): LoadSegment[] {
@@ -309,12 +353,25 @@ function readLoadSegments(bytes: Buffer, elfClass: 32 | 64): LoadSegment[] {
         if (bytes.readUInt32LE(at) !== PT_LOAD) {
             continue;
         }
-        segments.push(is64
-            ? {
-                index: i, offset: Number(bytes.readBigUInt64LE(at + 8)), vaddr: Number(bytes.readBigUInt64LE(at + 16)), paddr: Number(bytes.readBigUInt64LE(at + 24)),
-                filesz: Number(bytes.readBigUInt64LE(at + 32)), memsz: Number(bytes.readBigUInt64LE(at + 40)),
-            }
-            : { index: i, offset: bytes.readUInt32LE(at + 4), vaddr: bytes.readUInt32LE(at + 8), paddr: bytes.readUInt32LE(at + 12), filesz: bytes.readUInt32LE(at + 16), memsz: bytes.readUInt32LE(at + 20) });
+        segments.push(
+            is64
+                ? {
+                      index: i,
+                      offset: Number(bytes.readBigUInt64LE(at + 8)),
+                      vaddr: Number(bytes.readBigUInt64LE(at + 16)),
+                      paddr: Number(bytes.readBigUInt64LE(at + 24)),
+                      filesz: Number(bytes.readBigUInt64LE(at + 32)),
+                      memsz: Number(bytes.readBigUInt64LE(at + 40)),
+                  }
+                : {
+                      index: i,
+                      offset: bytes.readUInt32LE(at + 4),
+                      vaddr: bytes.readUInt32LE(at + 8),
+                      paddr: bytes.readUInt32LE(at + 12),
+                      filesz: bytes.readUInt32LE(at + 16),
+                      memsz: bytes.readUInt32LE(at + 20),
+                  },
+        );
     }
     return segments;
 }

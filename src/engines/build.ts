@@ -6,7 +6,16 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import {
-    Application, ENGINE_KERNEL_FAMILY, EngineName, Problem, Target, ValidationError, findUnsafeCharacter, formatProblem, targetId, validateApplicationForEngine,
+    Application,
+    ENGINE_KERNEL_FAMILY,
+    EngineName,
+    Problem,
+    Target,
+    ValidationError,
+    findUnsafeCharacter,
+    formatProblem,
+    targetId,
+    validateApplicationForEngine,
 } from "../model";
 import { privateCacheDir } from "../internal/cacheDir";
 import { runTool } from "../internal/exec";
@@ -42,7 +51,12 @@ export type BuildLog = (text: string) => void;
 /** Resolves the application, target and kernel family of a request. */
 export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild> {
     const dir = path.resolve(request.dir);
-    if (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false))) {
+    if (
+        !(await fs.stat(dir).then(
+            (s) => s.isDirectory(),
+            () => false,
+        ))
+    ) {
         throw new BuildInputError(`the application directory ${request.dir} does not exist`);
     }
     let application = request.application;
@@ -66,14 +80,23 @@ export async function resolveBuild(request: BuildRequest): Promise<ResolvedBuild
     }
     const target = pickTarget(application, request.target);
     const build: ResolvedBuild = {
-        request, dir, application, target, kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine], projectFile, writtenName, warnings,
+        request,
+        dir,
+        application,
+        target,
+        kernelFamily: request.kernelFamily ?? ENGINE_KERNEL_FAMILY[request.engine],
+        projectFile,
+        writtenName,
+        warnings,
     };
     await checkInputPaths(build);
     return build;
 }
 
 /** What a build will do and its digest, without running the engine (previews use this). */
-export async function planBuild(request: BuildRequest): Promise<{ build: ResolvedBuild; plan: EnginePlan; engineVersion: string; digest: string }> {
+export async function planBuild(
+    request: BuildRequest,
+): Promise<{ build: ResolvedBuild; plan: EnginePlan; engineVersion: string; digest: string }> {
     const build = await resolveBuild(request);
     const plan = ENGINE_IMPLEMENTATIONS[request.engine].plan(build);
     const engineVersion = plan.tool ? await checkTool(plan.tool) : "none";
@@ -97,7 +120,9 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
     return withLock(path.join(artifacts, `${digest}.lock`), BUILD_LOCK_WAIT_MS, log, async () => {
         const cached = await readCachedArtifact(entry, digest, log);
         if (cached) {
-            log(`build: ${build.application.name} ${targetId(build.target)} is up to date (${digest.slice(0, 12)}), nothing to do\n`);
+            log(
+                `build: ${build.application.name} ${targetId(build.target)} is up to date (${digest.slice(0, 12)}), nothing to do\n`,
+            );
             // The digest is content only, so a promoted prebuilt kernel may arrive under another name.
             return { ...cached, name: build.application.name, cached: true };
         }
@@ -106,7 +131,11 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
         }
         for (const step of plan.steps) {
             log(`build: running ${step.command} ${step.args.join(" ")}\n`);
-            await runTool(step.command, step.args, { cwd: build.dir, env: { ...process.env, ...step.env }, stream: log });
+            await runTool(step.command, step.args, {
+                cwd: build.dir,
+                env: { ...process.env, ...step.env },
+                stream: log,
+            });
         }
         const outputs = await collectOutputs(build, plan);
         await fs.rm(entry, { recursive: true, force: true }); // an entry whose files went missing
@@ -147,7 +176,11 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
 type ArtifactRole = "kernel" | "initrd" | "disk";
 
 /** File names inside a cache entry: fixed, so a record can never point outside its entry. */
-const CACHE_FILE_NAMES: Readonly<Record<ArtifactRole, string>> = { kernel: "kernel", initrd: "initrd", disk: "disk.img" };
+const CACHE_FILE_NAMES: Readonly<Record<ArtifactRole, string>> = {
+    kernel: "kernel",
+    initrd: "initrd",
+    disk: "disk.img",
+};
 
 /** Largest artifact.json read back: a record is a few hundred bytes. */
 const MAX_RECORD_BYTES = 1024 * 1024;
@@ -170,20 +203,26 @@ async function storeOutput(role: ArtifactRole, source: string, target: string, l
     await withInspectedDisk(source, async (disk) => {
         if (disk.format !== "raw") log(`build: ${source} is a ${disk.format} image; storing it as a raw disk\n`);
         // Through the descriptor that was checked, never by the name again.
-        await runTool("qemu-img", ["convert", "-f", disk.qemuFormat, "-O", "raw", disk.toolPath, target], { inheritFd: disk.fd });
+        await runTool("qemu-img", ["convert", "-f", disk.qemuFormat, "-O", "raw", disk.toolPath, target], {
+            inheritFd: disk.fd,
+        });
     });
 }
 
 /** The digest of a build: engine, version, target, plan and inputs. */
 export async function computeDigest(build: ResolvedBuild, plan: EnginePlan, engineVersion: string): Promise<string> {
-    const files = plan.hashFiles ? await Promise.all(plan.hashFiles.map(async (f) => {
-        const file = path.resolve(build.dir, f);
-        const stat = await fs.stat(file).catch(() => undefined);
-        if (!stat) throw new BuildInputError(`the prebuilt file ${f} does not exist`);
-        if (!stat.isFile()) throw new BuildInputError(`the prebuilt file ${f} is not a regular file`);
-        if (stat.size === 0) throw new BuildInputError(`the prebuilt file ${f} is empty`);
-        return sha256File(file);
-    })) : [];
+    const files = plan.hashFiles
+        ? await Promise.all(
+              plan.hashFiles.map(async (f) => {
+                  const file = path.resolve(build.dir, f);
+                  const stat = await fs.stat(file).catch(() => undefined);
+                  if (!stat) throw new BuildInputError(`the prebuilt file ${f} does not exist`);
+                  if (!stat.isFile()) throw new BuildInputError(`the prebuilt file ${f} is not a regular file`);
+                  if (stat.size === 0) throw new BuildInputError(`the prebuilt file ${f} is empty`);
+                  return sha256File(file);
+              }),
+          )
+        : [];
     return digestOf({
         format: CACHE_FORMAT,
         engine: build.request.engine,
@@ -198,7 +237,9 @@ export async function computeDigest(build: ResolvedBuild, plan: EnginePlan, engi
         settings: plan.settings,
         prebuilt: files,
         cmdline: kernelCommandLine(build.application, build.kernelFamily),
-        tree: plan.hashTree ? await hashTree(build.dir, plan.ignore, { allowOutside: Boolean(build.request.allowOutsideDirectory) }) : [],
+        tree: plan.hashTree
+            ? await hashTree(build.dir, plan.ignore, { allowOutside: Boolean(build.request.allowOutsideDirectory) })
+            : [],
         // With outside paths allowed, the rootfs/ROMs/outputs that leave the directory count by their content.
         outside: build.request.allowOutsideDirectory ? await hashOutsidePaths(build) : [],
     });
@@ -211,7 +252,8 @@ async function hashOutsidePaths(build: ResolvedBuild): Promise<{ property: strin
     for (const { path: given, property } of pathsToCheck(build)) {
         if (property.startsWith("make.")) continue; // outputs, not inputs
         const real = await fs.realpath(path.resolve(build.dir, given)).catch(() => undefined);
-        if (real && !isInside(root, real)) out.push({ property, sha256: await hashOutside(real, { allowOutside: true }, new Set([root])) });
+        if (real && !isInside(root, real))
+            out.push({ property, sha256: await hashOutside(real, { allowOutside: true }, new Set([root])) });
     }
     return out;
 }
@@ -231,23 +273,35 @@ export function kernelCommandLine(app: Application, family: string): string {
         return args;
     }
     const env = Object.entries(app.env).map(([k, v]) => quote(`${k}=${v}`));
-    const cmdline = [env.length ? `env.vars=[ ${env.join(" ")} ]` : "", args ? `-- ${args}` : ""].filter(Boolean).join(" ");
+    const cmdline = [env.length ? `env.vars=[ ${env.join(" ")} ]` : "", args ? `-- ${args}` : ""]
+        .filter(Boolean)
+        .join(" ");
     const unsafe = findUnsafeCharacter(cmdline);
     if (unsafe) {
         // The parsers refuse these in cmd and env; an application from elsewhere still cannot carry one.
-        throw new BuildInputError(`the kernel command line from the application's cmd and env holds ${unsafe.description}, which a kernel command line cannot carry`);
+        throw new BuildInputError(
+            `the kernel command line from the application's cmd and env holds ${unsafe.description}, which a kernel command line cannot carry`,
+        );
     }
     return cmdline;
 }
 
-async function collectOutputs(build: ResolvedBuild, plan: EnginePlan): Promise<Partial<Record<"kernel" | "initrd" | "disk", string>>> {
+async function collectOutputs(
+    build: ResolvedBuild,
+    plan: EnginePlan,
+): Promise<Partial<Record<"kernel" | "initrd" | "disk", string>>> {
     const found: Partial<Record<"kernel" | "initrd" | "disk", string>> = {};
     for (const role of ["kernel", "initrd", "disk"] as const) {
         const candidates = plan.outputs[role];
         if (!candidates) continue;
         for (const candidate of candidates) {
             const file = path.resolve(build.dir, candidate);
-            if (await fs.stat(file).then((s) => s.isFile(), () => false)) {
+            if (
+                await fs.stat(file).then(
+                    (s) => s.isFile(),
+                    () => false,
+                )
+            ) {
                 found[role] = file;
                 break;
             }
@@ -255,17 +309,25 @@ async function collectOutputs(build: ResolvedBuild, plan: EnginePlan): Promise<P
         // What make or kraft left at an output path must really be inside the directory (a symbolic
         // link written by the build could point at any host file). ops writes to its own ~/.ops.
         const built = found[role];
-        if (built && (build.request.engine === "make" || build.request.engine === "kraft") && !build.request.allowOutsideDirectory) {
+        if (
+            built &&
+            (build.request.engine === "make" || build.request.engine === "kraft") &&
+            !build.request.allowOutsideDirectory
+        ) {
             const real = await fs.realpath(built);
             if (!isInside(await fs.realpath(build.dir), real)) {
-                throw new BuildInputError(`the ${role} ${built} leads to ${real}, outside the application directory; refused (allow it with \`allowOutsideDirectory\`)`);
+                throw new BuildInputError(
+                    `the ${role} ${built} leads to ${real}, outside the application directory; refused (allow it with \`allowOutsideDirectory\`)`,
+                );
             }
         }
         if (!found[role]) {
             const where = candidates.map((c) => path.resolve(build.dir, c)).join(" or ");
-            throw new BuildInputError(plan.steps.length
-                ? `${build.request.engine} finished but produced no ${role} at ${where}; check the build output above`
-                : `the prebuilt ${role} ${where} does not exist`);
+            throw new BuildInputError(
+                plan.steps.length
+                    ? `${build.request.engine} finished but produced no ${role} at ${where}; check the build output above`
+                    : `the prebuilt ${role} ${where} does not exist`,
+            );
         }
     }
     return found;
@@ -283,7 +345,11 @@ async function readCachedArtifact(entry: string, digest: string, log: BuildLog):
         await fs.rm(entry, { recursive: true, force: true }); // a directory without its record
         return undefined;
     }
-    const problem = await cacheEntryProblem(entry, digest, stat.isFile() && stat.size <= MAX_RECORD_BYTES ? await fs.readFile(record, "utf8").catch(() => "") : "");
+    const problem = await cacheEntryProblem(
+        entry,
+        digest,
+        stat.isFile() && stat.size <= MAX_RECORD_BYTES ? await fs.readFile(record, "utf8").catch(() => "") : "",
+    );
     if (typeof problem === "string") {
         log(`build: the cached artifact ${digest.slice(0, 12)} cannot be used (${problem}); building it again\n`);
         await fs.rm(entry, { recursive: true, force: true });
@@ -300,7 +366,13 @@ async function cacheEntryProblem(entry: string, digest: string, text: string): P
     } catch {
         return "its record is not JSON";
     }
-    if (!artifact || typeof artifact !== "object" || artifact.digest !== digest || !artifact.files || typeof artifact.files !== "object") {
+    if (
+        !artifact ||
+        typeof artifact !== "object" ||
+        artifact.digest !== digest ||
+        !artifact.files ||
+        typeof artifact.files !== "object"
+    ) {
         return "its record is not one of this version's records for this digest";
     }
     for (const role of ["kernel", "initrd", "disk"] as const) {
@@ -315,7 +387,9 @@ async function cacheEntryProblem(entry: string, digest: string, text: string): P
         if (stat && !stat.isFile()) return `its ${role} is not a regular file`;
         const actual = await sha256File(file).catch(() => undefined);
         if (actual !== expected) {
-            return actual === undefined ? `its ${role} is missing` : `its ${role} no longer matches its SHA-256 (damaged or changed)`;
+            return actual === undefined
+                ? `its ${role} is missing`
+                : `its ${role} no longer matches its SHA-256 (damaged or changed)`;
         }
     }
     const primary = artifact.disk ?? artifact.kernel;
@@ -325,19 +399,35 @@ async function cacheEntryProblem(entry: string, digest: string, text: string): P
 
 function minimalApplication(name: string, target: Target | undefined): Application {
     const safe = name.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "app";
-    return { name: safe, libraries: [], targets: [target ?? { platform: "qemu", architecture: "x86_64" }], cmd: [], env: {}, kconfig: {} };
+    return {
+        name: safe,
+        libraries: [],
+        targets: [target ?? { platform: "qemu", architecture: "x86_64" }],
+        cmd: [],
+        env: {},
+        kconfig: {},
+    };
 }
 
 function pickTarget(app: Application, wanted: Target | undefined): Target {
     if (!wanted) {
         if (!app.targets.length) {
-            throw new BuildInputError(`application "${app.name}" declares no targets; pass one with --target, e.g. qemu/x86_64`);
+            throw new BuildInputError(
+                `application "${app.name}" declares no targets; pass one with --target, e.g. qemu/x86_64`,
+            );
         }
         return app.targets[0];
     }
-    const match = app.targets.find((t) => t.platform === wanted.platform && t.architecture === wanted.architecture && (!wanted.name || t.name === wanted.name));
+    const match = app.targets.find(
+        (t) =>
+            t.platform === wanted.platform &&
+            t.architecture === wanted.architecture &&
+            (!wanted.name || t.name === wanted.name),
+    );
     if (!match) {
-        throw new BuildInputError(`target ${targetId(wanted)} is not declared by application "${app.name}"; it declares ${app.targets.map(targetId).join(", ") || "none"}`);
+        throw new BuildInputError(
+            `target ${targetId(wanted)} is not declared by application "${app.name}"; it declares ${app.targets.map(targetId).join(", ") || "none"}`,
+        );
     }
     return match;
 }

@@ -45,10 +45,16 @@ export interface HashTreeOptions {
  * lives, or is ignored on purpose (a link to a build output must not make the build its own input).
  * A link that leads outside is refused, or with `allowOutside`, hashed with what it resolves to.
  */
-export async function hashTree(dir: string, extraIgnores: readonly string[] = [], options: HashTreeOptions = {}): Promise<TreeEntry[]> {
+export async function hashTree(
+    dir: string,
+    extraIgnores: readonly string[] = [],
+    options: HashTreeOptions = {},
+): Promise<TreeEntry[]> {
     const root = await fs.realpath(dir);
     const visited = options.visited ?? new Set<string>([root]);
-    const rules = ignore().add(ALWAYS_IGNORED).add(extraIgnores.map((p) => p.split(path.sep).join("/")));
+    const rules = ignore()
+        .add(ALWAYS_IGNORED)
+        .add(extraIgnores.map((p) => p.split(path.sep).join("/")));
     for (const name of IGNORE_FILES) {
         // Read like every file from the application directory: a regular file, bounded (a FIFO
         // named .gitignore must not block the build forever).
@@ -67,7 +73,11 @@ export async function hashTree(dir: string, extraIgnores: readonly string[] = []
             if (item.isDirectory()) {
                 await walk(relPath);
             } else if (item.isSymbolicLink()) {
-                entries.push({ path: relPath, sha256: await hashLink(root, full, relPath, options, visited), executable: false });
+                entries.push({
+                    path: relPath,
+                    sha256: await hashLink(root, full, relPath, options, visited),
+                    executable: false,
+                });
             } else if (item.isFile()) {
                 const stat = await fs.stat(full);
                 entries.push({ path: relPath, sha256: await sha256File(full), executable: (stat.mode & 0o111) !== 0 });
@@ -78,15 +88,23 @@ export async function hashTree(dir: string, extraIgnores: readonly string[] = []
     return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-async function hashLink(root: string, full: string, relPath: string, options: HashTreeOptions, visited: Set<string>): Promise<string> {
+async function hashLink(
+    root: string,
+    full: string,
+    relPath: string,
+    options: HashTreeOptions,
+    visited: Set<string>,
+): Promise<string> {
     const link = await fs.readlink(full);
     const real = await fs.realpath(full).catch(() => undefined);
     if (real === undefined || isInside(root, real)) {
         return sha256(`symlink:${link}`);
     }
     if (!options.allowOutside) {
-        throw new BuildInputError(`${relPath} is a symbolic link to ${real}, outside the application directory: the engine would read it, ` +
-            "but the content hash would not see a change there; copy it into the directory, or allow it explicitly (`allowOutsideDirectory`, `--allow-outside`)");
+        throw new BuildInputError(
+            `${relPath} is a symbolic link to ${real}, outside the application directory: the engine would read it, ` +
+                "but the content hash would not see a change there; copy it into the directory, or allow it explicitly (`allowOutsideDirectory`, `--allow-outside`)",
+        );
     }
     return sha256(`symlink:${link}:${await hashOutside(real, options, visited)}`);
 }

@@ -18,5 +18,7 @@ export function detectEngine(dir: string, hasPrebuiltFiles: boolean): EngineName
     if (pickKraftfileName(names)) return "kraft";
     if (names.includes("config.json")) return "ops";
     if (names.includes("Makefile") || names.includes("makefile") || names.includes("GNUmakefile")) return "make";
-    throw new BuildInputError(`cannot tell which engine builds ${dir}: it has no Kraftfile, config.json or Makefile; set the engine`);
+    throw new BuildInputError(
+        `cannot tell which engine builds ${dir}: it has no Kraftfile, config.json or Makefile; set the engine`,
+    );
 }

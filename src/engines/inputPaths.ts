@@ -37,7 +37,8 @@ export async function checkInputPaths(build: ResolvedBuild): Promise<void> {
         if (outside) {
             problems.push({
                 path: property,
-                message: `got ${JSON.stringify(given)}, which ${outside}; files outside the application directory are not in the content hash, ` +
+                message:
+                    `got ${JSON.stringify(given)}, which ${outside}; files outside the application directory are not in the content hash, ` +
                     "so a change there would rebuild nothing: move them inside the directory, or allow it explicitly (`allowOutsideDirectory`, `--allow-outside`)",
             });
         }
@@ -62,5 +63,7 @@ async function outsideReason(root: string, dir: string, given: string): Promise<
 /** True when `child` is `parent` or below it. */
 export function isInside(parent: string, child: string): boolean {
     const relative = path.relative(parent, child);
-    return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+    return (
+        relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+    );
 }

@@ -24,25 +24,36 @@ export const kraftEngine: Engine = {
         const kraftfile = rendered ? RENDERED_KRAFTFILE : build.projectFile!;
         const args = [
             "build",
-            "--plat", target.platform,
-            "--arch", target.architecture,
+            "--plat",
+            target.platform,
+            "--arch",
+            target.architecture,
             // One word with "=": a target name is never read as a flag of its own.
             ...(target.name ? [`--target=${target.name}`] : []),
             ...(options.jobs ? ["--jobs", String(options.jobs)] : []),
             ...(options.noCache ? ["--no-cache"] : []),
-            "--kraftfile", kraftfile,
+            "--kraftfile",
+            kraftfile,
         ];
         const buildDir = path.join(".unikraft", "build");
         return {
             tool: KRAFT,
             files: rendered ? { [RENDERED_KRAFTFILE]: emitKraftfile(app) } : {},
-            steps: [{ command: "kraft", args, env: { KRAFTKIT_LOG_TYPE: "basic", KRAFTKIT_NO_CHECK_UPDATES: "true", KRAFTKIT_NO_PROMPT: "true" } }],
+            steps: [
+                {
+                    command: "kraft",
+                    args,
+                    env: { KRAFTKIT_LOG_TYPE: "basic", KRAFTKIT_NO_CHECK_UPDATES: "true", KRAFTKIT_NO_PROMPT: "true" },
+                },
+            ],
             outputs: {
                 // The target's own `output` when the Kraftfile sets one; else kraft's default name, from
                 // the normalized project name (and, for older kraft, the name as written).
                 kernel: [
                     ...(target.output ? [target.output] : []),
-                    ...[app.name, ...(build.writtenName ? [build.writtenName] : [])].map((name) => path.join(buildDir, `${name}_${target.platform}-${target.architecture}`)),
+                    ...[app.name, ...(build.writtenName ? [build.writtenName] : [])].map((name) =>
+                        path.join(buildDir, `${name}_${target.platform}-${target.architecture}`),
+                    ),
                 ],
                 ...(app.rootfs ? { initrd: [path.join(buildDir, `initramfs-${target.architecture}.cpio`)] } : {}),
             },

@@ -9,14 +9,22 @@ export const makeEngine: Engine = {
     plan(build: ResolvedBuild): EnginePlan {
         const options = build.request.make;
         if (!options?.kernel) {
-            throw new BuildInputError("the make engine needs the path of the kernel the Makefile produces (`--kernel-path`, `make.kernel`)");
+            throw new BuildInputError(
+                "the make engine needs the path of the kernel the Makefile produces (`--kernel-path`, `make.kernel`)",
+            );
         }
         const problems = makeArgumentProblems(options);
         if (problems.length) {
             throw new BuildInputError(problems.join("; "));
         }
-        const variables = Object.entries(options.variables ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => makeAssignment(k, v));
-        const args = [...(options.jobs ? [`-j${options.jobs}`] : []), ...(options.goal ? [options.goal] : []), ...variables];
+        const variables = Object.entries(options.variables ?? {})
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => makeAssignment(k, v));
+        const args = [
+            ...(options.jobs ? [`-j${options.jobs}`] : []),
+            ...(options.goal ? [options.goal] : []),
+            ...variables,
+        ];
         return {
             tool: GNU_MAKE,
             files: {},
@@ -37,7 +45,9 @@ export const makeEngine: Engine = {
  * the hash: keep such blobs under another extension.
  */
 function buildOutputs(outputs: string[]): string[] {
-    const dirs = outputs.map((o) => path.posix.dirname(o.split(path.sep).join("/"))).filter((d) => d !== "." && !d.startsWith(".."));
+    const dirs = outputs
+        .map((o) => path.posix.dirname(o.split(path.sep).join("/")))
+        .filter((d) => d !== "." && !d.startsWith(".."));
     return [...outputs, ...dirs.map((d) => `${d}/`), "*.o", "*.d"];
 }
 
@@ -50,8 +60,25 @@ export const MAKE_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * picks the program every recipe runs with): refused as make variables.
  */
 export const RESERVED_MAKE_VARIABLES: ReadonlySet<string> = new Set([
-    "MAKEFILES", "MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEOVERRIDES", "SHELL", "MAKESHELL", "MAKE", "MAKELEVEL", "MAKE_RESTARTS",
-    "MAKECMDGOALS", "CURDIR", "VPATH", "SUFFIXES", "MAKEFILE_LIST", "MAKE_HOST", "MAKE_VERSION", "MAKE_TERMOUT", "MAKE_TERMERR",
+    "MAKEFILES",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "GNUMAKEFLAGS",
+    "MAKEOVERRIDES",
+    "SHELL",
+    "MAKESHELL",
+    "MAKE",
+    "MAKELEVEL",
+    "MAKE_RESTARTS",
+    "MAKECMDGOALS",
+    "CURDIR",
+    "VPATH",
+    "SUFFIXES",
+    "MAKEFILE_LIST",
+    "MAKE_HOST",
+    "MAKE_VERSION",
+    "MAKE_TERMOUT",
+    "MAKE_TERMERR",
 ]);
 
 /** Make goals: a target name, never an option or an assignment. */
@@ -70,15 +97,22 @@ export function makeArgumentProblems(options: MakeOptions): string[] {
     const problems: string[] = [];
     for (const [name, value] of Object.entries(options.variables ?? {})) {
         if (!MAKE_VARIABLE_NAME.test(name)) {
-            problems.push(`make variable name ${JSON.stringify(name)} is not valid; expected letters, digits and "_", not starting with a digit (an option such as --eval is refused)`);
+            problems.push(
+                `make variable name ${JSON.stringify(name)} is not valid; expected letters, digits and "_", not starting with a digit (an option such as --eval is refused)`,
+            );
         } else if (RESERVED_MAKE_VARIABLES.has(name)) {
-            problems.push(`make variable ${name} changes how make runs or which files it reads (from outside the application directory); it cannot be set here`);
+            problems.push(
+                `make variable ${name} changes how make runs or which files it reads (from outside the application directory); it cannot be set here`,
+            );
         }
         const unsafe = findUnsafeCharacter(value);
-        if (unsafe) problems.push(`make variable ${name} holds ${unsafe.description}, which a make command line cannot carry`);
+        if (unsafe)
+            problems.push(`make variable ${name} holds ${unsafe.description}, which a make command line cannot carry`);
     }
     if (options.goal !== undefined && !MAKE_GOAL.test(options.goal)) {
-        problems.push(`make goal ${JSON.stringify(options.goal)} is not a target name; it must not start with "-" or hold spaces, "=" or "$"`);
+        problems.push(
+            `make goal ${JSON.stringify(options.goal)} is not a target name; it must not start with "-" or hold spaces, "=" or "$"`,
+        );
     }
     return problems;
 }

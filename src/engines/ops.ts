@@ -18,13 +18,23 @@ export const opsEngine: Engine = {
         const { application: app } = build;
         const options = build.request.ops ?? {};
         if (app.cmd.length === 0) {
-            throw new BuildInputError("the ops engine needs the program to run: set `cmd` (its first word is the host ELF ops packs)");
+            throw new BuildInputError(
+                "the ops engine needs the program to run: set `cmd` (its first word is the host ELF ops packs)",
+            );
         }
         if (app.cmd[0].startsWith("-")) {
             // ops would read it as one of its flags.
-            throw new BuildInputError(`the program ${JSON.stringify(app.cmd[0])} starts with "-"; give its path, e.g. "./${app.cmd[0]}"`);
+            throw new BuildInputError(
+                `the program ${JSON.stringify(app.cmd[0])} starts with "-"; give its path, e.g. "./${app.cmd[0]}"`,
+            );
         }
-        const config = emitOpsConfig(opsConfigFromApplication(app, { ports: options.ports, uefi: options.uefi, nanosVersion: options.nanosVersion }));
+        const config = emitOpsConfig(
+            opsConfigFromApplication(app, {
+                ports: options.ports,
+                uefi: options.uefi,
+                nanosVersion: options.nanosVersion,
+            }),
+        );
         const images = path.join(os.homedir(), ".ops", "images");
         return {
             tool: OPS,

@@ -10,16 +10,22 @@ export const prebuiltEngine: Engine = {
     plan(build: ResolvedBuild): EnginePlan {
         const options = build.request.prebuilt ?? {};
         if (Boolean(options.kernel) === Boolean(options.disk)) {
-            throw new BuildInputError("the prebuilt engine needs exactly one of a kernel file (`--kernel`) or a disk image (`--disk`); keep one");
+            throw new BuildInputError(
+                "the prebuilt engine needs exactly one of a kernel file (`--kernel`) or a disk image (`--disk`); keep one",
+            );
         }
         if (options.disk && options.initrd) {
-            throw new BuildInputError("an initrd goes with a prebuilt kernel, not with a prebuilt disk image; remove the initrd or give the kernel instead");
+            throw new BuildInputError(
+                "an initrd goes with a prebuilt kernel, not with a prebuilt disk image; remove the initrd or give the kernel instead",
+            );
         }
         const files = [options.kernel, options.initrd, options.disk].filter((f): f is string => Boolean(f));
         return {
             files: {},
             steps: [],
-            outputs: options.disk ? { disk: [options.disk] } : { kernel: [options.kernel!], ...(options.initrd ? { initrd: [options.initrd] } : {}) },
+            outputs: options.disk
+                ? { disk: [options.disk] }
+                : { kernel: [options.kernel!], ...(options.initrd ? { initrd: [options.initrd] } : {}) },
             ignore: [],
             hashFiles: files,
             hashTree: false,

@@ -62,7 +62,12 @@ export async function kvmAvailable(): Promise<boolean> {
     if (forced === "kvm" || forced === "tcg") {
         return forced === "kvm";
     }
-    if (!(await fs.access("/dev/kvm", fsConstants.R_OK | fsConstants.W_OK).then(() => true, () => false))) {
+    if (
+        !(await fs.access("/dev/kvm", fsConstants.R_OK | fsConstants.W_OK).then(
+            () => true,
+            () => false,
+        ))
+    ) {
         return false;
     }
     if (process.arch !== "x64" && process.arch !== "ia32") {
@@ -75,7 +80,12 @@ export async function kvmAvailable(): Promise<boolean> {
 /** Finds UEFI firmware for an architecture; for x86_64 makes a private copy of the variable store. */
 export async function findFirmware(architecture: MachineArchitecture, workDir: string): Promise<UefiFirmware> {
     for (const candidate of FIRMWARE_CANDIDATES[architecture]) {
-        if (await fs.access(candidate.code).then(() => true, () => false)) {
+        if (
+            await fs.access(candidate.code).then(
+                () => true,
+                () => false,
+            )
+        ) {
             if (!candidate.vars) {
                 return { code: candidate.code };
             }
@@ -85,7 +95,9 @@ export async function findFirmware(architecture: MachineArchitecture, workDir: s
         }
     }
     const pkg = architecture === "x86_64" ? "ovmf" : "qemu-efi-aarch64";
-    throw new StepFailure(`no UEFI firmware for ${architecture} found (looked for ${FIRMWARE_CANDIDATES[architecture].map((c) => c.code).join(", ")}); install it with \`apt-get install ${pkg}\``);
+    throw new StepFailure(
+        `no UEFI firmware for ${architecture} found (looked for ${FIRMWARE_CANDIDATES[architecture].map((c) => c.code).join(", ")}); install it with \`apt-get install ${pkg}\``,
+    );
 }
 
 /** Boots and watches. Never throws for a boot that fails; that is `matched: false`. */
@@ -101,7 +113,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
     });
 }
 
-function watch(command: string, args: string[], accel: "kvm" | "tcg", options: LocalRunOptions): Promise<LocalRunResult> {
+function watch(
+    command: string,
+    args: string[],
+    accel: "kvm" | "tcg",
+    options: LocalRunOptions,
+): Promise<LocalRunResult> {
     return new Promise((resolve, reject) => {
         const started = process.hrtime.bigint();
         const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
@@ -154,21 +171,25 @@ function watch(command: string, args: string[], accel: "kvm" | "tcg", options: L
             finished = true;
             clearTimeout(timer);
             if (logError) {
-                reject(new StepFailure(`the console file ${options.consoleLog} cannot be written: ${logError.message}`));
+                reject(
+                    new StepFailure(`the console file ${options.consoleLog} cannot be written: ${logError.message}`),
+                );
                 return;
             }
-            log.end(() => resolve({
-                matched: options.expect ? bootMs !== undefined : !timedOut && exitCode === 0,
-                bootMs,
-                firstOutputMs,
-                durationMs: elapsed(),
-                exitCode: stoppedByUs ? null : exitCode,
-                timedOut: timedOut && bootMs === undefined,
-                accel,
-                consoleLog: path.resolve(options.consoleLog),
-                consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20),
-                command: [command, ...args],
-            }));
+            log.end(() =>
+                resolve({
+                    matched: options.expect ? bootMs !== undefined : !timedOut && exitCode === 0,
+                    bootMs,
+                    firstOutputMs,
+                    durationMs: elapsed(),
+                    exitCode: stoppedByUs ? null : exitCode,
+                    timedOut: timedOut && bootMs === undefined,
+                    accel,
+                    consoleLog: path.resolve(options.consoleLog),
+                    consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20),
+                    command: [command, ...args],
+                }),
+            );
         };
         child.on("error", (error: NodeJS.ErrnoException) => {
             text += `${command} could not start: ${error.code === "ENOENT" ? "not installed or not on PATH" : error.message}\n`;
@@ -191,7 +212,9 @@ export interface DetachedRunResult extends Omit<LocalRunResult, "exitCode"> {
  * stops it. A VM that never gets ready is stopped before this returns. The pidfile's path is in
  * QEMU's command line, which is how a later `stop` proves the process is this VM.
  */
-export async function runDetached(options: LocalRunOptions & { pidfile: string; readyPort?: number }): Promise<DetachedRunResult> {
+export async function runDetached(
+    options: LocalRunOptions & { pidfile: string; readyPort?: number },
+): Promise<DetachedRunResult> {
     const accel = options.accel ?? ((await kvmAvailable()) ? "kvm" : "tcg");
     const pidfile = path.resolve(options.pidfile);
     const stateDir = path.dirname(pidfile);
@@ -199,7 +222,9 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
     const previous = await stopDetached(pidfile); // a previous VM of the same service
     if (previous.stale && !previous.removed) {
         // QEMU would write its pid over whatever is there: refuse rather than clobber it.
-        throw new DiskInputError(`--pidfile ${pidfile} names something that is not a pidfile of a stopped VM (${previous.stale}); choose another path`);
+        throw new DiskInputError(
+            `--pidfile ${pidfile} names something that is not a pidfile of a stopped VM (${previous.stale}); choose another path`,
+        );
     }
     const arm = options.architecture === "arm64";
     const needsFirmware = Boolean(options.disk) && (arm || options.boot === "uefi");
@@ -242,21 +267,44 @@ export async function runDetached(options: LocalRunOptions & { pidfile: string; 
         });
         launchDone = true;
         if (launchCode !== 0) {
-            throw new StepFailure(`${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`);
+            throw new StepFailure(
+                `${command} did not start (exit ${launchCode}): ${launchOutput.trim() || "no output"}`,
+            );
         }
         const state = await checkQemuPidfile(pidfile);
         if (state.kind !== "ours") {
-            throw new StepFailure(`${command} started but its pidfile ${pidfile} does not lead to it: ${state.kind === "absent" ? "no pidfile" : state.reason}`);
+            throw new StepFailure(
+                `${command} started but its pidfile ${pidfile} does not lead to it: ${state.kind === "absent" ? "no pidfile" : state.reason}`,
+            );
         }
-        return await waitUntilReady({ ...options, pidfile, pid: state.pid, consoleLog, command, detachedArgs, accel, started });
+        return await waitUntilReady({
+            ...options,
+            pidfile,
+            pid: state.pid,
+            consoleLog,
+            command,
+            detachedArgs,
+            accel,
+            started,
+        });
     } finally {
         untrack();
     }
 }
 
 /** The second half of {@link runDetached}: waits for the ready line (and port); stops the VM when it never comes. */
-async function waitUntilReady(options: LocalRunOptions & { pidfile: string; readyPort?: number; pid: number; consoleLog: string; command: string; detachedArgs: string[];
-    accel: "kvm" | "tcg"; started: bigint }): Promise<DetachedRunResult> {
+async function waitUntilReady(
+    options: LocalRunOptions & {
+        pidfile: string;
+        readyPort?: number;
+        pid: number;
+        consoleLog: string;
+        command: string;
+        detachedArgs: string[];
+        accel: "kvm" | "tcg";
+        started: bigint;
+    },
+): Promise<DetachedRunResult> {
     const { pidfile, pid, consoleLog, command, detachedArgs, accel, started } = options;
     const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
     let bootMs: number | undefined;
@@ -265,7 +313,13 @@ async function waitUntilReady(options: LocalRunOptions & { pidfile: string; read
     while (elapsed() < options.timeoutMs) {
         text = await fs.readFile(consoleLog, "utf8").catch(() => "");
         if (text && firstOutputMs === undefined) firstOutputMs = elapsed();
-        if (!options.expect || text.replace(/\r/g, "").split("\n").some((line) => options.expect!.test(line))) {
+        if (
+            !options.expect ||
+            text
+                .replace(/\r/g, "")
+                .split("\n")
+                .some((line) => options.expect!.test(line))
+        ) {
             bootMs = options.expect ? elapsed() : undefined;
             break;
         }
@@ -277,14 +331,24 @@ async function waitUntilReady(options: LocalRunOptions & { pidfile: string; read
         // Ready means the service answers on its port too, not only that the console said so.
         matched = await waitForTcp(options.readyPort, Date.now() + Math.max(0, options.timeoutMs - elapsed()));
         if (matched) bootMs = elapsed();
-        else text = `${await fs.readFile(consoleLog, "utf8").catch(() => "")}\n(port ${options.readyPort} did not answer)`;
+        else
+            text = `${await fs.readFile(consoleLog, "utf8").catch(() => "")}\n(port ${options.readyPort} did not answer)`;
     }
     if (!matched) {
         await stopDetached(pidfile);
     }
     return {
-        matched, bootMs, firstOutputMs, durationMs: elapsed(), timedOut: !matched && elapsed() >= options.timeoutMs, accel, consoleLog,
-        consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20), command: [command, ...detachedArgs], pid, pidfile,
+        matched,
+        bootMs,
+        firstOutputMs,
+        durationMs: elapsed(),
+        timedOut: !matched && elapsed() >= options.timeoutMs,
+        accel,
+        consoleLog,
+        consoleTail: tailOf(text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""), 20),
+        command: [command, ...detachedArgs],
+        pid,
+        pidfile,
     };
 }
 

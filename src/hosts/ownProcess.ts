@@ -37,7 +37,13 @@ export async function checkQemuPidfile(pidfile: string): Promise<PidfileState> {
     try {
         text = ((await readBoundedFile(absolute, MAX_PIDFILE_BYTES)) ?? Buffer.alloc(0)).toString("utf8");
     } catch (error) {
-        return { kind: "foreign", reason: error instanceof FileCheckError ? `${error.message}, so it is no pidfile` : `${absolute} cannot be read` };
+        return {
+            kind: "foreign",
+            reason:
+                error instanceof FileCheckError
+                    ? `${error.message}, so it is no pidfile`
+                    : `${absolute} cannot be read`,
+        };
     }
     return classify(absolute, text, await commandLineOfPidText(text));
 }
@@ -48,7 +54,8 @@ export function checkQemuPidfileSync(pidfile: string): PidfileState {
     let text: string;
     try {
         const stat = lstatSync(absolute);
-        if (!stat.isFile() || stat.size > MAX_PIDFILE_BYTES) return { kind: "foreign", reason: `${absolute} is no pidfile` };
+        if (!stat.isFile() || stat.size > MAX_PIDFILE_BYTES)
+            return { kind: "foreign", reason: `${absolute} is no pidfile` };
         text = readFileSync(absolute, "utf8");
     } catch {
         return { kind: "absent" };
@@ -64,12 +71,19 @@ export function checkQemuPidfileSync(pidfile: string): PidfileState {
 }
 
 function classify(absolute: string, text: string, argv: string[] | undefined): PidfileState {
-    if (!/^\d{1,10}\s*$/.test(text)) return { kind: "foreign", reason: `${absolute} does not hold a process id (${JSON.stringify(text.slice(0, 20))}), so it is no pidfile` };
+    if (!/^\d{1,10}\s*$/.test(text))
+        return {
+            kind: "foreign",
+            reason: `${absolute} does not hold a process id (${JSON.stringify(text.slice(0, 20))}), so it is no pidfile`,
+        };
     const pid = Number(text.trim());
     if (pid <= 1) return { kind: "foreign", reason: `${absolute} holds ${pid}, which is never a VM of ours` };
     if (!argv) return { kind: "dead", reason: `process ${pid} is not running` };
     if (!isQemuWithPidfile(argv, absolute)) {
-        return { kind: "foreign", reason: `process ${pid} runs, but it is not the QEMU started with this pidfile (it runs ${JSON.stringify(path.basename(argv[0] ?? ""))})` };
+        return {
+            kind: "foreign",
+            reason: `process ${pid} runs, but it is not the QEMU started with this pidfile (it runs ${JSON.stringify(path.basename(argv[0] ?? ""))})`,
+        };
     }
     return { kind: "ours", pid };
 }

@@ -65,19 +65,33 @@ export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/;
  * Refuses a spec that no quoting could carry safely; the components check the same inputs first,
  * with property paths, so this is the last line, not the first.
  */
-export function checkHostServiceSpec(spec: Pick<HostServiceSpec, "name" | "stateDir"> & Partial<HostServiceSpec>): void {
+export function checkHostServiceSpec(
+    spec: Pick<HostServiceSpec, "name" | "stateDir"> & Partial<HostServiceSpec>,
+): void {
     if (!SERVICE_NAME.test(spec.name) || !UNIT_NAME.test(`unikernel-${spec.name}-watchdog.service`)) {
         throw new Error(`service name ${JSON.stringify(spec.name)} cannot name a systemd unit`);
     }
     if (!isSafeStateDirectory(spec.stateDir)) {
         throw new Error(`state directory ${JSON.stringify(spec.stateDir)} is not an absolute, normalized path below /`);
     }
-    for (const [key, value] of [["imagePath", spec.imagePath], ["cmdline", spec.cmdline], ["expect", spec.expect]] as const) {
+    for (const [key, value] of [
+        ["imagePath", spec.imagePath],
+        ["cmdline", spec.cmdline],
+        ["expect", spec.expect],
+    ] as const) {
         const unsafe = value === undefined ? undefined : findUnsafeCharacter(value);
         if (unsafe) throw new Error(`${key} ${JSON.stringify(value)} holds ${unsafe.description}`);
     }
-    const numbers = [spec.memoryMiB, spec.cpus, spec.timeoutSeconds, spec.readyPort, spec.watchdog?.port, spec.watchdog?.intervalSeconds, spec.watchdog?.failures,
-        ...(spec.ports ?? []).map((p) => p.port)];
+    const numbers = [
+        spec.memoryMiB,
+        spec.cpus,
+        spec.timeoutSeconds,
+        spec.readyPort,
+        spec.watchdog?.port,
+        spec.watchdog?.intervalSeconds,
+        spec.watchdog?.failures,
+        ...(spec.ports ?? []).map((p) => p.port),
+    ];
     if (numbers.some((n) => n !== undefined && (!Number.isInteger(n) || n < 0))) {
         throw new Error("numbers in a host service spec must be whole and not negative");
     }
@@ -88,8 +102,37 @@ export function checkHostServiceSpec(spec: Pick<HostServiceSpec, "name" | "state
  * `rm` on files in the state directory and `rmdir` on it, and the install writes scripts there, so
  * none of these may be one.
  */
-const SYSTEM_DIRECTORIES = new Set(["/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media", "/mnt", "/opt", "/proc", "/root",
-    "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/sbin", "/var", "/var/lib", "/var/log", "/var/run", "/var/tmp"]);
+const SYSTEM_DIRECTORIES = new Set([
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/sbin",
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/run",
+    "/var/tmp",
+]);
 const KERNEL_TREES = ["/proc/", "/sys/", "/dev/", "/run/systemd/", "/etc/systemd/"];
 
 /**
@@ -97,8 +140,15 @@ const KERNEL_TREES = ["/proc/", "/sys/", "/dev/", "/run/systemd/", "/etc/systemd
  * not `/`, a system directory or below /proc, /sys or /dev.
  */
 export function isSafeStateDirectory(dir: string): boolean {
-    return path.posix.isAbsolute(dir) && dir !== "/" && path.posix.normalize(dir) === dir && !dir.endsWith("/") && !findUnsafeCharacter(dir)
-        && !SYSTEM_DIRECTORIES.has(dir) && !KERNEL_TREES.some((tree) => dir.startsWith(tree));
+    return (
+        path.posix.isAbsolute(dir) &&
+        dir !== "/" &&
+        path.posix.normalize(dir) === dir &&
+        !dir.endsWith("/") &&
+        !findUnsafeCharacter(dir) &&
+        !SYSTEM_DIRECTORIES.has(dir) &&
+        !KERNEL_TREES.some((tree) => dir.startsWith(tree))
+    );
 }
 
 /** Paths the scripts use. */
@@ -147,9 +197,13 @@ export function vmScript(spec: HostServiceSpec): string {
     const uefiDisk = spec.imageKind === "disk" && (spec.boot === "uefi" || spec.architecture === "arm64");
     const options: QemuOptions = {
         architecture: spec.architecture,
-        ...(spec.imageKind === "disk" ? { disk: spec.imagePath, boot: spec.boot } : { kernel: spec.imagePath, cmdline: spec.cmdline }),
+        ...(spec.imageKind === "disk"
+            ? { disk: spec.imagePath, boot: spec.boot }
+            : { kernel: spec.imagePath, cmdline: spec.cmdline }),
         firmware: uefiDisk
-            ? spec.architecture === "arm64" ? { code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" } : { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: paths.efiVars }
+            ? spec.architecture === "arm64"
+                ? { code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" }
+                : { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: paths.efiVars }
             : undefined,
         memoryMiB: spec.memoryMiB,
         cpus: spec.cpus,
@@ -171,7 +225,11 @@ export function vmScript(spec: HostServiceSpec): string {
         "# KVM only when it really works: /dev/kvm usable and VT-x/AMD-V (or an arm64 host).",
         "ACCEL=tcg",
         "if [ -w /dev/kvm ] && { grep -qE '\\b(vmx|svm)\\b' /proc/cpuinfo || [ \"$(uname -m)\" = aarch64 ]; }; then ACCEL=kvm; fi",
-        ...(options.firmware?.vars ? [`[ -f ${shellWord(options.firmware.vars)} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${shellWord(options.firmware.vars)}`] : []),
+        ...(options.firmware?.vars
+            ? [
+                  `[ -f ${shellWord(options.firmware.vars)} ] || cp /usr/share/OVMF/OVMF_VARS_4M.fd ${shellWord(options.firmware.vars)}`,
+              ]
+            : []),
         "# exec keeps this pid: the watchdog stops the VM by it, and the supervisor or systemd restarts it.",
         `echo $$ > ${shellWord(paths.vmPid)}`,
         `exec ${shown}`,
@@ -181,11 +239,15 @@ export function vmScript(spec: HostServiceSpec): string {
 
 /** The Firecracker VM configuration (boot source, memory, vCPUs). */
 export function firecrackerConfig(spec: HostServiceSpec): string {
-    return `${JSON.stringify({
-        "boot-source": { kernel_image_path: spec.imagePath, boot_args: spec.cmdline ?? "" },
-        drives: [],
-        "machine-config": { vcpu_count: spec.cpus ?? 1, mem_size_mib: spec.memoryMiB },
-    }, null, 2)}\n`;
+    return `${JSON.stringify(
+        {
+            "boot-source": { kernel_image_path: spec.imagePath, boot_args: spec.cmdline ?? "" },
+            drives: [],
+            "machine-config": { vcpu_count: spec.cpus ?? 1, mem_size_mib: spec.memoryMiB },
+        },
+        null,
+        2,
+    )}\n`;
 }
 
 /**
@@ -197,22 +259,22 @@ export function firecrackerConfig(spec: HostServiceSpec): string {
  */
 export const PROCESS_FUNCTIONS = [
     "ours() {",
-    "  ours_pid=$(cat \"$1\" 2>/dev/null) || return 1",
+    '  ours_pid=$(cat "$1" 2>/dev/null) || return 1',
     "  case \"$ours_pid\" in ''|*[!0-9]*) return 1 ;; esac",
-    "  [ \"$ours_pid\" -gt 1 ] || return 1",
+    '  [ "$ours_pid" -gt 1 ] || return 1',
     "  tr '\\000' '\\n' 2>/dev/null < \"/proc/$ours_pid/cmdline\" | grep -qxF -e \"$2\" || return 1",
-    "  echo \"$ours_pid\"",
+    '  echo "$ours_pid"',
     "}",
     "stop_ours() {",
-    "  if stop_pid=$(ours \"$1\" \"$2\"); then",
+    '  if stop_pid=$(ours "$1" "$2"); then',
     "    stop_target=$stop_pid",
     "    # The process group id is the third field after the command name in /proc/PID/stat.",
-    "    if [ \"$(sed 's/^.*) //' \"/proc/$stop_pid/stat\" 2>/dev/null | cut -d' ' -f3)\" = \"$stop_pid\" ]; then stop_target=-$stop_pid; fi",
-    "    kill -TERM \"$stop_target\" 2>/dev/null || true",
-    "    stop_i=0; while [ \"$stop_i\" -lt 10 ] && kill -0 \"$stop_target\" 2>/dev/null; do stop_i=$((stop_i + 1)); sleep 0.5; done",
-    "    kill -KILL \"$stop_target\" 2>/dev/null || true",
+    '    if [ "$(sed \'s/^.*) //\' "/proc/$stop_pid/stat" 2>/dev/null | cut -d\' \' -f3)" = "$stop_pid" ]; then stop_target=-$stop_pid; fi',
+    '    kill -TERM "$stop_target" 2>/dev/null || true',
+    '    stop_i=0; while [ "$stop_i" -lt 10 ] && kill -0 "$stop_target" 2>/dev/null; do stop_i=$((stop_i + 1)); sleep 0.5; done',
+    '    kill -KILL "$stop_target" 2>/dev/null || true',
     "  fi",
-    "  rm -f \"$1\"",
+    '  rm -f "$1"',
     "}",
 ].join("\n");
 
@@ -250,8 +312,15 @@ export function installScript(spec: HostServiceSpec): string {
     checkHostServiceSpec(spec);
     const p = hostPaths(spec);
     const unit = unitFile({
-        Unit: [["Description", systemdText(`unikernel ${spec.name} (managed by pulumi-unikernel)`)], ["After", "network.target"]],
-        Service: [["ExecStart", systemdCommandLine(["/bin/sh", p.vmCommand])], ["Restart", "on-failure"], ["RestartSec", "1"]],
+        Unit: [
+            ["Description", systemdText(`unikernel ${spec.name} (managed by pulumi-unikernel)`)],
+            ["After", "network.target"],
+        ],
+        Service: [
+            ["ExecStart", systemdCommandLine(["/bin/sh", p.vmCommand])],
+            ["Restart", "on-failure"],
+            ["RestartSec", "1"],
+        ],
         Install: [["WantedBy", "multi-user.target"]],
     });
     const supervisor = [
@@ -267,7 +336,9 @@ export function installScript(spec: HostServiceSpec): string {
         PROCESS_FUNCTIONS,
         `command -v base64 >/dev/null || { ${say("the install needs base64 on the host (coreutils)")}; exit 1; }`,
         ...(spec.readyPort !== undefined || spec.watchdog
-            ? [`command -v bash >/dev/null || { ${say("the port checks need bash on the host (for /dev/tcp)")}; exit 1; }`]
+            ? [
+                  `command -v bash >/dev/null || { ${say("the port checks need bash on the host (for /dev/tcp)")}; exit 1; }`,
+              ]
             : []),
         `mkdir -p ${shellWord(spec.stateDir)}`,
         ...ownDirectoryCheck(spec.stateDir),
@@ -286,7 +357,9 @@ export function installScript(spec: HostServiceSpec): string {
         `  stop_ours ${shellWord(p.pidfile)} ${shellWord(p.supervisor)}`,
         `  ${writeFile(p.supervisor, supervisor, "755")}`,
         `  setsid /bin/sh ${shellWord(p.supervisor)} > /dev/null 2>&1 < /dev/null &`,
-        ...waitForOwnPid(p.pidfile, p.supervisor, `unikernel ${spec.name}: the supervisor did not start`).map((line) => `  ${line}`),
+        ...waitForOwnPid(p.pidfile, p.supervisor, `unikernel ${spec.name}: the supervisor did not start`).map(
+            (line) => `  ${line}`,
+        ),
         "fi",
         ...(spec.expect ? waitForReady(spec, p.console) : []),
         ...(spec.readyPort !== undefined ? waitForPort(spec, spec.readyPort) : []),
@@ -315,7 +388,7 @@ export const PROBE_SCRIPT = [
     "# usage: probe.sh PORT",
     "exec 2>/dev/null",
     "case \"$1\" in ''|*[!0-9]*) exit 2 ;; esac",
-    "timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/\"$0\" && printf \"HEAD / HTTP/1.0\\r\\n\\r\\n\" >&3 && [ -n \"$(head -c 1 <&3 | od -An -c)\" ]' \"$1\"",
+    'timeout 2 bash -c \'exec 3<>/dev/tcp/127.0.0.1/"$0" && printf "HEAD / HTTP/1.0\\r\\n\\r\\n" >&3 && [ -n "$(head -c 1 <&3 | od -An -c)" ]\' "$1"',
     "",
 ].join("\n");
 
@@ -340,7 +413,10 @@ function waitForPort(spec: HostServiceSpec, port: number): string[] {
  * systemd (Restart=on-failure) or the supervisor starts it again. It runs as a unit of its own
  * under systemd, else as a supervised background process.
  */
-function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; intervalSeconds: number; failures: number }): string[] {
+function startWatchdog(
+    spec: HostServiceSpec,
+    watchdog: { port: number; intervalSeconds: number; failures: number },
+): string[] {
     const p = hostPaths(spec);
     const script = [
         "#!/bin/sh",
@@ -362,8 +438,15 @@ function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; interval
         "",
     ].join("\n");
     const unit = unitFile({
-        Unit: [["Description", systemdText(`watchdog of unikernel ${spec.name} (managed by pulumi-unikernel)`)], ["After", p.unitName]],
-        Service: [["ExecStart", systemdCommandLine(["/bin/sh", p.watchdog])], ["Restart", "always"], ["RestartSec", "5"]],
+        Unit: [
+            ["Description", systemdText(`watchdog of unikernel ${spec.name} (managed by pulumi-unikernel)`)],
+            ["After", p.unitName],
+        ],
+        Service: [
+            ["ExecStart", systemdCommandLine(["/bin/sh", p.watchdog])],
+            ["Restart", "always"],
+            ["RestartSec", "5"],
+        ],
         Install: [["WantedBy", "multi-user.target"]],
     });
     return [
@@ -377,7 +460,9 @@ function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; interval
         `  stop_ours ${shellWord(p.watchdogPid)} ${shellWord(p.watchdog)}`,
         `  setsid /bin/sh ${shellWord(p.watchdog)} > /dev/null 2>&1 < /dev/null &`,
         "  # Ready when the watchdog has written its pid and lives; say so when it does not start.",
-        ...waitForOwnPid(p.watchdogPid, p.watchdog, `unikernel ${spec.name}: the watchdog did not start`).map((line) => `  ${line}`),
+        ...waitForOwnPid(p.watchdogPid, p.watchdog, `unikernel ${spec.name}: the watchdog did not start`).map(
+            (line) => `  ${line}`,
+        ),
         "fi",
     ];
 }
@@ -391,8 +476,25 @@ function startWatchdog(spec: HostServiceSpec, watchdog: { port: number; interval
 export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & { imagePath?: string }): string {
     checkHostServiceSpec(spec);
     const p = hostPaths(spec);
-    const files = [p.vmCommand, p.supervisor, p.firecrackerConfig, p.console, p.vmPid, p.probe, p.watchdog, p.efiVars, ...(spec.imagePath ? [spec.imagePath] : [])];
-    return ["set -u", PROCESS_FUNCTIONS, ...stopLines(spec), `rm -f -- ${shellCommand(files)}`, `rmdir -- ${shellWord(spec.stateDir)} 2>/dev/null || true`, ""].join("\n");
+    const files = [
+        p.vmCommand,
+        p.supervisor,
+        p.firecrackerConfig,
+        p.console,
+        p.vmPid,
+        p.probe,
+        p.watchdog,
+        p.efiVars,
+        ...(spec.imagePath ? [spec.imagePath] : []),
+    ];
+    return [
+        "set -u",
+        PROCESS_FUNCTIONS,
+        ...stopLines(spec),
+        `rm -f -- ${shellCommand(files)}`,
+        `rmdir -- ${shellWord(spec.stateDir)} 2>/dev/null || true`,
+        "",
+    ].join("\n");
 }
 
 /** Stops the unit or the supervisor; keeps the state directory (and so the console log). */

@@ -98,7 +98,12 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
     args.push("-display", "none", "-monitor", "none");
     if (options.consoleFile) {
         const file = qemuOptionValue(options.consoleFile.path);
-        args.push("-chardev", `file,id=console0,path=${file}${options.consoleFile.append ? ",append=on" : ""}`, "-serial", "chardev:console0");
+        args.push(
+            "-chardev",
+            `file,id=console0,path=${file}${options.consoleFile.append ? ",append=on" : ""}`,
+            "-serial",
+            "chardev:console0",
+        );
     } else {
         args.push("-serial", "stdio");
     }
@@ -108,7 +113,10 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
         if (options.initrd) {
             // QEMU splits -initrd at commas into Multiboot modules, and at a blank into a module and its
             // arguments; there is no escape for one file.
-            if (/[,\s]/.test(options.initrd)) throw new Error(`the initrd path ${JSON.stringify(options.initrd)} holds a comma or a blank, which QEMU reads as a list of modules`);
+            if (/[,\s]/.test(options.initrd))
+                throw new Error(
+                    `the initrd path ${JSON.stringify(options.initrd)} holds a comma or a blank, which QEMU reads as a list of modules`,
+                );
             args.push("-initrd", options.initrd);
         }
         if (options.cmdline) {
@@ -116,7 +124,7 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
             args.push("-append", options.cmdline);
         }
     }
-    const boot = arm ? "uefi" : options.boot ?? "bios";
+    const boot = arm ? "uefi" : (options.boot ?? "bios");
     if (options.disk) {
         if (boot === "uefi") {
             if (!options.firmware) {
@@ -126,17 +134,27 @@ export function qemuCommand(options: QemuOptions): { command: string; args: stri
                 // Debian's QEMU_EFI.fd is a 2 MiB -bios image, not a 64 MiB pflash image.
                 args.push("-bios", options.firmware.code);
             } else {
-                args.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${qemuOptionValue(options.firmware.code)}`);
+                args.push(
+                    "-drive",
+                    `if=pflash,format=raw,unit=0,readonly=on,file=${qemuOptionValue(options.firmware.code)}`,
+                );
                 if (options.firmware.vars) {
                     args.push("-drive", `if=pflash,format=raw,unit=1,file=${qemuOptionValue(options.firmware.vars)}`);
                 }
             }
         }
-        args.push("-blockdev", diskBlockdev(options.disk, options.diskFormat ?? "raw"), "-device", "virtio-blk-pci,drive=disk0,bootindex=0");
+        args.push(
+            "-blockdev",
+            diskBlockdev(options.disk, options.diskFormat ?? "raw"),
+            "-device",
+            "virtio-blk-pci,drive=disk0,bootindex=0",
+        );
     }
     const ports = options.ports ?? [];
     if (ports.length) {
-        const forwards = ports.map((p) => `hostfwd=${p.protocol}:${p.hostAddress ?? "127.0.0.1"}:${p.host}-:${p.guest}`).join(",");
+        const forwards = ports
+            .map((p) => `hostfwd=${p.protocol}:${p.hostAddress ?? "127.0.0.1"}:${p.host}-:${p.guest}`)
+            .join(",");
         args.push("-netdev", `user,id=net0,${forwards}`, "-device", "virtio-net-pci,netdev=net0,romfile=");
     } else {
         args.push("-nic", "none");
@@ -151,10 +169,7 @@ export const FIRMWARE_CANDIDATES: Readonly<Record<MachineArchitecture, readonly 
         { code: "/usr/share/OVMF/OVMF_CODE.fd", vars: "/usr/share/OVMF/OVMF_VARS.fd" },
         { code: "/usr/share/ovmf/OVMF.fd" },
     ],
-    arm64: [
-        { code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" },
-        { code: "/usr/share/AAVMF/AAVMF_CODE.fd" },
-    ],
+    arm64: [{ code: "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" }, { code: "/usr/share/AAVMF/AAVMF_CODE.fd" }],
 };
 
 /** Parses `8080:80`, `80`, `udp:5353:53` into a forward. */

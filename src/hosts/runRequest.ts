@@ -51,10 +51,18 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
         throw new DiskInputError("give exactly one of --kernel or --disk");
     }
     if (request.detach && !request.pidfile) {
-        throw new DiskInputError("--detach needs --pidfile, so the VM can be stopped later with `unikernel stop --pidfile`");
+        throw new DiskInputError(
+            "--detach needs --pidfile, so the VM can be stopped later with `unikernel stop --pidfile`",
+        );
     }
-    if (request.detach && request.readyPort !== undefined && !request.ports.some((p) => p.protocol === "tcp" && p.host === request.readyPort)) {
-        throw new DiskInputError(`--ready-port ${request.readyPort} is not a forwarded TCP host port; add --port ${request.readyPort}:<guest port>`);
+    if (
+        request.detach &&
+        request.readyPort !== undefined &&
+        !request.ports.some((p) => p.protocol === "tcp" && p.host === request.readyPort)
+    ) {
+        throw new DiskInputError(
+            `--ready-port ${request.readyPort} is not a forwarded TCP host port; add --port ${request.readyPort}:<guest port>`,
+        );
     }
     await checkTool(request.architecture === "arm64" ? QEMU_AARCH64 : QEMU_X86_64);
     let diskFormat: string | undefined;
@@ -67,20 +75,36 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
     }
     if (request.console) await checkOutputPath(request.console, "--console");
     // The default console goes into a directory of its own (mkdtemp: private, no name to guess).
-    const consoleLog = request.console ?? path.join(await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-console-")), "console.log");
+    const consoleLog =
+        request.console ?? path.join(await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-console-")), "console.log");
     return {
-        architecture: request.architecture, kernel: request.kernel, initrd: request.initrd, cmdline: request.cmdline, disk: request.disk, diskFormat,
-        boot: request.boot, memoryMiB: request.memoryMiB, ports: request.ports, accel: request.accel, expect: request.expect,
-        timeoutMs: request.timeoutSeconds * 1000, consoleLog, ...(request.detach ? { pidfile: request.pidfile, readyPort: request.readyPort } : {}),
+        architecture: request.architecture,
+        kernel: request.kernel,
+        initrd: request.initrd,
+        cmdline: request.cmdline,
+        disk: request.disk,
+        diskFormat,
+        boot: request.boot,
+        memoryMiB: request.memoryMiB,
+        ports: request.ports,
+        accel: request.accel,
+        expect: request.expect,
+        timeoutMs: request.timeoutSeconds * 1000,
+        consoleLog,
+        ...(request.detach ? { pidfile: request.pidfile, readyPort: request.readyPort } : {}),
     };
 }
 
 async function readKernel(file: string): Promise<Buffer> {
     const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
-        throw new DiskInputError(`the kernel ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : error.code ?? error.message}`);
+        throw new DiskInputError(
+            `the kernel ${file} cannot be read: ${error.code === "ENOENT" ? "no such file" : (error.code ?? error.message)}`,
+        );
     });
     if (!stat.isFile() || stat.size === 0 || stat.size > MAX_KERNEL_BYTES) {
-        throw new DiskInputError(`the kernel ${file} is ${stat.isFile() ? `${stat.size} bytes; expected 1 byte to 512 MiB` : "not a regular file"}`);
+        throw new DiskInputError(
+            `the kernel ${file} is ${stat.isFile() ? `${stat.size} bytes; expected 1 byte to 512 MiB` : "not a regular file"}`,
+        );
     }
     return fs.readFile(file);
 }

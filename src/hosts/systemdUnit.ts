@@ -35,9 +35,13 @@ export const UNIT_NAME = /^[A-Za-z0-9:_.\\-]{1,200}$/;
 
 /** A unit file from sections of `[key, value]` settings, values already quoted for their setting. */
 export function unitFile(sections: Readonly<Record<string, readonly [string, string][]>>): string {
-    return Object.entries(sections)
-        .map(([section, settings]) => [`[${section}]`, ...settings.map(([key, value]) => `${key}=${value}`)].join("\n"))
-        .join("\n") + "\n";
+    return (
+        Object.entries(sections)
+            .map(([section, settings]) =>
+                [`[${section}]`, ...settings.map(([key, value]) => `${key}=${value}`)].join("\n"),
+            )
+            .join("\n") + "\n"
+    );
 }
 
 function refuseUnsafe(text: string): void {

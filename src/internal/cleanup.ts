@@ -89,16 +89,20 @@ const PID_IN_NAME = /\.(\d+)\.[0-9a-f]{8}(?:\.tmp)?$/;
 export async function sweepStale(dir: string, prefix: string): Promise<void> {
     const names = await fs.readdir(dir).catch(() => [] as string[]);
     const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
-    await Promise.all(names.filter((name) => name.startsWith(prefix)).map(async (name) => {
-        const pid = Number(PID_IN_NAME.exec(name)?.[1]);
-        if (!pid || pid === process.pid) return;
-        const full = path.join(dir, name);
-        const stat = await fs.lstat(full).catch(() => undefined);
-        if (!stat) return;
-        if (!processExists(pid) || stat.mtimeMs < dayAgo) {
-            await fs.rm(full, { recursive: true, force: true });
-        }
-    }));
+    await Promise.all(
+        names
+            .filter((name) => name.startsWith(prefix))
+            .map(async (name) => {
+                const pid = Number(PID_IN_NAME.exec(name)?.[1]);
+                if (!pid || pid === process.pid) return;
+                const full = path.join(dir, name);
+                const stat = await fs.lstat(full).catch(() => undefined);
+                if (!stat) return;
+                if (!processExists(pid) || stat.mtimeMs < dayAgo) {
+                    await fs.rm(full, { recursive: true, force: true });
+                }
+            }),
+    );
 }
 
 function processExists(pid: number): boolean {

@@ -60,7 +60,11 @@ const SETPRIV_EXEC_FAILED = 127;
  * where util-linux's setpriv exists, with PR_SET_PDEATHSIG=SIGKILL, so the tool dies with this
  * process even when this process is killed with SIGKILL and can clean up nothing itself.
  */
-export function spawnTool(command: string, args: readonly string[], options: SpawnOptions): { child: ChildProcess; wrapped: boolean } {
+export function spawnTool(
+    command: string,
+    args: readonly string[],
+    options: SpawnOptions,
+): { child: ChildProcess; wrapped: boolean } {
     setprivPresent ??= process.platform === "linux" && existsSync(SETPRIV);
     const child = setprivPresent
         ? spawn(SETPRIV, ["--pdeathsig", "KILL", "--", command, ...args], { ...options, detached: true })
@@ -73,8 +77,17 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
 export function runTool(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const shown = formatCommand(command, args);
     return new Promise((resolve, reject) => {
-        const stdio: ("pipe" | number)[] = ["pipe", "pipe", "pipe", ...(options.inheritFd !== undefined ? [options.inheritFd] : [])];
-        const { child, wrapped } = spawnTool(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio });
+        const stdio: ("pipe" | number)[] = [
+            "pipe",
+            "pipe",
+            "pipe",
+            ...(options.inheritFd !== undefined ? [options.inheritFd] : []),
+        ];
+        const { child, wrapped } = spawnTool(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio,
+        });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const interleaved: string[] = [];
@@ -87,18 +100,29 @@ export function runTool(command: string, args: readonly string[], options: RunOp
         child.stdout!.on("data", collect(out));
         child.stderr!.on("data", collect(err));
         let timedOut = false;
-        const timer = options.timeoutMs ? setTimeout(() => {
-            timedOut = true;
-            try {
-                process.kill(-child.pid!, "SIGKILL"); // the tool's whole group
-            } catch {
-                child.kill("SIGKILL");
-            }
-        }, options.timeoutMs) : undefined;
+        const timer = options.timeoutMs
+            ? setTimeout(() => {
+                  timedOut = true;
+                  try {
+                      process.kill(-child.pid!, "SIGKILL"); // the tool's whole group
+                  } catch {
+                      child.kill("SIGKILL");
+                  }
+              }, options.timeoutMs)
+            : undefined;
         const tail = () => tailOf(interleaved.join(""), options.tailLines ?? 40);
         child.on("error", (error: NodeJS.ErrnoException) => {
             if (timer) clearTimeout(timer);
-            reject(new ToolFailure(shown, null, "", error.code === "ENOENT" ? `could not start: ${command} is not installed or not on PATH` : `could not start: ${error.message}`));
+            reject(
+                new ToolFailure(
+                    shown,
+                    null,
+                    "",
+                    error.code === "ENOENT"
+                        ? `could not start: ${command} is not installed or not on PATH`
+                        : `could not start: ${error.message}`,
+                ),
+            );
         });
         child.on("close", (code, signal) => {
             if (timer) clearTimeout(timer);
@@ -106,11 +130,19 @@ export function runTool(command: string, args: readonly string[], options: RunOp
                 resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
                 return;
             }
-            if (wrapped && code === SETPRIV_EXEC_FAILED && /^setpriv: failed to execute/m.test(Buffer.concat(err).toString("utf8"))) {
+            if (
+                wrapped &&
+                code === SETPRIV_EXEC_FAILED &&
+                /^setpriv: failed to execute/m.test(Buffer.concat(err).toString("utf8"))
+            ) {
                 reject(new ToolFailure(shown, null, "", `could not start: ${command} is not installed or not on PATH`));
                 return;
             }
-            const reason = timedOut ? `timed out after ${options.timeoutMs} ms` : signal ? `was killed by ${signal}` : `failed with exit code ${code}`;
+            const reason = timedOut
+                ? `timed out after ${options.timeoutMs} ms`
+                : signal
+                  ? `was killed by ${signal}`
+                  : `failed with exit code ${code}`;
             reject(new ToolFailure(shown, code, tail(), reason));
         });
         child.stdin!.on("error", () => undefined); // a tool that exits without reading its input is not our failure

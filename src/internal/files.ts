@@ -76,8 +76,12 @@ export async function readBoundedFile(file: string, maxBytes: number): Promise<B
     }
     try {
         const stat = await handle.stat();
-        if (!stat.isFile()) throw new FileCheckError(`${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`);
-        if (stat.size > maxBytes) throw new FileCheckError(`${file} is ${stat.size} bytes, more than the ${maxBytes} it may have`);
+        if (!stat.isFile())
+            throw new FileCheckError(
+                `${file} is not a regular file (${stat.isDirectory() ? "a directory" : "a device, socket or pipe"})`,
+            );
+        if (stat.size > maxBytes)
+            throw new FileCheckError(`${file} is ${stat.size} bytes, more than the ${maxBytes} it may have`);
         const buffer = Buffer.alloc(stat.size);
         const { bytesRead } = await handle.read(buffer, 0, stat.size, 0);
         return buffer.subarray(0, bytesRead);
@@ -88,7 +92,10 @@ export async function readBoundedFile(file: string, maxBytes: number): Promise<B
 
 /** True when a path exists. */
 export async function exists(file: string): Promise<boolean> {
-    return fs.access(file).then(() => true, () => false);
+    return fs.access(file).then(
+        () => true,
+        () => false,
+    );
 }
 
 /**
@@ -100,12 +107,15 @@ export async function checkOutputPath(out: string, option = "--out"): Promise<vo
     const absolute = path.resolve(out);
     const stat = await fs.lstat(absolute).catch(() => undefined);
     if (stat && !stat.isFile()) {
-        throw new FileCheckError(`${option} ${out} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; give the path of the file to write`);
+        throw new FileCheckError(
+            `${option} ${out} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; give the path of the file to write`,
+        );
     }
     for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
         const parent = await fs.stat(dir).catch(() => undefined);
         if (parent) {
-            if (!parent.isDirectory()) throw new FileCheckError(`${option} ${out} is below ${dir}, which is not a directory`);
+            if (!parent.isDirectory())
+                throw new FileCheckError(`${option} ${out} is below ${dir}, which is not a directory`);
             return;
         }
         if (dir === path.dirname(dir)) return;

@@ -11,7 +11,11 @@ export async function sha256File(file: string): Promise<string> {
     try {
         const stat = await handle.stat();
         if (!stat.isFile()) {
-            throw Object.assign(new Error(`${file} is not a regular file`), { code: "EINVAL", syscall: "open", path: file });
+            throw Object.assign(new Error(`${file} is not a regular file`), {
+                code: "EINVAL",
+                syscall: "open",
+                path: file,
+            });
         }
     } catch (error) {
         await handle.close();
@@ -19,7 +23,11 @@ export async function sha256File(file: string): Promise<string> {
     }
     return new Promise((resolve, reject) => {
         const hash = createHash("sha256");
-        handle.createReadStream().on("data", (chunk) => hash.update(chunk)).on("error", reject).on("end", () => resolve(hash.digest("hex")));
+        handle
+            .createReadStream()
+            .on("data", (chunk) => hash.update(chunk))
+            .on("error", reject)
+            .on("end", () => resolve(hash.digest("hex")));
     });
 }
 
@@ -35,6 +43,9 @@ export function sha256(data: string | Buffer): string {
 export function canonicalJson(value: unknown): string {
     return JSON.stringify(value, (_key, v: unknown) =>
         v && typeof v === "object" && !Array.isArray(v)
-            ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-            : v);
+            ? Object.fromEntries(
+                  Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+              )
+            : v,
+    );
 }

@@ -7,7 +7,12 @@ import * as lockfile from "proper-lockfile";
 import { StepFailure } from "../model";
 
 /** Runs `body` while holding the lock at `lockPath` (a directory created and removed by the lock); waits for it up to `waitMs`. */
-export async function withLock<T>(lockPath: string, waitMs: number, log: (text: string) => void, body: () => Promise<T>): Promise<T> {
+export async function withLock<T>(
+    lockPath: string,
+    waitMs: number,
+    log: (text: string) => void,
+    body: () => Promise<T>,
+): Promise<T> {
     let waited = false;
     let compromised: Error | undefined;
     const started = Date.now();
@@ -27,7 +32,9 @@ export async function withLock<T>(lockPath: string, waitMs: number, log: (text: 
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
             if (Date.now() - started > waitMs) {
-                throw new StepFailure(`gave up after ${Math.round(waitMs / 1000)} s waiting for ${lockPath}, held by another process; remove it if no other run is going`);
+                throw new StepFailure(
+                    `gave up after ${Math.round(waitMs / 1000)} s waiting for ${lockPath}, held by another process; remove it if no other run is going`,
+                );
             }
             if (!waited) log(`waiting for another run that holds ${lockPath}\n`);
             waited = true;
@@ -36,7 +43,10 @@ export async function withLock<T>(lockPath: string, waitMs: number, log: (text: 
     }
     try {
         const result = await body();
-        if (compromised) throw new StepFailure(`the lock ${lockPath} was lost while this run held it (${compromised.message}); run again`);
+        if (compromised)
+            throw new StepFailure(
+                `the lock ${lockPath} was lost while this run held it (${compromised.message}); run again`,
+            );
         return result;
     } finally {
         await release().catch(() => undefined);

@@ -6,6 +6,10 @@
  * so callers that need uniqueness add a hash beside it.
  */
 export function safeFileName(name: string, max = 60): string {
-    const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, max).replace(/[.-]+$/, "");
+    const cleaned = name
+        .replace(/[^A-Za-z0-9._-]+/g, "-")
+        .replace(/^[^A-Za-z0-9]+/, "")
+        .slice(0, max)
+        .replace(/[.-]+$/, "");
     return cleaned || "unnamed";
 }

@@ -72,7 +72,9 @@ export async function locateProjectFile(target: string): Promise<{ kind: Project
     const kraftfile = pickKraftfileName(names);
     const chosen = kraftfile ?? (names.includes(OPS_CONFIG_NAME) ? OPS_CONFIG_NAME : undefined);
     if (!chosen) {
-        throw new ProjectFileNotFound(`${target}: no Kraftfile (${KRAFTFILE_NAMES.join(", ")}) and no ops ${OPS_CONFIG_NAME} in this directory`);
+        throw new ProjectFileNotFound(
+            `${target}: no Kraftfile (${KRAFTFILE_NAMES.join(", ")}) and no ops ${OPS_CONFIG_NAME} in this directory`,
+        );
     }
     const file = path.join(absolute, chosen);
     const chosenStat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
@@ -94,7 +96,9 @@ async function requireInside(dir: string, file: string): Promise<void> {
     const [realDir, realFile] = await Promise.all([fs.realpath(dir), fs.realpath(file)]);
     const relative = path.relative(realDir, realFile);
     if (relative.startsWith(`..${path.sep}`) || relative === ".." || path.isAbsolute(relative)) {
-        throw new ProjectFileNotFound(`${file}: a symbolic link out of its directory (to ${realFile}); a project file is read only from inside its project`);
+        throw new ProjectFileNotFound(
+            `${file}: a symbolic link out of its directory (to ${realFile}); a project file is read only from inside its project`,
+        );
     }
 }
 
@@ -107,7 +111,14 @@ export async function readProjectFile(target: string): Promise<ProjectFile> {
     if (kind === "kraftfile") {
         const parsed = parseKraftfile(text, { file, defaultName });
         return parsed.value
-            ? { kind, file, problems: [], warnings: parsed.warnings, kraftfile: parsed.value, application: parsed.value.application }
+            ? {
+                  kind,
+                  file,
+                  problems: [],
+                  warnings: parsed.warnings,
+                  kraftfile: parsed.value,
+                  application: parsed.value.application,
+              }
             : { kind, file, problems: parsed.problems, warnings: parsed.warnings };
     }
     const parsed = parseOpsConfig(text, file);
@@ -116,7 +127,14 @@ export async function readProjectFile(target: string): Promise<ProjectFile> {
     }
     const application = applicationFromOpsConfig(parsed.value, defaultName);
     return application.value
-        ? { kind, file, problems: [], warnings: parsed.warnings, opsConfig: parsed.value, application: application.value }
+        ? {
+              kind,
+              file,
+              problems: [],
+              warnings: parsed.warnings,
+              opsConfig: parsed.value,
+              application: application.value,
+          }
         : { kind, file, problems: application.problems.map((p) => ({ ...p, file })), warnings: parsed.warnings };
 }
 
@@ -126,14 +144,18 @@ export async function readProjectFile(target: string): Promise<ProjectFile> {
  * hang the read.
  */
 async function readBoundedText(file: string): Promise<string> {
-    const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
-        throw new ProjectFileNotFound(`${file}: ${describeStatError(error)}`);
-    });
+    const handle = await fs
+        .open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+        .catch((error: NodeJS.ErrnoException) => {
+            throw new ProjectFileNotFound(`${file}: ${describeStatError(error)}`);
+        });
     try {
         const stat = await handle.stat();
         if (!stat.isFile()) throw new ProjectFileNotFound(`${file}: ${describeKind(stat)}, not a regular file`);
         if (stat.size > MAX_PROJECT_FILE_BYTES) {
-            throw new ProjectFileNotFound(`${file}: ${stat.size} bytes, more than the ${MAX_PROJECT_FILE_BYTES} a project file may have`);
+            throw new ProjectFileNotFound(
+                `${file}: ${stat.size} bytes, more than the ${MAX_PROJECT_FILE_BYTES} a project file may have`,
+            );
         }
         const buffer = Buffer.alloc(stat.size);
         const { bytesRead } = await handle.read(buffer, 0, stat.size, 0);
@@ -145,15 +167,26 @@ async function readBoundedText(file: string): Promise<string> {
 
 function describeStatError(error: NodeJS.ErrnoException): string {
     switch (error.code) {
-        case "ENOENT": return "no such file or directory";
-        case "ELOOP": return "a symbolic link loop";
-        case "EACCES": return "permission denied";
-        case "ENOTDIR": return "a path through something that is not a directory";
-        default: return error.code ?? error.message;
+        case "ENOENT":
+            return "no such file or directory";
+        case "ELOOP":
+            return "a symbolic link loop";
+        case "EACCES":
+            return "permission denied";
+        case "ENOTDIR":
+            return "a path through something that is not a directory";
+        default:
+            return error.code ?? error.message;
     }
 }
 
-function describeKind(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function describeKind(stat: {
+    isDirectory(): boolean;
+    isFIFO(): boolean;
+    isSocket(): boolean;
+    isCharacterDevice(): boolean;
+    isBlockDevice(): boolean;
+}): string {
     if (stat.isDirectory()) return "a directory";
     if (stat.isFIFO()) return "a named pipe (FIFO)";
     if (stat.isSocket()) return "a socket";

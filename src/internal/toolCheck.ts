@@ -65,7 +65,12 @@ async function probe(requirement: ToolRequirement): Promise<string> {
     const version = requirement.versionPattern.exec(output)?.[1];
     if (!version) {
         const first = output.trim().split("\n")[0] ?? "";
-        throw new ToolCheckError(requirement.command, requirement.minimum, `an unrecognized version ("${first.slice(0, 60)}")`, requirement.install);
+        throw new ToolCheckError(
+            requirement.command,
+            requirement.minimum,
+            `an unrecognized version ("${first.slice(0, 60)}")`,
+            requirement.install,
+        );
     }
     if (compareVersions(version, requirement.minimum) < 0) {
         throw new ToolCheckError(requirement.command, requirement.minimum, version, requirement.install);

@@ -47,7 +47,11 @@ export interface BenchSettings {
     onProgress?: (line: string) => void;
 }
 
-export interface Stats { median: number; min: number; max: number }
+export interface Stats {
+    median: number;
+    min: number;
+    max: number;
+}
 
 export interface SubjectResult {
     name: string;
@@ -81,7 +85,11 @@ export function stats(values: number[]): Stats {
 }
 
 /** The smallest value in [lo, hi] for which `boots` holds, assuming it holds for all values above it. */
-export async function bisect(lo: number, hi: number, boots: (value: number) => Promise<boolean>): Promise<{ min: number | null; failed: number | null }> {
+export async function bisect(
+    lo: number,
+    hi: number,
+    boots: (value: number) => Promise<boolean>,
+): Promise<{ min: number | null; failed: number | null }> {
     if (!(await boots(hi))) return { min: null, failed: hi };
     let failed: number | null = null;
     while (lo < hi) {
@@ -95,11 +103,25 @@ export async function bisect(lo: number, hi: number, boots: (value: number) => P
     return { min: hi, failed };
 }
 
-function runOptions(subject: BenchSubject, settings: BenchSettings, consoleLog: string, memoryMiB: number): LocalRunOptions {
+function runOptions(
+    subject: BenchSubject,
+    settings: BenchSettings,
+    consoleLog: string,
+    memoryMiB: number,
+): LocalRunOptions {
     return {
-        architecture: "x86_64", kernel: subject.kernel, initrd: subject.initrd, cmdline: subject.cmdline, disk: subject.disk,
-        diskFormat: subject.diskFormat, boot: subject.boot, memoryMiB, accel: settings.accel, expect: subject.expect,
-        timeoutMs: settings.timeoutMs, consoleLog,
+        architecture: "x86_64",
+        kernel: subject.kernel,
+        initrd: subject.initrd,
+        cmdline: subject.cmdline,
+        disk: subject.disk,
+        diskFormat: subject.diskFormat,
+        boot: subject.boot,
+        memoryMiB,
+        accel: settings.accel,
+        expect: subject.expect,
+        timeoutMs: settings.timeoutMs,
+        consoleLog,
     };
 }
 
@@ -133,20 +155,29 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
         const ready: number[] = [];
         let accel: "kvm" | "tcg" = "tcg";
         for (let i = 0; i < settings.runs; i++) {
-            const result = await runLocal(runOptions(subject, settings, path.join(work, `boot-${i}.log`), subject.memoryMiB));
+            const result = await runLocal(
+                runOptions(subject, settings, path.join(work, `boot-${i}.log`), subject.memoryMiB),
+            );
             accel = result.accel;
             if (!result.matched || result.bootMs === undefined) {
-                throw new BenchError(`${subject.name}: boot ${i + 1} did not reach /${subject.expect.source}/ in ${settings.timeoutMs} ms; last console lines:\n${result.consoleTail}`);
+                throw new BenchError(
+                    `${subject.name}: boot ${i + 1} did not reach /${subject.expect.source}/ in ${settings.timeoutMs} ms; last console lines:\n${result.consoleTail}`,
+                );
             }
             first.push(result.firstOutputMs ?? result.bootMs);
             ready.push(result.bootMs);
-            progress(`${subject.name}: boot ${i + 1}/${settings.runs}: first output ${result.firstOutputMs} ms, ready ${result.bootMs} ms`);
+            progress(
+                `${subject.name}: boot ${i + 1}/${settings.runs}: first output ${result.firstOutputMs} ms, ready ${result.bootMs} ms`,
+            );
         }
         let memory: { min: number | null; failed: number | null } = { min: null, failed: null };
         if (subject.memoryRange) {
             // A guest short of memory often hangs rather than fails (Linux at 64 MiB prints nothing):
             // a probe gets five times the slowest timed boot, at least 10 s, not the full timeout.
-            const probe = { ...settings, timeoutMs: Math.min(settings.timeoutMs, Math.max(10_000, 5 * Math.max(...ready))) };
+            const probe = {
+                ...settings,
+                timeoutMs: Math.min(settings.timeoutMs, Math.max(10_000, 5 * Math.max(...ready))),
+            };
             memory = await bisect(subject.memoryRange[0], subject.memoryRange[1], async (mib) => {
                 const result = await runLocal(runOptions(subject, probe, path.join(work, `memory-${mib}.log`), mib));
                 progress(`${subject.name}: ${mib} MiB: ${result.matched ? "ready" : "no"}`);
@@ -159,7 +190,8 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
             const pidfile = path.join(work, "idle.pid");
             const running = await runDetached({
                 ...runOptions(subject, settings, path.join(work, "idle.log"), subject.memoryMiB),
-                cmdline: subject.stayCmdline ?? subject.cmdline, pidfile,
+                cmdline: subject.stayCmdline ?? subject.cmdline,
+                pidfile,
             });
             try {
                 if (running.matched) {
@@ -170,16 +202,25 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                     // A guest that powered off during the idle window cannot be measured: say so (null).
                     idleCpuSeconds = Number.isFinite(after) ? Math.round((after - before) * 100) / 100 : null;
                     if (!Number.isFinite(qemuRssKiB)) qemuRssKiB = null;
-                    progress(`${subject.name}: idle ${settings.idleSeconds} s: ${idleCpuSeconds ?? "n/a"} CPU s, RSS ${qemuRssKiB ?? "n/a"} KiB`);
+                    progress(
+                        `${subject.name}: idle ${settings.idleSeconds} s: ${idleCpuSeconds ?? "n/a"} CPU s, RSS ${qemuRssKiB ?? "n/a"} KiB`,
+                    );
                 }
             } finally {
                 await stopDetached(pidfile);
             }
         }
         return {
-            name: subject.name, imageBytes: await imageBytes(subject), runs: settings.runs,
-            firstOutputMs: stats(first), readyMs: stats(ready), minMemoryMiB: memory.min, failedMemoryMiB: memory.failed,
-            qemuRssKiB, idleCpuSeconds, accel,
+            name: subject.name,
+            imageBytes: await imageBytes(subject),
+            runs: settings.runs,
+            firstOutputMs: stats(first),
+            readyMs: stats(ready),
+            minMemoryMiB: memory.min,
+            failedMemoryMiB: memory.failed,
+            qemuRssKiB,
+            idleCpuSeconds,
+            accel,
         };
     } finally {
         await fs.rm(work, { recursive: true, force: true });
@@ -193,8 +234,11 @@ export async function runBench(subjects: BenchSubject[], settings: BenchSettings
     const cpus = os.cpus();
     return {
         machine: {
-            cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-            kernel: `${os.type()} ${os.release()}`, accel: results[0]?.accel ?? "tcg",
+            cpus: cpus.length,
+            cpuModel: cpus[0]?.model.trim() ?? "unknown",
+            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+            kernel: `${os.type()} ${os.release()}`,
+            accel: results[0]?.accel ?? "tcg",
         },
         settings: { runs: settings.runs, idleSeconds: settings.idleSeconds, timeoutMs: settings.timeoutMs },
         results,

@@ -31,8 +31,13 @@ export const LINUX_READY_LINE = "Hello from the Linux baseline";
 
 /** virtio-net and what it needs, in load order (the cloud kernel builds them as modules). */
 const NET_MODULES = [
-    "kernel/net/core/failover.ko", "kernel/drivers/net/net_failover.ko", "kernel/drivers/virtio/virtio_ring.ko", "kernel/drivers/virtio/virtio.ko",
-    "kernel/drivers/virtio/virtio_pci_legacy_dev.ko", "kernel/drivers/virtio/virtio_pci_modern_dev.ko", "kernel/drivers/virtio/virtio_pci.ko",
+    "kernel/net/core/failover.ko",
+    "kernel/drivers/net/net_failover.ko",
+    "kernel/drivers/virtio/virtio_ring.ko",
+    "kernel/drivers/virtio/virtio.ko",
+    "kernel/drivers/virtio/virtio_pci_legacy_dev.ko",
+    "kernel/drivers/virtio/virtio_pci_modern_dev.ko",
+    "kernel/drivers/virtio/virtio_pci.ko",
     "kernel/drivers/net/virtio_net.ko",
 ];
 
@@ -67,7 +72,10 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
     const dir = await privateCacheDir("linux-baseline");
     // The manifest's name changes with what the initramfs holds, so an older cache is rebuilt.
     const manifest = path.join(dir, "baseline-v3.json");
-    const cached = await fs.readFile(manifest, "utf8").then((t) => JSON.parse(t) as LinuxBaseline, () => undefined);
+    const cached = await fs.readFile(manifest, "utf8").then(
+        (t) => JSON.parse(t) as LinuxBaseline,
+        () => undefined,
+    );
     if (cached && (await exists(cached.kernel)) && (await exists(cached.initrd))) {
         return cached;
     }
@@ -77,7 +85,9 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
         const depends = await runTool("apt-cache", ["depends", "linux-image-cloud-amd64"]);
         const kernelPackage = /Depends:\s*(linux-image-[0-9][^\s]*-cloud-amd64)/.exec(depends.stdout)?.[1];
         if (!kernelPackage) {
-            throw new StepFailure("apt-cache knows no linux-image-cloud-amd64 here: run `apt-get update` (Debian's main archive is needed)");
+            throw new StepFailure(
+                "apt-cache knows no linux-image-cloud-amd64 here: run `apt-get update` (Debian's main archive is needed)",
+            );
         }
         log(`downloading ${kernelPackage} and busybox-static from the apt sources`);
         await runTool("apt-get", ["download", "-q", kernelPackage, "busybox-static"], { cwd: work });
@@ -85,7 +95,9 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
         const kernelDeb = debs.find((f) => f.startsWith(`${kernelPackage}_`));
         const busyboxDeb = debs.find((f) => f.startsWith("busybox-static_"));
         if (!kernelDeb || !busyboxDeb) {
-            throw new StepFailure(`apt-get download gave ${debs.join(", ") || "nothing"}; expected ${kernelPackage} and busybox-static`);
+            throw new StepFailure(
+                `apt-get download gave ${debs.join(", ") || "nothing"}; expected ${kernelPackage} and busybox-static`,
+            );
         }
         for (const deb of [kernelDeb, busyboxDeb]) {
             await runTool("dpkg-deb", ["-x", deb, "root"], { cwd: work });
@@ -96,12 +108,29 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
         const kernel = path.join(dir, "vmlinuz");
         await fs.copyFile(path.join(boot, vmlinuz), kernel);
         const initrd = path.join(dir, "initramfs.cpio");
-        const modules = path.join(work, "root", "lib", "modules", (await fs.readdir(path.join(work, "root", "lib", "modules")))[0]);
-        await makeInitramfs(path.join(work, "root", "bin", "busybox"), NET_MODULES.map((m) => path.join(modules, m)), path.join(work, "initramfs"), initrd);
+        const modules = path.join(
+            work,
+            "root",
+            "lib",
+            "modules",
+            (await fs.readdir(path.join(work, "root", "lib", "modules")))[0],
+        );
+        await makeInitramfs(
+            path.join(work, "root", "bin", "busybox"),
+            NET_MODULES.map((m) => path.join(modules, m)),
+            path.join(work, "initramfs"),
+            initrd,
+        );
         const version = (deb: string) => decodeURIComponent(deb.split("_")[1] ?? "unknown");
         const baseline: LinuxBaseline = {
-            kernel, initrd, cmdline: "console=ttyS0 quiet panic=-1", readyLine: LINUX_READY_LINE,
-            versions: { kernel: `${kernelPackage} ${version(kernelDeb)}`, busybox: `busybox-static ${version(busyboxDeb)}` },
+            kernel,
+            initrd,
+            cmdline: "console=ttyS0 quiet panic=-1",
+            readyLine: LINUX_READY_LINE,
+            versions: {
+                kernel: `${kernelPackage} ${version(kernelDeb)}`,
+                busybox: `busybox-static ${version(busyboxDeb)}`,
+            },
         };
         await writeAtomically(manifest, (tmp) => fs.writeFile(tmp, `${JSON.stringify(baseline, null, 2)}\n`));
         return baseline;
@@ -112,17 +141,26 @@ export async function linuxBaseline(log: (line: string) => void = () => undefine
 
 /** An uncompressed newc cpio with /init, /bin/busybox, the network modules, and the directories /init uses. */
 async function makeInitramfs(busybox: string, modules: string[], tree: string, out: string): Promise<void> {
-    for (const d of ["bin", "proc", "sys", "dev", "tmp", "modules"]) await fs.mkdir(path.join(tree, d), { recursive: true });
+    for (const d of ["bin", "proc", "sys", "dev", "tmp", "modules"])
+        await fs.mkdir(path.join(tree, d), { recursive: true });
     await fs.copyFile(busybox, path.join(tree, "bin", "busybox"));
     await fs.chmod(path.join(tree, "bin", "busybox"), 0o755);
     await fs.writeFile(path.join(tree, "init"), INIT, { mode: 0o755 });
     // Numbered, so the shell glob in /init loads them in dependency order.
-    const names = await Promise.all(modules.map(async (m, i) => {
-        const name = `${String(i).padStart(2, "0")}-${path.basename(m)}`;
-        await fs.copyFile(m, path.join(tree, "modules", name));
-        return `modules/${name}`;
-    }));
+    const names = await Promise.all(
+        modules.map(async (m, i) => {
+            const name = `${String(i).padStart(2, "0")}-${path.basename(m)}`;
+            await fs.copyFile(m, path.join(tree, "modules", name));
+            return `modules/${name}`;
+        }),
+    );
     const files = ["init", "bin", "bin/busybox", "proc", "sys", "dev", "tmp", "modules", ...names];
     // cpio reads the file list on stdin; --owner keeps root-owned entries whoever runs it.
-    await writeAtomically(out, (tmp) => runTool("sh", ["-c", `printf '%s\\n' ${files.join(" ")} | cpio --quiet -o -H newc --owner=0:0 > ${shellCommand([tmp])}`], { cwd: tree }));
+    await writeAtomically(out, (tmp) =>
+        runTool(
+            "sh",
+            ["-c", `printf '%s\\n' ${files.join(" ")} | cpio --quiet -o -H newc --owner=0:0 > ${shellCommand([tmp])}`],
+            { cwd: tree },
+        ),
+    );
 }

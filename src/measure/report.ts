@@ -31,8 +31,13 @@ export function reportTable(report: BenchReport): string {
         "|---|---:|---:|---:|---:|---:|---:|",
     ];
     for (const r of report.results) {
-        const perTen = r.idleCpuSeconds === null || report.settings.idleSeconds === 0 ? null : (r.idleCpuSeconds * 10) / report.settings.idleSeconds;
-        lines.push(`| ${r.name} | ${size(r.imageBytes)} | ${r.firstOutputMs.median} (${r.firstOutputMs.min}-${r.firstOutputMs.max}) | ${r.readyMs.median} (${r.readyMs.min}-${r.readyMs.max}) | ${fixed(r.minMemoryMiB)} | ${fixed(r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024, 1)} | ${fixed(perTen, 2)} |`);
+        const perTen =
+            r.idleCpuSeconds === null || report.settings.idleSeconds === 0
+                ? null
+                : (r.idleCpuSeconds * 10) / report.settings.idleSeconds;
+        lines.push(
+            `| ${r.name} | ${size(r.imageBytes)} | ${r.firstOutputMs.median} (${r.firstOutputMs.min}-${r.firstOutputMs.max}) | ${r.readyMs.median} (${r.readyMs.min}-${r.readyMs.max}) | ${fixed(r.minMemoryMiB)} | ${fixed(r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024, 1)} | ${fixed(perTen, 2)} |`,
+        );
     }
     return `${lines.join("\n")}\n`;
 }
@@ -45,10 +50,19 @@ interface Panel {
 }
 
 const PANELS: Panel[] = [
-    { title: "Time to ready (median, min-max)", unit: "ms", value: (r) => r.readyMs.median, range: (r) => [r.readyMs.min, r.readyMs.max] },
+    {
+        title: "Time to ready (median, min-max)",
+        unit: "ms",
+        value: (r) => r.readyMs.median,
+        range: (r) => [r.readyMs.min, r.readyMs.max],
+    },
     { title: "Image size", unit: "KiB", value: (r) => r.imageBytes / 1024 },
     { title: "Smallest memory it boots in", unit: "MiB", value: (r) => r.minMemoryMiB },
-    { title: "QEMU resident memory, guest idle", unit: "MiB", value: (r) => (r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024) },
+    {
+        title: "QEMU resident memory, guest idle",
+        unit: "MiB",
+        value: (r) => (r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024),
+    },
     { title: "QEMU CPU time while the guest idles", unit: "s", value: (r) => r.idleCpuSeconds },
 ];
 
@@ -78,9 +92,11 @@ export function reportSvg(report: BenchReport): string {
     ];
     PANELS.forEach((panel, p) => {
         const top = header + p * (panelHeight + panelGap);
-        out.push(`<text x="10" y="${top + 14}" font-weight="bold">${escapeXml(`${panel.title} (${panel.unit})`)}</text>`);
+        out.push(
+            `<text x="10" y="${top + 14}" font-weight="bold">${escapeXml(`${panel.title} (${panel.unit})`)}</text>`,
+        );
         const values = report.results.map((r) => panel.value(r));
-        const highs = report.results.map((r, i) => (panel.range ? panel.range(r)[1] : values[i] ?? 0));
+        const highs = report.results.map((r, i) => (panel.range ? panel.range(r)[1] : (values[i] ?? 0)));
         const max = Math.max(1e-9, ...highs.map((v) => v ?? 0));
         report.results.forEach((r, i) => {
             const y = top + 22 + i * (barHeight + 6);
@@ -91,13 +107,21 @@ export function reportSvg(report: BenchReport): string {
                 return;
             }
             const w = Math.max(1, (value / max) * barArea);
-            out.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[i % COLORS.length]}"/>`);
+            out.push(
+                `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLORS[i % COLORS.length]}"/>`,
+            );
             if (panel.range) {
                 const [lo, hi] = panel.range(r).map((v) => labelWidth + (v / max) * barArea);
                 const mid = y + barHeight / 2;
-                out.push(`<line x1="${lo.toFixed(1)}" y1="${mid}" x2="${hi.toFixed(1)}" y2="${mid}" stroke="#222" stroke-width="1.5"/>`);
-                out.push(`<line x1="${lo.toFixed(1)}" y1="${y + 3}" x2="${lo.toFixed(1)}" y2="${y + barHeight - 3}" stroke="#222"/>`);
-                out.push(`<line x1="${hi.toFixed(1)}" y1="${y + 3}" x2="${hi.toFixed(1)}" y2="${y + barHeight - 3}" stroke="#222"/>`);
+                out.push(
+                    `<line x1="${lo.toFixed(1)}" y1="${mid}" x2="${hi.toFixed(1)}" y2="${mid}" stroke="#222" stroke-width="1.5"/>`,
+                );
+                out.push(
+                    `<line x1="${lo.toFixed(1)}" y1="${y + 3}" x2="${lo.toFixed(1)}" y2="${y + barHeight - 3}" stroke="#222"/>`,
+                );
+                out.push(
+                    `<line x1="${hi.toFixed(1)}" y1="${y + 3}" x2="${hi.toFixed(1)}" y2="${y + barHeight - 3}" stroke="#222"/>`,
+                );
             }
             const labelX = labelWidth + Math.max(w, panel.range ? (panel.range(r)[1] / max) * barArea : 0) + 6;
             out.push(`<text x="${labelX.toFixed(1)}" y="${y + 13}">${escapeXml(number(value))}</text>`);

@@ -70,9 +70,11 @@ export function parseCommand(value: unknown, path: string): Parsed<string[]> {
     if (Array.isArray(value)) {
         // Each word a string; an empty word is an empty argument, as in any argv. The words go onto
         // a kernel command line (uklibparam), where a line break cannot travel.
-        const problems = value.flatMap((word, i) => (typeof word === "string"
-            ? [checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)].filter((p): p is Problem => Boolean(p))
-            : [{ path: `${path}[${i}]`, message: `got ${describeValue(word)}; expected a string` }]));
+        const problems = value.flatMap((word, i) =>
+            typeof word === "string"
+                ? [checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)].filter((p): p is Problem => Boolean(p))
+                : [{ path: `${path}[${i}]`, message: `got ${describeValue(word)}; expected a string` }],
+        );
         return problems.length ? fail(...problems) : ok(value as string[]);
     }
     if (typeof value !== "string") {
@@ -84,13 +86,18 @@ export function parseCommand(value: unknown, path: string): Parsed<string[]> {
     for (const word of words) {
         if (typeof word !== "string") {
             const op = "comment" in word ? "#" : word.op === "glob" ? word.pattern : word.op;
-            return fail({ path, message: `got "${value}": shell syntax "${op}" has no shell to run it in a unikernel; write the arguments as a list` });
+            return fail({
+                path,
+                message: `got "${value}": shell syntax "${op}" has no shell to run it in a unikernel; write the arguments as a list`,
+            });
         }
         out.push(word);
     }
     // Blanks between words only separate them (as go-shellwords reads them); inside a quoted word
     // a tab or a line break would reach the kernel command line.
-    const unsafe = out.map((word, i) => checkSafeText(word, `${path}[${i}]`, COMMAND_LINE)).filter((p): p is Problem => Boolean(p));
+    const unsafe = out
+        .map((word, i) => checkSafeText(word, `${path}[${i}]`, COMMAND_LINE))
+        .filter((p): p is Problem => Boolean(p));
     return unsafe.length ? fail(...unsafe) : ok(out);
 }
 
@@ -98,12 +105,17 @@ const COMMAND_LINE = "a kernel command line";
 
 /** Reads `env`: a map or a list of `NAME=VALUE`. */
 export function parseEnv(value: unknown, path: string, warnings?: Problem[]): Parsed<Record<string, string>> {
-    return parseListOrDict(value, path, {
-        keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
-        keyHint: "an environment variable name such as APP_PORT",
-        valueText: (v) => (v === null ? "" : String(v)),
-        destination: "a kernel command line (env.vars) or an ops config",
-    }, warnings);
+    return parseListOrDict(
+        value,
+        path,
+        {
+            keyPattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+            keyHint: "an environment variable name such as APP_PORT",
+            valueText: (v) => (v === null ? "" : String(v)),
+            destination: "a kernel command line (env.vars) or an ops config",
+        },
+        warnings,
+    );
 }
 
 /** Reads `labels`: a map of string to string. */
@@ -123,14 +135,20 @@ export function parseLabels(value: unknown, path: string): Parsed<Record<string,
 export function validateApplication(app: Application, path = ""): Problem[] {
     const problems: Problem[] = [];
     if (app.targets.length === 0 && !app.runtime) {
-        problems.push({ path: joinPath(path, "targets"), message: "is empty; declare at least one target such as \"qemu/x86_64\", or a runtime" });
+        problems.push({
+            path: joinPath(path, "targets"),
+            message: 'is empty; declare at least one target such as "qemu/x86_64", or a runtime',
+        });
     }
     const seenTargets = new Map<string, number>();
     app.targets.forEach((target, i) => {
         const key = `${targetId(target)}${target.name ? `:${target.name}` : ""}`;
         const first = seenTargets.get(key);
         if (first !== undefined) {
-            problems.push({ path: joinPath(joinPath(path, "targets"), i), message: `repeats targets[${first}] ("${key}"); remove one or give them different names` });
+            problems.push({
+                path: joinPath(joinPath(path, "targets"), i),
+                message: `repeats targets[${first}] ("${key}"); remove one or give them different names`,
+            });
         } else {
             seenTargets.set(key, i);
         }
@@ -139,7 +157,10 @@ export function validateApplication(app: Application, path = ""): Problem[] {
     app.libraries.forEach((library, i) => {
         const first = seenLibraries.get(library.name);
         if (first !== undefined) {
-            problems.push({ path: joinPath(joinPath(path, "libraries"), i), message: `library "${library.name}" is listed twice (also at libraries[${first}]); keep one` });
+            problems.push({
+                path: joinPath(joinPath(path, "libraries"), i),
+                message: `library "${library.name}" is listed twice (also at libraries[${first}]); keep one`,
+            });
         } else {
             seenLibraries.set(library.name, i);
         }
@@ -157,10 +178,17 @@ export function validateApplicationForEngine(app: Application, engine: EngineNam
         case "ops": {
             const problems: Problem[] = [];
             if (!isEmptyKConfig(app.kconfig)) {
-                problems.push({ path: joinPath(path, "kconfig"), message: "is set, but the ops engine builds Nanos, which has no Kconfig; remove it or use engine \"kraft\"" });
+                problems.push({
+                    path: joinPath(path, "kconfig"),
+                    message:
+                        'is set, but the ops engine builds Nanos, which has no Kconfig; remove it or use engine "kraft"',
+                });
             }
             if (app.unikraft) {
-                problems.push({ path: joinPath(path, "unikraft"), message: "is set, but the ops engine builds Nanos, not Unikraft; remove it or use engine \"kraft\"" });
+                problems.push({
+                    path: joinPath(path, "unikraft"),
+                    message: 'is set, but the ops engine builds Nanos, not Unikraft; remove it or use engine "kraft"',
+                });
             }
             app.libraries.forEach((library, i) => {
                 if (library.version || library.source || library.kconfig) {
@@ -186,8 +214,20 @@ export function validateApplicationForEngine(app: Application, engine: EngineNam
 }
 
 const APPLICATION_KEYS = [
-    "name", "unikraft", "runtime", "template", "libraries", "targets", "cmd", "env",
-    "rootfs", "roms", "volumes", "labels", "kconfig", "memory",
+    "name",
+    "unikraft",
+    "runtime",
+    "template",
+    "libraries",
+    "targets",
+    "cmd",
+    "env",
+    "rootfs",
+    "roms",
+    "volumes",
+    "labels",
+    "kconfig",
+    "memory",
 ];
 
 /**
@@ -197,7 +237,10 @@ const APPLICATION_KEYS = [
  */
 export function parseApplication(value: unknown, path = ""): Parsed<Application> {
     if (!isMap(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected an application map with name, libraries and targets` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected an application map with name, libraries and targets`,
+        });
     }
     const problems: Problem[] = [...unknownKeys(value, APPLICATION_KEYS, path)];
     const take = <T>(parsed: Parsed<T> | undefined): T | undefined => {
@@ -210,11 +253,11 @@ export function parseApplication(value: unknown, path = ""): Parsed<Application>
     const has = (key: string) => value[key] !== undefined && value[key] !== null;
     const app: Application = {
         name: take(parseApplicationName(value.name, at("name"))) ?? "",
-        libraries: has("libraries") ? take(parseLibraryList(value.libraries, at("libraries"))) ?? [] : [],
-        targets: has("targets") ? take(parseTargets(value.targets, at("targets"))) ?? [] : [],
-        cmd: has("cmd") ? take(parseCommand(value.cmd, at("cmd"))) ?? [] : [],
-        env: has("env") ? take(parseEnv(value.env, at("env"))) ?? {} : {},
-        kconfig: has("kconfig") ? take(parseKConfig(value.kconfig, at("kconfig"))) ?? {} : {},
+        libraries: has("libraries") ? (take(parseLibraryList(value.libraries, at("libraries"))) ?? []) : [],
+        targets: has("targets") ? (take(parseTargets(value.targets, at("targets"))) ?? []) : [],
+        cmd: has("cmd") ? (take(parseCommand(value.cmd, at("cmd"))) ?? []) : [],
+        env: has("env") ? (take(parseEnv(value.env, at("env"))) ?? {}) : {},
+        kconfig: has("kconfig") ? (take(parseKConfig(value.kconfig, at("kconfig"))) ?? {}) : {},
     };
     if (has("unikraft")) {
         app.unikraft = take(parseCoreRef(value.unikraft, at("unikraft")));
@@ -223,7 +266,9 @@ export function parseApplication(value: unknown, path = ""): Parsed<Application>
         app.template = take(parseCoreRef(value.template, at("template")));
     }
     if (has("runtime")) {
-        app.runtime = take(parseText(value.runtime, at("runtime"), "a runtime reference such as \"unikraft.org/base:latest\""));
+        app.runtime = take(
+            parseText(value.runtime, at("runtime"), 'a runtime reference such as "unikraft.org/base:latest"'),
+        );
     }
     if (has("rootfs")) {
         app.rootfs = take(parseRootfs(value.rootfs, at("rootfs"), true));
@@ -250,7 +295,12 @@ export function parseApplication(value: unknown, path = ""): Parsed<Application>
  * empty, but "is empty" would only mislead).
  */
 export function withConsistency(problems: Problem[], app: Application, path = ""): Problem[] {
-    const consistency = validateApplication(app, path).filter((c) => !problems.some((p) => p.path === c.path || p.path.startsWith(`${c.path}[`) || p.path.startsWith(`${c.path}.`)));
+    const consistency = validateApplication(app, path).filter(
+        (c) =>
+            !problems.some(
+                (p) => p.path === c.path || p.path.startsWith(`${c.path}[`) || p.path.startsWith(`${c.path}.`),
+            ),
+    );
     return [...problems, ...consistency];
 }
 
@@ -258,7 +308,10 @@ export function withConsistency(problems: Problem[], app: Application, path = ""
 function parseCoreRef(value: unknown, path: string): Parsed<Omit<ComponentRef, "kconfig">> {
     const ref = parseComponentRef(value, path);
     if (ref.value?.kconfig) {
-        return fail({ path: joinPath(path, "kconfig"), message: "is not read here; put core Kconfig options in the application's `kconfig`" });
+        return fail({
+            path: joinPath(path, "kconfig"),
+            message: "is not read here; put core Kconfig options in the application's `kconfig`",
+        });
     }
     return ref;
 }

@@ -26,7 +26,9 @@ export function isMachineArchitecture(value: unknown): value is MachineArchitect
 
 /** Parses a machine architecture (canonical names only: the component enums and CLI choices give these). */
 export function parseMachineArchitecture(value: unknown, path: string): Parsed<MachineArchitecture> {
-    return isMachineArchitecture(value) ? ok(value) : fail({ path, message: `got ${describeValue(value)}; expected ${oneOf(MACHINE_ARCHITECTURES)}` });
+    return isMachineArchitecture(value)
+        ? ok(value)
+        : fail({ path, message: `got ${describeValue(value)}; expected ${oneOf(MACHINE_ARCHITECTURES)}` });
 }
 
 /** The boot mode an architecture gets when none is asked for: BIOS on x86_64, UEFI on arm64. */
@@ -39,7 +41,12 @@ export function defaultBootMode(architecture: MachineArchitecture): BootMode {
  * problem at `path` (arm64 machines and clouds have UEFI only). `armReason` says why for what is
  * being made ("arm64 AMIs (Graviton) boot UEFI only; ...").
  */
-export function resolveBootMode(architecture: MachineArchitecture, requested: unknown, path = "bootMode", armReason = "arm64 boots by UEFI only; use uefi"): Parsed<BootMode> {
+export function resolveBootMode(
+    architecture: MachineArchitecture,
+    requested: unknown,
+    path = "bootMode",
+    armReason = "arm64 boots by UEFI only; use uefi",
+): Parsed<BootMode> {
     if (requested === undefined || requested === null) return ok(defaultBootMode(architecture));
     if (!BOOT_MODES.some((m) => m === requested)) {
         return fail({ path, message: `got ${describeValue(requested)}; expected ${oneOf(BOOT_MODES)}` });

@@ -28,7 +28,6 @@ import { PLATFORMS, Platform } from "./platform";
  */
 export type BootProtocol = "multiboot" | "efi-stub" | "lxboot" | "pvh" | "xen-pv" | "bios-disk" | "uefi-disk";
 
-
 /**
  * Device driver families a kernel may have. Network and disk are what decide whether a cloud
  * instance is reachable and can read its root volume.
@@ -107,9 +106,24 @@ export const KERNEL_CAPABILITIES: Readonly<Record<KernelFamily, Readonly<Record<
     },
     bare: {
         // A kernel we know only by its boot protocol (the demo kernel): no drivers assumed.
-        qemu: { boot: { x86_64: ["multiboot"], arm64: ["efi-stub"], arm: NO_BOOT }, network: [], block: [], source: "this package's demo kernel" },
-        fc: { boot: { x86_64: ["lxboot"], arm64: ["lxboot"], arm: NO_BOOT }, network: [], block: [], source: "Firecracker boot protocol" },
-        xen: { boot: { x86_64: ["xen-pv"], arm64: NO_BOOT, arm: NO_BOOT }, network: [], block: [], source: "Xen PV boot protocol" },
+        qemu: {
+            boot: { x86_64: ["multiboot"], arm64: ["efi-stub"], arm: NO_BOOT },
+            network: [],
+            block: [],
+            source: "this package's demo kernel",
+        },
+        fc: {
+            boot: { x86_64: ["lxboot"], arm64: ["lxboot"], arm: NO_BOOT },
+            network: [],
+            block: [],
+            source: "Firecracker boot protocol",
+        },
+        xen: {
+            boot: { x86_64: ["xen-pv"], arm64: NO_BOOT, arm: NO_BOOT },
+            network: [],
+            block: [],
+            source: "Xen PV boot protocol",
+        },
     },
 };
 
@@ -123,10 +137,19 @@ export const KERNEL_CAPABILITIES: Readonly<Record<KernelFamily, Readonly<Record<
  * - `gce-virtio`: GCE machine series with VirtIO-Net and virtio-scsi (E2, N1, N2, N2D, C2, ...).
  * - `gce-gvnic`: GCE machine series that require gVNIC and NVMe (C3, C4, N4, H3, T2A, ...).
  */
-export type Venue = "local-qemu" | "kvm-host" | "firecracker-host" | "ec2-nitro" | "ec2-xen" | "gce-virtio" | "gce-gvnic";
+export type Venue =
+    "local-qemu" | "kvm-host" | "firecracker-host" | "ec2-nitro" | "ec2-xen" | "gce-virtio" | "gce-gvnic";
 
 /** Every venue, in the order messages list them. */
-export const VENUES: readonly Venue[] = ["local-qemu", "kvm-host", "firecracker-host", "ec2-nitro", "ec2-xen", "gce-virtio", "gce-gvnic"];
+export const VENUES: readonly Venue[] = [
+    "local-qemu",
+    "kvm-host",
+    "firecracker-host",
+    "ec2-nitro",
+    "ec2-xen",
+    "gce-virtio",
+    "gce-gvnic",
+];
 
 /** What a venue needs from a kernel. */
 export interface VenueRequirements {
@@ -233,18 +256,30 @@ export interface Assessment {
  * @example assessVenue({ family: "unikraft", platform: "qemu", architecture: "x86_64" }, "ec2-nitro")
  *   // bootable: false, reasons: ["... has no ENA network driver ..."], alternatives: [...]
  */
-export function assessVenue(kernel: KernelDescription, venue: Venue, needs: DeviceNeeds = { network: true, block: false }): Assessment {
+export function assessVenue(
+    kernel: KernelDescription,
+    venue: Venue,
+    needs: DeviceNeeds = { network: true, block: false },
+): Assessment {
     const result = judge(kernel, venue, needs);
     if (result.bootable) {
         return { ...result, alternatives: [] };
     }
-    const otherVenues = VENUES.filter((v) => v !== venue && judge(kernel, v, needs).bootable)
-        .map((v) => VENUE_REQUIREMENTS[v].title);
-    const otherFamilies = KERNEL_FAMILIES.filter((f) => f !== kernel.family && f !== "bare" &&
-        PLATFORMS.some((platform) => judge({ ...kernel, family: f, platform }, venue, needs).bootable))
-        .map((f) => `the ${f === "nanos" ? "ops engine (Nanos)" : "kraft engine (Unikraft)"}, whose kernels boot on ${VENUE_REQUIREMENTS[venue].title}`);
-    const otherPlatforms = PLATFORMS.filter((p) => p !== kernel.platform && judge({ ...kernel, platform: p }, venue, needs).bootable)
-        .map((p) => `the ${p}/${kernel.architecture} target`);
+    const otherVenues = VENUES.filter((v) => v !== venue && judge(kernel, v, needs).bootable).map(
+        (v) => VENUE_REQUIREMENTS[v].title,
+    );
+    const otherFamilies = KERNEL_FAMILIES.filter(
+        (f) =>
+            f !== kernel.family &&
+            f !== "bare" &&
+            PLATFORMS.some((platform) => judge({ ...kernel, family: f, platform }, venue, needs).bootable),
+    ).map(
+        (f) =>
+            `the ${f === "nanos" ? "ops engine (Nanos)" : "kraft engine (Unikraft)"}, whose kernels boot on ${VENUE_REQUIREMENTS[venue].title}`,
+    );
+    const otherPlatforms = PLATFORMS.filter(
+        (p) => p !== kernel.platform && judge({ ...kernel, platform: p }, venue, needs).bootable,
+    ).map((p) => `the ${p}/${kernel.architecture} target`);
     return { ...result, alternatives: [...otherPlatforms, ...otherFamilies, ...otherVenues] };
 }
 
@@ -259,18 +294,23 @@ export function assessDisk(kernel: KernelDescription, mode: BootMode): Assessmen
         return { bootable: true, bootProtocol: protocol, reasons: [], missingDrivers: [], alternatives: [] };
     }
     const describe = offered.length ? `boots only by ${offered.join(", ")}` : `is not built for ${kernel.architecture}`;
-    const why = mode === "bios"
-        ? "a BIOS disk needs a Multiboot kernel (loaded by GRUB) or a disk with its own BIOS loader"
-        : "a UEFI disk needs a kernel with an EFI stub (PE header), a GRUB-loadable kernel, or a disk with its own EFI loader";
+    const why =
+        mode === "bios"
+            ? "a BIOS disk needs a Multiboot kernel (loaded by GRUB) or a disk with its own BIOS loader"
+            : "a UEFI disk needs a kernel with an EFI stub (PE header), a GRUB-loadable kernel, or a disk with its own EFI loader";
     const modes = (["bios", "uefi"] as const).filter((m) => m !== mode && diskProtocol(kernel, m));
     const lxbootHint = offered.includes("lxboot") ? " (lxboot: no Multiboot header, no PE header)" : "";
     return {
         bootable: false,
-        reasons: [`a ${kernel.family} ${kernel.platform}/${kernel.architecture} kernel ${describe}${lxbootHint}; ${why}`],
+        reasons: [
+            `a ${kernel.family} ${kernel.platform}/${kernel.architecture} kernel ${describe}${lxbootHint}; ${why}`,
+        ],
         missingDrivers: [],
         alternatives: [
             ...modes.map((m) => `a ${m.toUpperCase()} disk`),
-            ...(kernel.platform === "qemu" ? [] : [`build for qemu/${kernel.architecture} instead of ${kernel.platform}/${kernel.architecture}`]),
+            ...(kernel.platform === "qemu"
+                ? []
+                : [`build for qemu/${kernel.architecture} instead of ${kernel.platform}/${kernel.architecture}`]),
             ...(offered.includes("lxboot") ? ["run the kernel directly on a Firecracker host"] : []),
         ],
     };
@@ -279,7 +319,9 @@ export function assessDisk(kernel: KernelDescription, mode: BootMode): Assessmen
 /** The protocol by which firmware of `mode` starts the kernel from a disk, if any. */
 function diskProtocol(kernel: KernelDescription, mode: BootMode): BootProtocol | undefined {
     const accepted = mode === "bios" ? BIOS_DISK : UEFI_DISK;
-    return KERNEL_CAPABILITIES[kernel.family][kernel.platform].boot[kernel.architecture].find((p) => accepted.includes(p));
+    return KERNEL_CAPABILITIES[kernel.family][kernel.platform].boot[kernel.architecture].find((p) =>
+        accepted.includes(p),
+    );
 }
 
 /** Boot and driver check without alternatives. */
@@ -295,7 +337,9 @@ function judge(kernel: KernelDescription, venue: Venue, needs: DeviceNeeds): Omi
         reasons.push(`${name} is not built for ${kernel.architecture}`);
     } else if (!bootProtocol) {
         const accepted = req.boots[kernel.architecture];
-        reasons.push(`${name} boots only by ${offered.join(", ")}, but ${req.title} ${accepted.length ? `start ${accepted.join(", ")}` : `do not run ${kernel.architecture}`}`);
+        reasons.push(
+            `${name} boots only by ${offered.join(", ")}, but ${req.title} ${accepted.length ? `start ${accepted.join(", ")}` : `do not run ${kernel.architecture}`}`,
+        );
     }
     const checkDevices = (kind: "network" | "block", label: string) => {
         if (!needs[kind] || caps[kind].some((d) => req[kind].includes(d))) {
@@ -303,20 +347,58 @@ function judge(kernel: KernelDescription, venue: Venue, needs: DeviceNeeds): Omi
         }
         missingDrivers.push(...req[kind].filter((d) => !missingDrivers.includes(d)));
         const has = caps[kind].length ? `has only ${caps[kind].join(", ")}` : "has none";
-        reasons.push(`${name} has no ${req[kind].map(driverTitle).join(" or ")} ${label} driver (${has}), which ${req.title} need`);
+        reasons.push(
+            `${name} has no ${req[kind].map(driverTitle).join(" or ")} ${label} driver (${has}), which ${req.title} need`,
+        );
     };
     checkDevices("network", "network");
     checkDevices("block", "disk");
-    return reasons.length ? { bootable: false, reasons, missingDrivers } : { bootable: true, bootProtocol, reasons, missingDrivers };
+    return reasons.length
+        ? { bootable: false, reasons, missingDrivers }
+        : { bootable: true, bootProtocol, reasons, missingDrivers };
 }
 
 function driverTitle(driver: Driver): string {
-    const titles: Record<Driver, string> = { virtio: "virtio", "xen-pv": "Xen PV", ena: "ENA", nvme: "NVMe", gvnic: "gVNIC", hyperv: "Hyper-V", vmware: "VMware" };
+    const titles: Record<Driver, string> = {
+        virtio: "virtio",
+        "xen-pv": "Xen PV",
+        ena: "ENA",
+        nvme: "NVMe",
+        gvnic: "gVNIC",
+        hyperv: "Hyper-V",
+        vmware: "VMware",
+    };
     return titles[driver];
 }
 
 /** EC2 instance families that run on Xen; every other current family is Nitro. */
-const EC2_XEN_FAMILIES: readonly string[] = ["t1", "t2", "m1", "m2", "m3", "m4", "c1", "c3", "c4", "r3", "r4", "x1", "x1e", "i2", "i3", "d2", "g2", "g3", "p2", "p3", "f1", "h1", "cc2", "cr1", "hs1"];
+const EC2_XEN_FAMILIES: readonly string[] = [
+    "t1",
+    "t2",
+    "m1",
+    "m2",
+    "m3",
+    "m4",
+    "c1",
+    "c3",
+    "c4",
+    "r3",
+    "r4",
+    "x1",
+    "x1e",
+    "i2",
+    "i3",
+    "d2",
+    "g2",
+    "g3",
+    "p2",
+    "p3",
+    "f1",
+    "h1",
+    "cc2",
+    "cr1",
+    "hs1",
+];
 
 /**
  * The venue of an EC2 instance type: `m4.large` is Xen, `m5.large` Nitro. Bare-metal sizes

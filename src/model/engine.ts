@@ -42,5 +42,7 @@ export function parseEngine(value: unknown, path: string): Parsed<EngineName> {
 /** Parses a kernel family name. */
 export function parseKernelFamily(value: unknown, path: string): Parsed<KernelFamily> {
     const found = KERNEL_FAMILIES.find((f) => f === value);
-    return found ? ok(found) : fail({ path, message: `got ${describeValue(value)}; expected ${oneOf(KERNEL_FAMILIES)}` });
+    return found
+        ? ok(found)
+        : fail({ path, message: `got ${describeValue(value)}; expected ${oneOf(KERNEL_FAMILIES)}` });
 }

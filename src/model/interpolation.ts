@@ -32,7 +32,8 @@ export function interpolate(text: string, variables: Readonly<Record<string, str
     const unset: string[] = [];
     let out = "";
     let i = 0;
-    const lookup = (name: string): string | undefined => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
+    const lookup = (name: string): string | undefined =>
+        Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined;
     while (i < text.length) {
         const c = text[i];
         if (c !== "$") {
@@ -63,7 +64,12 @@ export function interpolate(text: string, variables: Readonly<Record<string, str
                 out += (rest.startsWith(":-") ? empty : value === undefined) ? fallback : value!;
             } else if (rest.startsWith(":?") || rest.startsWith("?")) {
                 const failing = rest.startsWith(":?") ? empty : value === undefined;
-                if (failing) return { value: text, unset, error: `required variable ${name} is not set: ${rest.slice(rest.startsWith(":?") ? 2 : 1) || "(no message)"}` };
+                if (failing)
+                    return {
+                        value: text,
+                        unset,
+                        error: `required variable ${name} is not set: ${rest.slice(rest.startsWith(":?") ? 2 : 1) || "(no message)"}`,
+                    };
                 out += value!;
             } else {
                 return { value: text, unset, error: `"\${${body}}" is not a variable substitution kraft understands` };
@@ -90,7 +96,10 @@ export function interpolate(text: string, variables: Readonly<Record<string, str
  * document, warnings for unset variables, and problems for failed ones. `skip(path)` leaves a
  * value alone (numbers kept as their source text have no `$` anyway).
  */
-export function interpolateDocument(doc: unknown, variables: Readonly<Record<string, string>> = {}): { value: unknown; warnings: Problem[]; problems: Problem[] } {
+export function interpolateDocument(
+    doc: unknown,
+    variables: Readonly<Record<string, string>> = {},
+): { value: unknown; warnings: Problem[]; problems: Problem[] } {
     const warnings: Problem[] = [];
     const problems: Problem[] = [];
     const walk = (value: unknown, path: string): unknown => {
@@ -99,7 +108,10 @@ export function interpolateDocument(doc: unknown, variables: Readonly<Record<str
             const result = interpolate(value, variables);
             if (result.error) problems.push({ path, message: result.error });
             for (const name of result.unset) {
-                warnings.push({ path, message: `the variable ${name} is not set, so kraft reads it as "" here (write $$ for a literal $, or \${${name}:-default})` });
+                warnings.push({
+                    path,
+                    message: `the variable ${name} is not set, so kraft reads it as "" here (write $$ for a literal $, or \${${name}:-default})`,
+                });
             }
             return result.value;
         }
@@ -107,8 +119,17 @@ export function interpolateDocument(doc: unknown, variables: Readonly<Record<str
         if (value && typeof value === "object") {
             const out: Record<string, unknown> = {};
             for (const [key, v] of Object.entries(value)) {
-                const at = path ? (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`) : key;
-                Object.defineProperty(out, key, { value: walk(v, at), enumerable: true, writable: true, configurable: true });
+                const at = path
+                    ? /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+                        ? `${path}.${key}`
+                        : `${path}[${JSON.stringify(key)}]`
+                    : key;
+                Object.defineProperty(out, key, {
+                    value: walk(v, at),
+                    enumerable: true,
+                    writable: true,
+                    configurable: true,
+                });
             }
             return out;
         }

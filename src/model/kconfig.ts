@@ -11,14 +11,19 @@ export type KConfig = Record<string, string>;
  * YAML booleans become `y`/`n`, which is what a Kconfig bool means (kraftkit would write "true").
  */
 export function parseKConfig(value: unknown, path: string, warnings?: Problem[]): Parsed<KConfig> {
-    return parseListOrDict(value, path, {
-        requireValue: true,
-        keyPattern: /^CONFIG_[A-Za-z0-9_]+$/,
-        keyHint: "a Kconfig symbol such as CONFIG_LIBPOSIX_ENVIRON",
-        valueText: (v) => (v === true ? "y" : v === false ? "n" : v === null ? "" : String(v)),
-        // A line break in a value would add lines of its own to the .config kraft writes.
-        destination: "a Kconfig file",
-    }, warnings);
+    return parseListOrDict(
+        value,
+        path,
+        {
+            requireValue: true,
+            keyPattern: /^CONFIG_[A-Za-z0-9_]+$/,
+            keyHint: "a Kconfig symbol such as CONFIG_LIBPOSIX_ENVIRON",
+            valueText: (v) => (v === true ? "y" : v === false ? "n" : v === null ? "" : String(v)),
+            // A line break in a value would add lines of its own to the .config kraft writes.
+            destination: "a Kconfig file",
+        },
+        warnings,
+    );
 }
 
 /** True when a kconfig map has no entries (it is then left out of models and Kraftfiles). */

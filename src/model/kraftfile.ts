@@ -28,7 +28,13 @@ import { Volume, parseVolumes } from "./volume";
 import { LocatedYaml, readYaml } from "./yamlDocument";
 
 /** File names kraft discovers, in its order of preference (kraftkit:unikraft/app/project.go DefaultFileNames). */
-export const KRAFTFILE_NAMES: readonly string[] = ["kraft.yaml", "kraft.yml", "Kraftfile.yml", "Kraftfile.yaml", "Kraftfile"];
+export const KRAFTFILE_NAMES: readonly string[] = [
+    "kraft.yaml",
+    "kraft.yml",
+    "Kraftfile.yml",
+    "Kraftfile.yaml",
+    "Kraftfile",
+];
 
 /**
  * A Kraftfile spec version, `v` and the version as written: `v0.5`, `v0.6`, `v0.7`, `v0.12.0`.
@@ -78,8 +84,21 @@ export interface KraftfileOptions {
 export const EXTENSION_KEY = "x-unikernel";
 
 const TOP_LEVEL_KEYS = [
-    "spec", "specification", "name", "outdir", "template", "runtime", "rootfs", "roms", "volumes",
-    "env", "cmd", "unikraft", "targets", "libraries", "labels",
+    "spec",
+    "specification",
+    "name",
+    "outdir",
+    "template",
+    "runtime",
+    "rootfs",
+    "roms",
+    "volumes",
+    "env",
+    "cmd",
+    "unikraft",
+    "targets",
+    "libraries",
+    "labels",
 ];
 
 /** Keys of old Kraftfiles that kraft no longer reads; they are kept and said to be ignored. */
@@ -110,12 +129,15 @@ export function normalizeProjectName(name: string): string {
 export function parseKraftfile(text: string, options: KraftfileOptions = {}): ParsedKraftfile {
     const located = readYaml(text, "the Kraftfile");
     const warnings: Problem[] = located.duplicates.map((d) => ({
-        path: d.path, line: d.line, message: "is set twice in this map; kraft (non-strict YAML) keeps the last value",
+        path: d.path,
+        line: d.line,
+        message: "is set twice in this map; kraft (non-strict YAML) keeps the last value",
     }));
-    const locate = (list: Problem[]) => list
-        .map((p) => ({ ...p, file: options.file, line: p.line ?? located.lineOf(p.path) }))
-        // Document order: the order a reader fixes them in.
-        .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const locate = (list: Problem[]) =>
+        list
+            .map((p) => ({ ...p, file: options.file, line: p.line ?? located.lineOf(p.path) }))
+            // Document order: the order a reader fixes them in.
+            .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     if (located.problems.length) {
         return { ...fail<Kraftfile>(...locate(located.problems)), warnings: locate(warnings) };
     }
@@ -145,15 +167,27 @@ type WrittenAs = Pick<LocatedYaml, "isNumber">;
  * Reads an already-parsed Kraftfile document (a plain object). Separate from the YAML step so the
  * same rules apply to documents that come from JSON or from a program.
  */
-export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}, written: WrittenAs = { isNumber: () => false }):
-    Parsed<Kraftfile> & { warnings: Problem[] } {
+export function parseKraftfileValue(
+    doc: unknown,
+    options: KraftfileOptions = {},
+    written: WrittenAs = { isNumber: () => false },
+): Parsed<Kraftfile> & { warnings: Problem[] } {
     const warnings: Problem[] = [];
     if (doc === null || doc === undefined) {
-        return { ...fail({ path: "", message: "the Kraftfile is empty; it needs at least `spec`, `name` and `targets`" }), warnings };
+        return {
+            ...fail({ path: "", message: "the Kraftfile is empty; it needs at least `spec`, `name` and `targets`" }),
+            warnings,
+        };
     }
     if (!isMap(doc)) {
         // Said by kind only: a file that is not a Kraftfile at all is not quoted back.
-        return { ...fail({ path: "", message: `the Kraftfile is ${kindOf(doc)}; expected a map with spec, name and targets` }), warnings };
+        return {
+            ...fail({
+                path: "",
+                message: `the Kraftfile is ${kindOf(doc)}; expected a map with spec, name and targets`,
+            }),
+            warnings,
+        };
     }
     const problems: Problem[] = [];
     const ignored: Record<string, unknown> = {};
@@ -179,17 +213,32 @@ export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}
 
     const app: Application = { name: "", libraries: [], targets: [], cmd: [], env: {}, kconfig: {} };
     if (has("libraries")) {
-        app.libraries = doc.libraries === null
-            ? (problems.push({ path: "libraries", message: "is empty; kraft needs a map here (\"libraries section must be a mapping\"): remove the key or list libraries" }), [])
-            : take(parseLibraries(doc.libraries, "libraries", warnings)) ?? [];
+        app.libraries =
+            doc.libraries === null
+                ? (problems.push({
+                      path: "libraries",
+                      message:
+                          'is empty; kraft needs a map here ("libraries section must be a mapping"): remove the key or list libraries',
+                  }),
+                  [])
+                : (take(parseLibraries(doc.libraries, "libraries", warnings)) ?? []);
     }
     if (present("cmd")) {
         app.cmd = written.isNumber("cmd")
-            ? (problems.push({ path: "cmd", message: `got the number ${String(doc.cmd)}; expected a command string or a list of arguments` }), [])
-            : take(parseCommand(doc.cmd, "cmd")) ?? [];
+            ? (problems.push({
+                  path: "cmd",
+                  message: `got the number ${String(doc.cmd)}; expected a command string or a list of arguments`,
+              }),
+              [])
+            : (take(parseCommand(doc.cmd, "cmd")) ?? []);
         if (Array.isArray(doc.cmd)) {
             doc.cmd.forEach((_, i) => {
-                if (written.isNumber(`cmd[${i}]`)) problems.push({ path: `cmd[${i}]`, message: "is a number; kraft reads cmd as strings only (\"cmd must be a string or a list of strings\"): quote it" });
+                if (written.isNumber(`cmd[${i}]`))
+                    problems.push({
+                        path: `cmd[${i}]`,
+                        message:
+                            'is a number; kraft reads cmd as strings only ("cmd must be a string or a list of strings"): quote it',
+                    });
             });
         }
     }
@@ -210,14 +259,18 @@ export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}
     if (present("template")) {
         const template = take(parseComponentRef(doc.template, "template", warnings));
         if (template?.kconfig) {
-            problems.push({ path: "template.kconfig", message: "is not applied by kraft; move the options to `unikraft.kconfig`" });
+            problems.push({
+                path: "template.kconfig",
+                message: "is not applied by kraft; move the options to `unikraft.kconfig`",
+            });
         } else if (template) {
             setRef(app, "template", template);
         }
     }
     if (present("runtime")) {
-        app.runtime = take(parseText(doc.runtime, "runtime", "a runtime reference such as \"unikraft.org/base:latest\""));
-        const unsafe = app.runtime === undefined ? undefined : checkSafeText(app.runtime, "runtime", "a package reference");
+        app.runtime = take(parseText(doc.runtime, "runtime", 'a runtime reference such as "unikraft.org/base:latest"'));
+        const unsafe =
+            app.runtime === undefined ? undefined : checkSafeText(app.runtime, "runtime", "a package reference");
         if (unsafe) problems.push(unsafe);
     }
     if (present("rootfs")) {
@@ -241,7 +294,10 @@ export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}
     if (Object.keys(ignored).length) kraftfile.ignored = ignored;
     if (present("outdir")) {
         kraftfile.outdir = take(parseText(doc.outdir, "outdir", "a directory path"));
-        const unsafe = kraftfile.outdir === undefined ? undefined : checkSafeText(kraftfile.outdir, "outdir", "a build command line");
+        const unsafe =
+            kraftfile.outdir === undefined
+                ? undefined
+                : checkSafeText(kraftfile.outdir, "outdir", "a build command line");
         if (unsafe) problems.push(unsafe);
     }
     const extensions = Object.entries(doc).filter(([key]) => key.startsWith("x-") && key !== EXTENSION_KEY);
@@ -256,34 +312,76 @@ export function parseKraftfileValue(doc: unknown, options: KraftfileOptions = {}
     }
     // A file whose every target was skipped has nothing to build here, unless a runtime runs it:
     // that is said in its own words rather than as "targets is empty".
-    const all = withConsistency(problems, app).filter((p) => problems.includes(p) || !(p.path === "targets" && targets.skipped.length));
+    const all = withConsistency(problems, app).filter(
+        (p) => problems.includes(p) || !(p.path === "targets" && targets.skipped.length),
+    );
     if (targets.skipped.length && app.targets.length === 0 && !app.runtime) {
-        all.push({ path: "targets", message: "has no target left that this package can build (see the warnings for each); add one such as qemu/x86_64" });
+        all.push({
+            path: "targets",
+            message:
+                "has no target left that this package can build (see the warnings for each); add one such as qemu/x86_64",
+        });
     }
     return all.length ? { ...fail(...all), warnings } : { ...ok(pruneUndefined(kraftfile)), warnings };
 }
 
 /** The name: kraft's normalization applied (a warning when it changes it), or the directory's name. */
-function parseName(doc: UntypedMap, options: KraftfileOptions, written: WrittenAs, warnings: Problem[]): { value?: string; written?: string; problems: Problem[] } {
+function parseName(
+    doc: UntypedMap,
+    options: KraftfileOptions,
+    written: WrittenAs,
+    warnings: Problem[],
+): { value?: string; written?: string; problems: Problem[] } {
     const fromDirectory = doc.name === undefined || doc.name === null;
     const raw = fromDirectory ? options.defaultName : doc.name;
     if (raw === undefined) {
-        return { problems: [{ path: "name", message: "missing; set `name`, or read the Kraftfile from a directory whose name is valid" }] };
+        return {
+            problems: [
+                {
+                    path: "name",
+                    message: "missing; set `name`, or read the Kraftfile from a directory whose name is valid",
+                },
+            ],
+        };
     }
     if (typeof raw !== "string" || (!fromDirectory && written.isNumber("name"))) {
-        return { problems: [{ path: "name", message: `got ${typeof raw === "string" ? `the number ${raw}` : describeValue(raw)}; kraft needs a string ("'name' field must be a string")` }] };
+        return {
+            problems: [
+                {
+                    path: "name",
+                    message: `got ${typeof raw === "string" ? `the number ${raw}` : describeValue(raw)}; kraft needs a string ("'name' field must be a string")`,
+                },
+            ],
+        };
     }
     const unsafe = checkSafeText(raw, "name", "file and image names");
     if (unsafe) return { problems: [unsafe] };
     const normalized = normalizeProjectName(raw);
     if (!normalized) {
-        return { problems: [{ path: "name", message: `got ${describeValue(raw)}, which kraft normalizes to nothing (it keeps only a-z, 0-9, "_" and "-"); use a name such as "my-app"` }] };
+        return {
+            problems: [
+                {
+                    path: "name",
+                    message: `got ${describeValue(raw)}, which kraft normalizes to nothing (it keeps only a-z, 0-9, "_" and "-"); use a name such as "my-app"`,
+                },
+            ],
+        };
     }
     if (normalized.length > 63) {
-        return { problems: [{ path: "name", message: `got ${describeValue(raw)}; names name kernel files and images: keep it to 63 characters` }] };
+        return {
+            problems: [
+                {
+                    path: "name",
+                    message: `got ${describeValue(raw)}; names name kernel files and images: keep it to 63 characters`,
+                },
+            ],
+        };
     }
     if (normalized === raw) return { value: normalized, problems: [] };
-    warnings.push({ path: "name", message: `got ${describeValue(raw)}, which kraft normalizes to "${normalized}" (lower case; only a-z, 0-9, "_" and "-"); "${normalized}" names the kernel and the images` });
+    warnings.push({
+        path: "name",
+        message: `got ${describeValue(raw)}, which kraft normalizes to "${normalized}" (lower case; only a-z, 0-9, "_" and "-"); "${normalized}" names the kernel and the images`,
+    });
     return { value: normalized, written: fromDirectory ? undefined : raw, problems: [] };
 }
 
@@ -295,30 +393,51 @@ function parseName(doc: UntypedMap, options: KraftfileOptions, written: WrittenA
 function parseSpec(doc: UntypedMap, written: WrittenAs, warnings: Problem[]): Parsed<KraftfileSpec> {
     const keys = ["specification", "spec"].filter((k) => doc[k] !== undefined && doc[k] !== null);
     if (keys.length === 0) {
-        return fail({ path: "spec", message: "missing; add `spec: v0.6` (or another version, as text) at the top of the Kraftfile" });
+        return fail({
+            path: "spec",
+            message: "missing; add `spec: v0.6` (or another version, as text) at the top of the Kraftfile",
+        });
     }
     const specs = keys.map((key) => ({ key, value: doc[key] }));
     if (keys.length === 2) {
         if (JSON.stringify(specs[0].value) !== JSON.stringify(specs[1].value)) {
-            return fail({ path: "spec", message: `\`specification\` says ${describeValue(specs[0].value)} and \`spec\` says ${describeValue(specs[1].value)}; keep only \`spec\`` });
+            return fail({
+                path: "spec",
+                message: `\`specification\` says ${describeValue(specs[0].value)} and \`spec\` says ${describeValue(specs[1].value)}; keep only \`spec\``,
+            });
         }
-        warnings.push({ path: "spec", message: "is set as both `spec` and `specification` (the same version); keep only `spec`" });
+        warnings.push({
+            path: "spec",
+            message: "is set as both `spec` and `specification` (the same version); keep only `spec`",
+        });
     }
     const { key, value } = specs[0];
     if (typeof value !== "string" || written.isNumber(key)) {
         const shown = typeof value === "string" ? `the number ${value}` : describeValue(value);
         const suggestion = typeof value === "string" && SEMVER.test(value) ? `v${value.replace(/^v/, "")}` : "v0.6";
-        return fail({ path: key, message: `got ${shown}; kraft reads the spec only as text (a YAML number is no spec to it): write \`${key}: ${suggestion}\`` });
+        return fail({
+            path: key,
+            message: `got ${shown}; kraft reads the spec only as text (a YAML number is no spec to it): write \`${key}: ${suggestion}\``,
+        });
     }
     const m = SEMVER.exec(value.trim());
     if (!m) {
-        return fail({ path: key, message: `got ${describeValue(value)}; expected a version such as v0.6 or v0.7 ("could not parse specification version")` });
+        return fail({
+            path: key,
+            message: `got ${describeValue(value)}; expected a version such as v0.6 or v0.7 ("could not parse specification version")`,
+        });
     }
     const spec = `v${value.trim().replace(/^v/, "")}`;
     if (Number(m[1]) === 0 && Number(m[2] ?? 0) < 6) {
-        warnings.push({ path: key, message: `is ${spec}, older than v0.6 (kraft warns "not latest"); it is read by the v0.6 rules` });
+        warnings.push({
+            path: key,
+            message: `is ${spec}, older than v0.6 (kraft warns "not latest"); it is read by the v0.6 rules`,
+        });
     } else if (!isV07(spec) && !(Number(m[1]) === 0 && Number(m[2] ?? 0) === 6)) {
-        warnings.push({ path: key, message: `is ${spec}, which kraft reads by the v0.6 rules (only v0.7 has rules of its own)` });
+        warnings.push({
+            path: key,
+            message: `is ${spec}, which kraft reads by the v0.6 rules (only v0.7 has rules of its own)`,
+        });
     }
     return ok(spec);
 }
@@ -333,7 +452,10 @@ export function isV07(spec: KraftfileSpec): boolean {
 }
 
 function longFormNote(key: string, spec: KraftfileSpec | undefined): Problem {
-    return { path: key, message: `uses the long form {source, format}, which came with spec v0.7 (the file declares ${spec ?? "no valid spec"}); current kraft reads it, older releases read only a path` };
+    return {
+        path: key,
+        message: `uses the long form {source, format}, which came with spec v0.7 (the file declares ${spec ?? "no valid spec"}); current kraft reads it, older releases read only a path`,
+    };
 }
 
 /** Platforms and platform/architecture pairs that are valid Kraftfile targets but that this package cannot build or run. */
@@ -341,8 +463,10 @@ function unusableTarget(platform: string, architecture: string, core: ComponentR
     if (platform === "linuxu") {
         const m = /^v?(\d+)\.(\d+)/.exec(core?.version ?? "");
         const pinnedOld = m !== null && Number(m[1]) === 0 && Number(m[2]) < 17;
-        return `linuxu runs the kernel as a Linux process${pinnedOld ? ` (the core is pinned to ${core!.version}, which still has it; it was removed in 0.17)` : " and was removed from Unikraft core in 0.17"}; ` +
-            "this package runs unikernels on hypervisors only, so the target is skipped: build qemu/x86_64 to run it here";
+        return (
+            `linuxu runs the kernel as a Linux process${pinnedOld ? ` (the core is pinned to ${core!.version}, which still has it; it was removed in 0.17)` : " and was removed from Unikraft core in 0.17"}; ` +
+            "this package runs unikernels on hypervisors only, so the target is skipped: build qemu/x86_64 to run it here"
+        );
     }
     if (platform === "hyperlight" || platform === "hl") {
         return "hyperlight is a KraftKit platform this package does not run; the target is skipped";
@@ -357,10 +481,18 @@ function unusableTarget(platform: string, architecture: string, core: ComponentR
  * Reads `targets`: each usable target, and the targets kept but skipped (with a warning each). A
  * target this package cannot build makes that target unusable, not the whole file.
  */
-function parseKraftfileTargets(doc: UntypedMap, app: Application, problems: Problem[], warnings: Problem[]): { usable: Target[]; skipped: unknown[] } {
+function parseKraftfileTargets(
+    doc: UntypedMap,
+    app: Application,
+    problems: Problem[],
+    warnings: Problem[],
+): { usable: Target[]; skipped: unknown[] } {
     if (doc.targets === undefined) return { usable: [], skipped: [] };
     if (!Array.isArray(doc.targets)) {
-        problems.push({ path: "targets", message: `got ${describeValue(doc.targets)}; expected a list of targets such as ["qemu/x86_64"] ("targets section must be a list")` });
+        problems.push({
+            path: "targets",
+            message: `got ${describeValue(doc.targets)}; expected a list of targets such as ["qemu/x86_64"] ("targets section must be a list")`,
+        });
         return { usable: [], skipped: [] };
     }
     const usable: Target[] = [];
@@ -379,10 +511,20 @@ function parseKraftfileTargets(doc: UntypedMap, app: Application, problems: Prob
             // kraft ignores target keys it does not know; say so, and read the rest.
             const unknown = Object.keys(entry).filter((k) => !TARGET_KEYS.includes(k));
             for (const key of unknown) {
-                warnings.push({ path: joinPath(at, key), message: `is not a target key (${TARGET_KEYS.join(", ")}), so kraft ignores it; it is dropped when this package writes the file` });
+                warnings.push({
+                    path: joinPath(at, key),
+                    message: `is not a target key (${TARGET_KEYS.join(", ")}), so kraft ignores it; it is dropped when this package writes the file`,
+                });
             }
-            value = Object.fromEntries(Object.entries(entry).filter(([k]) => TARGET_KEYS.includes(k) && k !== "output"));
-            if (typeof entry.platform === "string" && entry.platform.includes("/") && entry.arch === undefined && entry.architecture === undefined) {
+            value = Object.fromEntries(
+                Object.entries(entry).filter(([k]) => TARGET_KEYS.includes(k) && k !== "output"),
+            );
+            if (
+                typeof entry.platform === "string" &&
+                entry.platform.includes("/") &&
+                entry.arch === undefined &&
+                entry.architecture === undefined
+            ) {
                 // kraft accepts `platform: qemu/x86_64` in the long form too.
                 const [plat, arch] = entry.platform.split("/", 2);
                 value = { ...(value as UntypedMap), platform: plat, arch };
@@ -415,7 +557,10 @@ function rawTargetParts(entry: unknown): { platform?: string; architecture?: str
             const [plat, arch] = platform.split("/");
             return { platform: plat, architecture: arch };
         }
-        return { platform: typeof platform === "string" ? platform : undefined, architecture: typeof architecture === "string" ? architecture : undefined };
+        return {
+            platform: typeof platform === "string" ? platform : undefined,
+            architecture: typeof architecture === "string" ? architecture : undefined,
+        };
     }
     return {};
 }
@@ -427,12 +572,21 @@ function rawTargetParts(entry: unknown): { platform?: string; architecture?: str
  */
 function volumeList(value: unknown, warnings: Problem[]): unknown {
     if (typeof value === "string") {
-        warnings.push({ path: "volumes", message: "is a single string (allowed by the v0.6 schema); it is read as a list of one, and written back as a list" });
+        warnings.push({
+            path: "volumes",
+            message:
+                "is a single string (allowed by the v0.6 schema); it is read as a list of one, and written back as a list",
+        });
         return [value];
     }
     if (isMap(value)) {
-        warnings.push({ path: "volumes", message: "is a map (the v0.5 layout); each entry is read as a volume, and written back as a list" });
-        return Object.entries(value).map(([name, entry]) => (isMap(entry) ? { source: name, ...entry } : entry === null ? name : entry));
+        warnings.push({
+            path: "volumes",
+            message: "is a map (the v0.5 layout); each entry is read as a volume, and written back as a list",
+        });
+        return Object.entries(value).map(([name, entry]) =>
+            isMap(entry) ? { source: name, ...entry } : entry === null ? name : entry,
+        );
     }
     return value;
 }
@@ -445,7 +599,8 @@ function volumeList(value: unknown, warnings: Problem[]): unknown {
  * deep-equals `k`. Every `$` is written `$$`, since kraft interpolates strings.
  */
 export function emitKraftfile(kraftfile: Kraftfile | Application, options: { upgrade?: boolean } = {}): string {
-    const file: Kraftfile = "application" in kraftfile ? kraftfile : { spec: DEFAULT_KRAFTFILE_SPEC, application: kraftfile };
+    const file: Kraftfile =
+        "application" in kraftfile ? kraftfile : { spec: DEFAULT_KRAFTFILE_SPEC, application: kraftfile };
     const app = file.application;
     const spec = options.upgrade ? (usesV07(app) ? "v0.7" : DEFAULT_KRAFTFILE_SPEC) : file.spec;
     const doc: UntypedMap = { spec, name: file.writtenName ?? app.name };
@@ -461,8 +616,10 @@ export function emitKraftfile(kraftfile: Kraftfile | Application, options: { upg
     if (app.cmd.length) doc.cmd = [...app.cmd];
     if (Object.keys(app.env).length) doc.env = { ...app.env };
     if (app.labels && Object.keys(app.labels).length) doc.labels = { ...app.labels };
-    if (app.libraries.length) doc.libraries = Object.fromEntries(app.libraries.map((lib) => [lib.name, emitLibrary(lib)]));
-    if (app.targets.length || file.skippedTargets?.length) doc.targets = [...app.targets.map(emitTarget), ...(file.skippedTargets ?? [])];
+    if (app.libraries.length)
+        doc.libraries = Object.fromEntries(app.libraries.map((lib) => [lib.name, emitLibrary(lib)]));
+    if (app.targets.length || file.skippedTargets?.length)
+        doc.targets = [...app.targets.map(emitTarget), ...(file.skippedTargets ?? [])];
     if (app.memory !== undefined) doc[EXTENSION_KEY] = { memory: formatMemory(app.memory) };
     Object.assign(doc, file.extensions ?? {}, file.ignored ?? {});
     const out = new Document(escapeDollars(doc), { version: "1.1" });
@@ -485,11 +642,19 @@ function escapeDollars(value: unknown): unknown {
 /** Reads our `x-unikernel` extension. */
 function parseOwnExtension(value: unknown): Parsed<number | undefined> {
     if (!isMap(value)) {
-        return fail({ path: EXTENSION_KEY, message: `got ${describeValue(value)}; expected a map such as {memory: 64M}` });
+        return fail({
+            path: EXTENSION_KEY,
+            message: `got ${describeValue(value)}; expected a map such as {memory: 64M}`,
+        });
     }
     const unknown = Object.keys(value).filter((k) => k !== "memory");
     if (unknown.length) {
-        return fail(...unknown.map((k) => ({ path: joinPath(EXTENSION_KEY, k), message: `unknown key "${k}"; expected memory` })));
+        return fail(
+            ...unknown.map((k) => ({
+                path: joinPath(EXTENSION_KEY, k),
+                message: `unknown key "${k}"; expected memory`,
+            })),
+        );
     }
     return value.memory === undefined ? ok(undefined) : parseMemory(value.memory, joinPath(EXTENSION_KEY, "memory"));
 }
@@ -497,12 +662,21 @@ function parseOwnExtension(value: unknown): Parsed<number | undefined> {
 /** Sets a core/template ref only when it says something, so `unikraft: {}` and no `unikraft:` read the same. */
 function setRef(app: Application, key: "unikraft" | "template", ref: ComponentRef): void {
     if (ref.version !== undefined || ref.source !== undefined) {
-        app[key] = { ...(ref.version !== undefined ? { version: ref.version } : {}), ...(ref.source !== undefined ? { source: ref.source } : {}) };
+        app[key] = {
+            ...(ref.version !== undefined ? { version: ref.version } : {}),
+            ...(ref.source !== undefined ? { source: ref.source } : {}),
+        };
     }
 }
 
 function emitRef(ref: ComponentRef): unknown {
-    if (ref.version !== undefined && ref.source === undefined && ref.kconfig === undefined && !looksLikeSource(ref.version) && !ref.version.includes("@")) {
+    if (
+        ref.version !== undefined &&
+        ref.source === undefined &&
+        ref.kconfig === undefined &&
+        !looksLikeSource(ref.version) &&
+        !ref.version.includes("@")
+    ) {
         return ref.version;
     }
     return { ...ref };
@@ -518,8 +692,11 @@ function emitTarget(target: Target): unknown {
         return `${target.platform}/${target.architecture}`;
     }
     return {
-        ...(target.name ? { name: target.name } : {}), plat: target.platform, arch: target.architecture,
-        ...(target.kconfig ? { kconfig: target.kconfig } : {}), ...(target.output ? { output: target.output } : {}),
+        ...(target.name ? { name: target.name } : {}),
+        plat: target.platform,
+        arch: target.architecture,
+        ...(target.kconfig ? { kconfig: target.kconfig } : {}),
+        ...(target.output ? { output: target.output } : {}),
     };
 }
 
@@ -537,7 +714,13 @@ function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
 
 /** What a value is, without quoting it: `a string`, `a list`, `a number`. */
 function kindOf(value: unknown): string {
-    return Array.isArray(value) ? "a list" : typeof value === "string" ? "a string" : typeof value === "boolean" ? "a boolean" : `a ${typeof value}`;
+    return Array.isArray(value)
+        ? "a list"
+        : typeof value === "string"
+          ? "a string"
+          : typeof value === "boolean"
+            ? "a boolean"
+            : `a ${typeof value}`;
 }
 
 /** A hint for a misspelled key: the known key one or two edits away, if any. */
@@ -566,7 +749,11 @@ function pruneUndefined<T>(value: T): T {
         return value.map(pruneUndefined) as T;
     }
     if (isMap(value)) {
-        return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, pruneUndefined(v)])) as T;
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, pruneUndefined(v)]),
+        ) as T;
     }
     return value;
 }

@@ -39,8 +39,15 @@ const FETCH = "a package reference or source URL";
  * repository. kraftkit makes the same split in its ParseLibraryConfig/ParseUnikraftConfig.
  */
 export function looksLikeSource(text: string): boolean {
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || text.startsWith("/") || text.startsWith(".") ||
-        text.startsWith("~") || text.startsWith("git@") || text.endsWith(".git") || text.endsWith(".tar.gz");
+    return (
+        /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ||
+        text.startsWith("/") ||
+        text.startsWith(".") ||
+        text.startsWith("~") ||
+        text.startsWith("git@") ||
+        text.endsWith(".git") ||
+        text.endsWith(".tar.gz")
+    );
 }
 
 /**
@@ -52,7 +59,11 @@ export function parseComponentRef(value: unknown, path: string, warnings?: Probl
         return ok({});
     }
     if (typeof value === "string" || typeof value === "number") {
-        const text = parseText(value, path, "a version such as \"stable\", a source URL, or a map with version, source and kconfig");
+        const text = parseText(
+            value,
+            path,
+            'a version such as "stable", a source URL, or a map with version, source and kconfig',
+        );
         if (text.value === undefined) {
             return fail(...text.problems);
         }
@@ -67,7 +78,10 @@ export function parseComponentRef(value: unknown, path: string, warnings?: Probl
         return ok(named ? { source: named[1], version: named[2] } : { version: text.value });
     }
     if (!isMap(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a version string, or a map with version, source and kconfig` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected a version string, or a map with version, source and kconfig`,
+        });
     }
     const problems: Problem[] = [...unknownKeys(value, COMPONENT_KEYS, path)];
     const ref: ComponentRef = {};
@@ -75,7 +89,8 @@ export function parseComponentRef(value: unknown, path: string, warnings?: Probl
         if (value[key] !== undefined) {
             const parsed = parseText(value[key], joinPath(path, key));
             problems.push(...parsed.problems);
-            const unsafe = parsed.value === undefined ? undefined : checkSafeText(parsed.value, joinPath(path, key), FETCH);
+            const unsafe =
+                parsed.value === undefined ? undefined : checkSafeText(parsed.value, joinPath(path, key), FETCH);
             if (unsafe) {
                 problems.push(unsafe);
             } else if (parsed.value !== undefined) {
@@ -99,18 +114,27 @@ export function parseComponentRef(value: unknown, path: string, warnings?: Probl
  */
 export function parseLibraries(value: unknown, path: string, warnings?: Problem[]): Parsed<Library[]> {
     if (!isMap(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a map of library name to version, e.g. "musl: stable"` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected a map of library name to version, e.g. "musl: stable"`,
+        });
     }
     const problems: Problem[] = [];
     const libraries: Library[] = [];
     for (const [name, raw] of Object.entries(value)) {
         const at = joinPath(path, name);
         if (!LIBRARY_NAME.test(name)) {
-            problems.push({ path: at, message: `library name "${name}" is not valid; use letters, digits, ".", "_" and "-" only` });
+            problems.push({
+                path: at,
+                message: `library name "${name}" is not valid; use letters, digits, ".", "_" and "-" only`,
+            });
             continue;
         }
         if (raw === null && warnings) {
-            problems.push({ path: at, message: `has no value, which kraft refuses ("invalid type <nil> for component"); write a version such as "${name}: stable", or {} for the default` });
+            problems.push({
+                path: at,
+                message: `has no value, which kraft refuses ("invalid type <nil> for component"); write a version such as "${name}: stable", or {} for the default`,
+            });
             continue;
         }
         addLibrary(libraries, problems, name, parseComponentRef(raw, at, warnings));
@@ -131,12 +155,18 @@ export function parseLibraryList(value: unknown, path: string): Parsed<Library[]
     value.forEach((entry, i) => {
         const at = `${path}[${i}]`;
         if (!isMap(entry)) {
-            problems.push({ path: at, message: `got ${describeValue(entry)}; expected a map with name and optional version, source, kconfig` });
+            problems.push({
+                path: at,
+                message: `got ${describeValue(entry)}; expected a map with name and optional version, source, kconfig`,
+            });
             return;
         }
         const { name, ...rest } = entry;
         if (typeof name !== "string" || !LIBRARY_NAME.test(name)) {
-            problems.push({ path: joinPath(at, "name"), message: `got ${describeValue(name)}; expected a library name such as "musl" (letters, digits, ".", "_", "-")` });
+            problems.push({
+                path: joinPath(at, "name"),
+                message: `got ${describeValue(name)}; expected a library name such as "musl" (letters, digits, ".", "_", "-")`,
+            });
             return;
         }
         addLibrary(libraries, problems, name, parseComponentRef(rest, at));

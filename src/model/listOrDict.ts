@@ -31,7 +31,12 @@ export interface ListOrDictRules {
  * transformMappingOrList): with `warnings`, each repeat is reported there; without (program input,
  * which has no reason to repeat), it is a problem.
  */
-export function parseListOrDict(value: unknown, path: string, rules: ListOrDictRules, warnings?: Problem[]): Parsed<Record<string, string>> {
+export function parseListOrDict(
+    value: unknown,
+    path: string,
+    rules: ListOrDictRules,
+    warnings?: Problem[],
+): Parsed<Record<string, string>> {
     const out: Record<string, string> = {};
     const problems: Problem[] = [];
     const firstAt = new Map<string, string>();
@@ -43,7 +48,10 @@ export function parseListOrDict(value: unknown, path: string, rules: ListOrDictR
             problems.push(unsafe);
         } else if (Object.prototype.hasOwnProperty.call(out, key)) {
             if (warnings) {
-                warnings.push({ path: at, message: `key "${key}" is set again (first at \`${firstAt.get(key)}\`); kraft keeps this last value, "${text}"` });
+                warnings.push({
+                    path: at,
+                    message: `key "${key}" is set again (first at \`${firstAt.get(key)}\`); kraft keeps this last value, "${text}"`,
+                });
                 out[key] = text;
             } else {
                 problems.push({ path: at, message: `key "${key}" is set twice; keep one entry` });
@@ -58,7 +66,10 @@ export function parseListOrDict(value: unknown, path: string, rules: ListOrDictR
             const at = `${path}[${i}]`;
             const eq = typeof entry === "string" ? entry.indexOf("=") : -1;
             if (typeof entry !== "string" || eq <= 0 || (rules.requireValue && eq === entry.length - 1)) {
-                problems.push({ path: at, message: `got ${describeValue(entry)}; expected "KEY=VALUE" with ${rules.keyHint}${rules.requireValue ? " and a value" : ""}` });
+                problems.push({
+                    path: at,
+                    message: `got ${describeValue(entry)}; expected "KEY=VALUE" with ${rules.keyHint}${rules.requireValue ? " and a value" : ""}`,
+                });
                 return;
             }
             put(entry.slice(0, eq), entry.slice(eq + 1), at);
@@ -67,7 +78,10 @@ export function parseListOrDict(value: unknown, path: string, rules: ListOrDictR
         for (const [key, raw] of Object.entries(value)) {
             const at = joinPath(path, key);
             if (raw === null && rules.requireValue) {
-                problems.push({ path: at, message: `has no value; kraft requires one ("kconfig option must have a value"): write ${key}: y, n or a number` });
+                problems.push({
+                    path: at,
+                    message: `has no value; kraft requires one ("kconfig option must have a value"): write ${key}: y, n or a number`,
+                });
                 continue;
             }
             if (raw !== null && !["string", "number", "boolean"].includes(typeof raw)) {
@@ -77,7 +91,10 @@ export function parseListOrDict(value: unknown, path: string, rules: ListOrDictR
             put(key, rules.valueText(raw as string | number | boolean | null), at);
         }
     } else {
-        problems.push({ path, message: `got ${describeValue(value)}; expected a map, or a list of "KEY=VALUE" strings` });
+        problems.push({
+            path,
+            message: `got ${describeValue(value)}; expected a map, or a list of "KEY=VALUE" strings`,
+        });
     }
     return problems.length ? fail(...problems) : ok(out);
 }

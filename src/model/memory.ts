@@ -4,9 +4,19 @@
 import { Parsed, describeValue, fail, ok } from "./problem";
 
 const MEMORY_UNITS: ReadonlyMap<string, number> = new Map([
-    ["K", 1 / 1024], ["Ki", 1 / 1024], ["KiB", 1 / 1024], ["KB", 1 / 1024],
-    ["M", 1], ["Mi", 1], ["MiB", 1], ["MB", 1], ["", 1],
-    ["G", 1024], ["Gi", 1024], ["GiB", 1024], ["GB", 1024],
+    ["K", 1 / 1024],
+    ["Ki", 1 / 1024],
+    ["KiB", 1 / 1024],
+    ["KB", 1 / 1024],
+    ["M", 1],
+    ["Mi", 1],
+    ["MiB", 1],
+    ["MB", 1],
+    ["", 1],
+    ["G", 1024],
+    ["Gi", 1024],
+    ["GiB", 1024],
+    ["GB", 1024],
 ]);
 
 /**
@@ -21,7 +31,10 @@ export function parseMemory(value: unknown, path: string): Parsed<number> {
     if (Number.isInteger(mib) && mib >= 1 && mib <= 1024 * 1024) {
         return ok(mib);
     }
-    return fail({ path, message: `got ${describeValue(value)}; expected a whole number of MiB from 1 to 1048576, e.g. 64 or "64M" or "1G"` });
+    return fail({
+        path,
+        message: `got ${describeValue(value)}; expected a whole number of MiB from 1 to 1048576, e.g. 64 or "64M" or "1G"`,
+    });
 }
 
 /** `mib` -> `Mi`, `gb` -> `GB`: the unit letter upper case, the rest as the table spells it. */

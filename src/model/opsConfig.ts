@@ -19,7 +19,12 @@ import { UntypedMap, isMap } from "./scalars";
 export interface OpsTag {
     key: string;
     value: string;
-    attribute?: { image_label?: boolean; instance_label?: boolean; instance_network?: boolean; instance_metadata?: boolean };
+    attribute?: {
+        image_label?: boolean;
+        instance_label?: boolean;
+        instance_network?: boolean;
+        instance_metadata?: boolean;
+    };
 }
 
 /** `RunConfig`: how ops runs the image (the fields this package reads; every other field is kept). */
@@ -85,50 +90,151 @@ export interface OpsConfig {
 export type ParsedOpsConfig = Parsed<OpsConfig> & { warnings: Problem[] };
 
 /** A Go field type, as encoding/json decodes into it. */
-type GoType = "string" | "bool" | "int" | "strings" | "stringMap" | "any" | { struct: Fields; name: string } | { list: Fields; name: string };
+type GoType =
+    | "string"
+    | "bool"
+    | "int"
+    | "strings"
+    | "stringMap"
+    | "any"
+    | { struct: Fields; name: string }
+    | { list: Fields; name: string };
 type Fields = Readonly<Record<string, GoType>>;
 
-const NIC: Fields = { IPAddress: "string", IPv6Address: "string", NetMask: "string", Gateway: "string", BridgeName: "string" };
+const NIC: Fields = {
+    IPAddress: "string",
+    IPv6Address: "string",
+    NetMask: "string",
+    Gateway: "string",
+    BridgeName: "string",
+};
 
 /** types/config.go RunConfig. */
 const RUN_CONFIG: Fields = {
-    Accel: "bool", AtExit: "string", AttachVolumeOnInstanceCreate: "bool", Background: "bool", Bridged: "bool", BridgeIPAddress: "string",
-    BridgeName: "string", CanIPForward: "bool", CPUs: "int", Debug: "bool", GdbPort: "int", GPUs: "int", GPUType: "string", Gateway: "string",
-    ImageName: "string", InstanceGroup: "string", InstanceName: "string", IPAddress: "string", IPv6Address: "string", JSON: "bool", Kernel: "string",
-    Memory: "string", Mgmt: "string", Mounts: "strings", NetMask: "string", Nics: { list: NIC, name: "Nic" }, Ports: "strings", QMP: "bool",
-    ShowDebug: "bool", ShowErrors: "bool", ShowWarnings: "bool", TapName: "string", ThreadsPerCore: "int", UDPPorts: "strings", Verbose: "bool",
-    Vga: "bool", VolumeSizeInGb: "int",
+    Accel: "bool",
+    AtExit: "string",
+    AttachVolumeOnInstanceCreate: "bool",
+    Background: "bool",
+    Bridged: "bool",
+    BridgeIPAddress: "string",
+    BridgeName: "string",
+    CanIPForward: "bool",
+    CPUs: "int",
+    Debug: "bool",
+    GdbPort: "int",
+    GPUs: "int",
+    GPUType: "string",
+    Gateway: "string",
+    ImageName: "string",
+    InstanceGroup: "string",
+    InstanceName: "string",
+    IPAddress: "string",
+    IPv6Address: "string",
+    JSON: "bool",
+    Kernel: "string",
+    Memory: "string",
+    Mgmt: "string",
+    Mounts: "strings",
+    NetMask: "string",
+    Nics: { list: NIC, name: "Nic" },
+    Ports: "strings",
+    QMP: "bool",
+    ShowDebug: "bool",
+    ShowErrors: "bool",
+    ShowWarnings: "bool",
+    TapName: "string",
+    ThreadsPerCore: "int",
+    UDPPorts: "strings",
+    Verbose: "bool",
+    Vga: "bool",
+    VolumeSizeInGb: "int",
 };
 
 const TAG: Fields = {
-    key: "string", value: "string",
-    attribute: { struct: { image_label: "bool", instance_label: "bool", instance_network: "bool", instance_metadata: "bool" }, name: "TagAttribute" },
+    key: "string",
+    value: "string",
+    attribute: {
+        struct: { image_label: "bool", instance_label: "bool", instance_network: "bool", instance_metadata: "bool" },
+        name: "TagAttribute",
+    },
 };
 
 /** types/config.go ProviderConfig (CloudConfig). */
 const PROVIDER_CONFIG: Fields = {
-    BucketName: "string", BucketNamespace: "string", ConfidentialVM: "bool", DedicatedHostID: "string", DomainName: "string", EnableIPv6: "bool",
-    Flavor: "string", ImageName: "string", ImageType: "string", InstanceProfile: "string", KMS: "string", Platform: "string", ProjectID: "string",
-    RootVolume: { struct: { name: "string", iops: "int", size: "int", throughput: "int", typeof: "string" }, name: "CloudVolume" },
-    SecurityGroup: "string", SkipImportVerify: "bool", Spot: "bool", StaticIP: "string", Subnet: "string", Tags: { list: TAG, name: "Tag" },
-    UserData: "string", VPC: "string", Zone: "string",
+    BucketName: "string",
+    BucketNamespace: "string",
+    ConfidentialVM: "bool",
+    DedicatedHostID: "string",
+    DomainName: "string",
+    EnableIPv6: "bool",
+    Flavor: "string",
+    ImageName: "string",
+    ImageType: "string",
+    InstanceProfile: "string",
+    KMS: "string",
+    Platform: "string",
+    ProjectID: "string",
+    RootVolume: {
+        struct: { name: "string", iops: "int", size: "int", throughput: "int", typeof: "string" },
+        name: "CloudVolume",
+    },
+    SecurityGroup: "string",
+    SkipImportVerify: "bool",
+    Spot: "bool",
+    StaticIP: "string",
+    Subnet: "string",
+    Tags: { list: TAG, name: "Tag" },
+    UserData: "string",
+    VPC: "string",
+    Zone: "string",
 };
 
 /** types/config.go Config: the top level of config.json. */
 const CONFIG: Fields = {
-    Args: "strings", BaseVolumeSz: "string", Boot: "string", BuildDir: "string", CloudConfig: { struct: PROVIDER_CONFIG, name: "ProviderConfig" },
-    Debugflags: "strings", Description: "string", DisableArgsCopy: "bool", Dirs: "strings", Env: "stringMap", Files: "strings", Force: "bool",
-    home: "string", Kernel: "string", KlibDir: "string", Klibs: "strings", Language: "string", LocalFilesParentDirectory: "string",
-    ManifestPassthrough: "any", MapDirs: "stringMap", Mounts: "stringMap", NameServers: "strings", NanosVersion: "string", NightlyBuild: "bool",
-    NoTrace: "strings", PackageBaseURL: "string", PackageManifestURL: "string", Program: "string", ProgramPath: "string", RebootOnExit: "bool",
-    RunConfig: { struct: RUN_CONFIG, name: "RunConfig" }, TargetConfig: "stringMap", TargetRoot: "string", TFSv4: "bool", Uefi: "bool",
-    UefiBoot: "string", Version: "string", VolumesDir: "string",
+    Args: "strings",
+    BaseVolumeSz: "string",
+    Boot: "string",
+    BuildDir: "string",
+    CloudConfig: { struct: PROVIDER_CONFIG, name: "ProviderConfig" },
+    Debugflags: "strings",
+    Description: "string",
+    DisableArgsCopy: "bool",
+    Dirs: "strings",
+    Env: "stringMap",
+    Files: "strings",
+    Force: "bool",
+    home: "string",
+    Kernel: "string",
+    KlibDir: "string",
+    Klibs: "strings",
+    Language: "string",
+    LocalFilesParentDirectory: "string",
+    ManifestPassthrough: "any",
+    MapDirs: "stringMap",
+    Mounts: "stringMap",
+    NameServers: "strings",
+    NanosVersion: "string",
+    NightlyBuild: "bool",
+    NoTrace: "strings",
+    PackageBaseURL: "string",
+    PackageManifestURL: "string",
+    Program: "string",
+    ProgramPath: "string",
+    RebootOnExit: "bool",
+    RunConfig: { struct: RUN_CONFIG, name: "RunConfig" },
+    TargetConfig: "stringMap",
+    TargetRoot: "string",
+    TFSv4: "bool",
+    Uefi: "bool",
+    UefiBoot: "string",
+    Version: "string",
+    VolumesDir: "string",
 };
 
 /** Fields that older ops versions had, and where they went: said when a file still uses them. */
 const MOVED: Readonly<Record<string, string>> = {
     "RunConfig.Klibs": "ops reads Klibs at the top level only: move it out of RunConfig",
-    NameServer: "ops now reads NameServers, a list: write \"NameServers\": [\"...\"]",
+    NameServer: 'ops now reads NameServers, a list: write "NameServers": ["..."]',
     "RunConfig.IPAddr": "ops now reads IPAddress",
     "RunConfig.UDP": "ops now reads UDPPorts, a list of ports",
     Runtime: "not an ops field",
@@ -164,7 +270,13 @@ export function parseOpsConfigValue(doc: unknown): ParsedOpsConfig {
     const warnings: Problem[] = [];
     if (!isMap(doc)) {
         const kind = Array.isArray(doc) ? "a list" : doc === null ? "null" : `a ${typeof doc}`;
-        return { ...fail({ path: "", message: `the ops config is ${kind}; expected a JSON object such as {"Args": [], "RunConfig": {}}` }), warnings };
+        return {
+            ...fail({
+                path: "",
+                message: `the ops config is ${kind}; expected a JSON object such as {"Args": [], "RunConfig": {}}`,
+            }),
+            warnings,
+        };
     }
     const config = decodeStruct(doc, CONFIG, "Config", "", problems, warnings) as OpsConfig;
     checkMeaning(config, problems);
@@ -172,7 +284,14 @@ export function parseOpsConfigValue(doc: unknown): ParsedOpsConfig {
 }
 
 /** Decodes an object into a struct's fields: keys matched like Go, types checked, unknown fields refused. */
-function decodeStruct(value: UntypedMap, fields: Fields, structName: string, path: string, problems: Problem[], warnings: Problem[]): UntypedMap {
+function decodeStruct(
+    value: UntypedMap,
+    fields: Fields,
+    structName: string,
+    path: string,
+    problems: Problem[],
+    warnings: Problem[],
+): UntypedMap {
     const out: UntypedMap = {};
     const names = Object.keys(fields);
     for (const [key, raw] of Object.entries(value)) {
@@ -188,7 +307,10 @@ function decodeStruct(value: UntypedMap, fields: Fields, structName: string, pat
             continue;
         }
         if (field !== key) {
-            warnings.push({ path: joinPath(path, key), message: `is read by ops as "${field}" (Go matches JSON keys case-insensitively); write "${field}"` });
+            warnings.push({
+                path: joinPath(path, key),
+                message: `is read by ops as "${field}" (Go matches JSON keys case-insensitively); write "${field}"`,
+            });
         }
         if (raw === null) continue; // null leaves a Go field as it was
         const decoded = decodeValue(raw, fields[field], at, problems, warnings);
@@ -199,15 +321,24 @@ function decodeStruct(value: UntypedMap, fields: Fields, structName: string, pat
 
 function decodeValue(raw: unknown, type: GoType, path: string, problems: Problem[], warnings: Problem[]): unknown {
     const wrong = (goType: string) => {
-        problems.push({ path, message: `got ${describeValue(raw)}; ops expects ${goType} here ("cannot unmarshal ${jsonKind(raw)} into Go value of type ${goType}")` });
+        problems.push({
+            path,
+            message: `got ${describeValue(raw)}; ops expects ${goType} here ("cannot unmarshal ${jsonKind(raw)} into Go value of type ${goType}")`,
+        });
         return undefined;
     };
     if (typeof type === "object") {
         if ("struct" in type) {
-            return isMap(raw) ? decodeStruct(raw, type.struct, type.name, path, problems, warnings) : wrong(`an object (${type.name})`);
+            return isMap(raw)
+                ? decodeStruct(raw, type.struct, type.name, path, problems, warnings)
+                : wrong(`an object (${type.name})`);
         }
         if (!Array.isArray(raw)) return wrong(`a list of ${type.name}`);
-        return raw.map((item, i) => (isMap(item) ? decodeStruct(item, type.list, type.name, `${path}[${i}]`, problems, warnings) : wrong(`an object (${type.name})`)));
+        return raw.map((item, i) =>
+            isMap(item)
+                ? decodeStruct(item, type.list, type.name, `${path}[${i}]`, problems, warnings)
+                : wrong(`an object (${type.name})`),
+        );
     }
     switch (type) {
         case "string":
@@ -220,17 +351,26 @@ function decodeValue(raw: unknown, type: GoType, path: string, problems: Problem
             if (!Array.isArray(raw)) return wrong("[]string");
             return (raw as unknown[]).flatMap((item, i) => {
                 if (typeof item === "string" || item === null) return [item ?? ""];
-                problems.push({ path: `${path}[${i}]`, message: `got ${describeValue(item)}; ops expects a string here` });
+                problems.push({
+                    path: `${path}[${i}]`,
+                    message: `got ${describeValue(item)}; ops expects a string here`,
+                });
                 return [];
             });
         case "stringMap":
             if (!isMap(raw)) return wrong("map[string]string");
-            return Object.fromEntries(Object.entries(raw).flatMap(([k, v]) => {
-                if (typeof v === "string" || v === null) return [[k, v ?? ""]];
-                const hint = typeof v === "number" || typeof v === "boolean" ? ` (write "${String(v)}" in quotes)` : "";
-                problems.push({ path: joinPath(path, k), message: `got ${describeValue(v)}; ops expects a string here${hint}` });
-                return [];
-            }));
+            return Object.fromEntries(
+                Object.entries(raw).flatMap(([k, v]) => {
+                    if (typeof v === "string" || v === null) return [[k, v ?? ""]];
+                    const hint =
+                        typeof v === "number" || typeof v === "boolean" ? ` (write "${String(v)}" in quotes)` : "";
+                    problems.push({
+                        path: joinPath(path, k),
+                        message: `got ${describeValue(v)}; ops expects a string here${hint}`,
+                    });
+                    return [];
+                }),
+            );
         case "any":
             return raw;
         default: {
@@ -241,7 +381,13 @@ function decodeValue(raw: unknown, type: GoType, path: string, problems: Problem
 }
 
 function jsonKind(value: unknown): string {
-    return Array.isArray(value) ? "array" : value === null ? "null" : typeof value === "object" ? "object" : typeof value;
+    return Array.isArray(value)
+        ? "array"
+        : value === null
+          ? "null"
+          : typeof value === "object"
+            ? "object"
+            : typeof value;
 }
 
 /**
@@ -256,7 +402,10 @@ export function matchField(key: string, names: readonly string[]): string | unde
 }
 
 function foldName(name: string): string {
-    return name.replace(/\u212a/g, "K").replace(/\u017f/g, "S").toUpperCase();
+    return name
+        .replace(/\u212a/g, "K")
+        .replace(/\u017f/g, "S")
+        .toUpperCase();
 }
 
 /** The fields this package uses, checked for what they mean (ops itself would fail later, at build or run). */
@@ -269,16 +418,27 @@ function checkMeaning(config: OpsConfig, problems: Problem[]): void {
             const lo = m ? Number(m[1]) : 0;
             const hi = m && m[2] ? Number(m[2]) : lo;
             if (!m || lo < 1 || hi > 65535 || hi < lo) {
-                problems.push({ path: `RunConfig.${key}[${i}]`, message: `got ${describeValue(text)}; expected a port from 1 to 65535 or a range "low-high"` });
+                problems.push({
+                    path: `RunConfig.${key}[${i}]`,
+                    message: `got ${describeValue(text)}; expected a port from 1 to 65535 or a range "low-high"`,
+                });
             }
         });
     }
-    if (run?.CPUs !== undefined && run.CPUs < 1) problems.push({ path: "RunConfig.CPUs", message: `got ${run.CPUs}; expected a whole number above 0` });
+    if (run?.CPUs !== undefined && run.CPUs < 1)
+        problems.push({ path: "RunConfig.CPUs", message: `got ${run.CPUs}; expected a whole number above 0` });
     if (config.BaseVolumeSz !== undefined && !/^\d+[kmgKMG]?$/.test(config.BaseVolumeSz)) {
-        problems.push({ path: "BaseVolumeSz", message: `got ${describeValue(config.BaseVolumeSz)}; expected a size such as "100m" or "1g"` });
+        problems.push({
+            path: "BaseVolumeSz",
+            message: `got ${describeValue(config.BaseVolumeSz)}; expected a size such as "100m" or "1g"`,
+        });
     }
     (config.CloudConfig?.Tags ?? []).forEach((tag, i) => {
-        if (!tag.key) problems.push({ path: `CloudConfig.Tags[${i}]`, message: "has no key; expected {\"key\": \"<non-empty>\", \"value\": \"<string>\"}" });
+        if (!tag.key)
+            problems.push({
+                path: `CloudConfig.Tags[${i}]`,
+                message: 'has no key; expected {"key": "<non-empty>", "value": "<string>"}',
+            });
     });
 }
 
@@ -341,10 +501,25 @@ export function applicationFromOpsConfig(config: OpsConfig, name: string): Parse
 
 /** Writes config.json text: two-space JSON in ops's own field order, ending in a newline. */
 export function emitOpsConfig(config: OpsConfig): string {
-    const order = ["Program", "Args", "Env", "Dirs", "Files", "MapDirs", "Klibs", "NanosVersion", "BaseVolumeSz", "Uefi", "RunConfig", "CloudConfig"];
-    const sorted = Object.fromEntries(Object.entries(config)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => rank(order, a) - rank(order, b) || a.localeCompare(b)));
+    const order = [
+        "Program",
+        "Args",
+        "Env",
+        "Dirs",
+        "Files",
+        "MapDirs",
+        "Klibs",
+        "NanosVersion",
+        "BaseVolumeSz",
+        "Uefi",
+        "RunConfig",
+        "CloudConfig",
+    ];
+    const sorted = Object.fromEntries(
+        Object.entries(config)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => rank(order, a) - rank(order, b) || a.localeCompare(b)),
+    );
     return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 

@@ -29,11 +29,17 @@ export interface Placement {
 /** Pushes every placement problem. */
 export function checkPlacement(p: Placement, problems: Problem[]): void {
     if (!p.venue) {
-        problems.push({ path: p.machineKey, message: `got "${p.machineType}"; expected a machine type such as "${p.example}"` });
+        problems.push({
+            path: p.machineKey,
+            message: `got "${p.machineType}"; expected a machine type such as "${p.example}"`,
+        });
     }
     const architecture = p.architecture ?? "x86_64";
     if (p.venue && p.machineArchitecture !== architecture) {
-        problems.push({ path: p.machineKey, message: `"${p.machineType}" runs ${p.machineArchitecture}, but the image is ${architecture}; pick a ${architecture} machine type` });
+        problems.push({
+            path: p.machineKey,
+            message: `"${p.machineType}" runs ${p.machineArchitecture}, but the image is ${architecture}; pick a ${architecture} machine type`,
+        });
     }
     const family = parseKernelFamily(p.kernelFamily, "kernelFamily");
     problems.push(...family.problems);
@@ -44,7 +50,8 @@ export function checkPlacement(p: Placement, problems: Problem[]): void {
     if (!answer.bootable) {
         problems.push({
             path: p.machineKey,
-            message: `"${p.machineType}" is one of ${VENUE_REQUIREMENTS[p.venue].title}: ${answer.reasons.join("; ")}` +
+            message:
+                `"${p.machineType}" is one of ${VENUE_REQUIREMENTS[p.venue].title}: ${answer.reasons.join("; ")}` +
                 (answer.missingDrivers.length ? ` (missing: ${answer.missingDrivers.join(", ")})` : "") +
                 `. Alternatives: ${answer.alternatives.join("; ") || "none"}`,
         });
@@ -52,12 +59,17 @@ export function checkPlacement(p: Placement, problems: Problem[]): void {
 }
 
 /** Reads `environment` (default public) and `replicas` (default 1). */
-export function checkEnvironmentAndReplicas(environment: string | undefined, replicas: number | undefined, problems: Problem[]): { public: boolean; replicas: number } {
+export function checkEnvironmentAndReplicas(
+    environment: string | undefined,
+    replicas: number | undefined,
+    problems: Problem[],
+): { public: boolean; replicas: number } {
     const env = environment ?? "public";
     if (!ENVIRONMENTS.some((e) => e === env)) {
         problems.push({ path: "environment", message: `got "${env}"; expected ${ENVIRONMENTS.join(" or ")}` });
     }
     const count = replicas ?? 1;
-    if (!Number.isInteger(count) || count < 1) problems.push({ path: "replicas", message: `got ${count}; expected a whole number, at least 1` });
+    if (!Number.isInteger(count) || count < 1)
+        problems.push({ path: "replicas", message: `got ${count}; expected a whole number, at least 1` });
     return { public: env === "public", replicas: count };
 }

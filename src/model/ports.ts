@@ -29,11 +29,17 @@ export function validatePorts(ports: readonly PortSpec[], path: string, problems
         }
         const protocol = (p.protocol ?? "tcp") as Protocol;
         if (!PROTOCOLS.includes(protocol)) {
-            problems.push({ path: `${at}.protocol`, message: `got "${p.protocol}"; expected ${PROTOCOLS.join(" or ")}` });
+            problems.push({
+                path: `${at}.protocol`,
+                message: `got "${p.protocol}"; expected ${PROTOCOLS.join(" or ")}`,
+            });
         }
         const key = `${protocol}/${p.port}`;
         if (seen.has(key)) {
-            problems.push({ path: at, message: `${key} is declared twice; keep one entry and list all its sources there` });
+            problems.push({
+                path: at,
+                message: `${key} is declared twice; keep one entry and list all its sources there`,
+            });
         }
         seen.add(key);
         (p.sources ?? []).forEach((source, j) => checkCidr(source, `${at}.sources[${j}]`, problems));
@@ -48,7 +54,10 @@ export function validatePorts(ports: readonly PortSpec[], path: string, problems
 export function checkDeclaredTcpPort(port: number, ports: ResolvedPort[], path: string, problems: Problem[]): void {
     const tcp = ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
     if (!tcp.includes(port)) {
-        problems.push({ path, message: `got ${port}; expected one of the declared TCP ports (${tcp.join(", ") || "none declared: add it to `ports`"})` });
+        problems.push({
+            path,
+            message: `got ${port}; expected one of the declared TCP ports (${tcp.join(", ") || "none declared: add it to `ports`"})`,
+        });
     }
 }
 
@@ -56,7 +65,10 @@ export function checkDeclaredTcpPort(port: number, ports: ResolvedPort[], path: 
 export function checkCidr(cidr: string, path: string, problems: Problem[]): void {
     const m = CIDR.exec(cidr);
     if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-        problems.push({ path, message: `got ${JSON.stringify(cidr)}; expected an IPv4 CIDR block such as "203.0.113.0/24"` });
+        problems.push({
+            path,
+            message: `got ${JSON.stringify(cidr)}; expected an IPv4 CIDR block such as "203.0.113.0/24"`,
+        });
     }
 }
 
@@ -72,8 +84,10 @@ export function openAdminPortWarnings(ports: readonly ResolvedPort[], isPublic: 
         const what = ADMIN_PORTS[p.port];
         const world = p.sources ? p.sources.includes("0.0.0.0/0") : isPublic;
         return what && p.protocol === "tcp" && world
-            ? [`port ${p.port} (${what}) is open to the whole internet (0.0.0.0/0)${p.sources ? "" : " by the public default"}; ` +
-                "limit it with `ports[].sources`, e.g. your office's address block"]
+            ? [
+                  `port ${p.port} (${what}) is open to the whole internet (0.0.0.0/0)${p.sources ? "" : " by the public default"}; ` +
+                      "limit it with `ports[].sources`, e.g. your office's address block",
+              ]
             : [];
     });
 }

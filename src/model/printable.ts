@@ -6,6 +6,10 @@
  * stay when `keepLines`, for multi-line messages such as a tool's last lines.
  */
 export function printable(text: string, keepLines = false): string {
-    return text.replace(keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    return text.replace(
+        keepLines
+            ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g
+            : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
 }

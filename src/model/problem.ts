@@ -28,8 +28,10 @@ export class ValidationError extends UnikernelError {
     public readonly problems: readonly Problem[];
 
     constructor(problems: readonly Problem[], subject = "input") {
-        super(`${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
-            problems.map((p) => `  - ${formatProblem(p)}`).join("\n"));
+        super(
+            `${subject} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
+                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+        );
         this.problems = problems;
     }
 }

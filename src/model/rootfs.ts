@@ -32,18 +32,29 @@ export function parseRootfs(value: unknown, path: string, longForm: boolean | st
     if (typeof value === "string") {
         const unsafe = checkSafeText(value, path, "a build command line");
         if (unsafe) return fail(unsafe);
-        return value ? ok({ source: value }) : fail({ path, message: "got an empty string; expected a path to a directory, Dockerfile or archive" });
+        return value
+            ? ok({ source: value })
+            : fail({ path, message: "got an empty string; expected a path to a directory, Dockerfile or archive" });
     }
     if (!isMap(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a path string, or a map with source, format and type` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected a path string, or a map with source, format and type`,
+        });
     }
     if (longForm !== true) {
-        return fail({ path, message: `the map form {source, format, type} ${typeof longForm === "string" ? longForm : "is not allowed here"}; write the path as a string` });
+        return fail({
+            path,
+            message: `the map form {source, format, type} ${typeof longForm === "string" ? longForm : "is not allowed here"}; write the path as a string`,
+        });
     }
     const problems: Problem[] = [...unknownKeys(value, ROOTFS_KEYS, path)];
     const source = parseText(value.source, joinPath(path, "source"), "a path to a directory, Dockerfile or archive");
     problems.push(...source.problems);
-    const unsafeSource = source.value === undefined ? undefined : checkSafeText(source.value, joinPath(path, "source"), "a build command line");
+    const unsafeSource =
+        source.value === undefined
+            ? undefined
+            : checkSafeText(source.value, joinPath(path, "source"), "a build command line");
     if (unsafeSource) problems.push(unsafeSource);
     const rootfs: Rootfs = { source: source.value ?? "" };
     if (value.format !== undefined) {
@@ -51,13 +62,19 @@ export function parseRootfs(value: unknown, path: string, longForm: boolean | st
         if (format) {
             rootfs.format = format;
         } else {
-            problems.push({ path: joinPath(path, "format"), message: `got ${describeValue(value.format)}; expected ${oneOf(ROOTFS_FORMATS)}` });
+            problems.push({
+                path: joinPath(path, "format"),
+                message: `got ${describeValue(value.format)}; expected ${oneOf(ROOTFS_FORMATS)}`,
+            });
         }
     }
     if (value.type !== undefined) {
         const type = parseText(value.type, joinPath(path, "type"));
         problems.push(...type.problems);
-        const unsafe = type.value === undefined ? undefined : checkSafeText(type.value, joinPath(path, "type"), "a build command line");
+        const unsafe =
+            type.value === undefined
+                ? undefined
+                : checkSafeText(type.value, joinPath(path, "type"), "a build command line");
         if (unsafe) problems.push(unsafe);
         rootfs.type = type.value;
     }
@@ -67,7 +84,10 @@ export function parseRootfs(value: unknown, path: string, longForm: boolean | st
 /** Reads a list of ROMs. */
 export function parseRoms(value: unknown, path: string, longForm: boolean | string): Parsed<Rootfs[]> {
     if (!Array.isArray(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a list of ROM paths or {source, format, type} maps` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected a list of ROM paths or {source, format, type} maps`,
+        });
     }
     const parsed = value.map((entry, i) => parseRootfs(entry, `${path}[${i}]`, longForm));
     const problems = parsed.flatMap((p) => p.problems);

@@ -15,8 +15,15 @@ import { Problem, describeValue } from "./problem";
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 const NAMES: Readonly<Record<number, string>> = {
-    0x00: "a NUL byte", 0x09: "a tab", 0x0a: "a line feed", 0x0d: "a carriage return", 0x1b: "an escape character",
-    0x7f: "a DEL character", 0x85: "a next-line character", 0x2028: "a line separator", 0x2029: "a paragraph separator",
+    0x00: "a NUL byte",
+    0x09: "a tab",
+    0x0a: "a line feed",
+    0x0d: "a carriage return",
+    0x1b: "an escape character",
+    0x7f: "a DEL character",
+    0x85: "a next-line character",
+    0x2028: "a line separator",
+    0x2029: "a paragraph separator",
 };
 
 /** The first character of `value` that cannot cross into another language safely, if any. */
@@ -37,19 +44,31 @@ export function checkSafeText(value: string, path: string, where: string): Probl
     if (!unsafe) return undefined;
     return {
         path,
-        message: `got ${describeValue(value)}, which holds ${unsafe.description} at position ${unsafe.index + 1}; ` +
+        message:
+            `got ${describeValue(value)}, which holds ${unsafe.description} at position ${unsafe.index + 1}; ` +
             `it cannot be passed safely into ${where}: remove control characters and line breaks`,
     };
 }
 
 /** Checks every string of a list or map; pushes one problem per bad entry. */
-export function checkSafeTexts(values: Readonly<Record<string, string>> | readonly string[], path: string, where: string, problems: Problem[]): void {
-    const entries: [string | number, string][] = Array.isArray(values) ? values.map((v, i) => [i, v]) : Object.entries(values);
+export function checkSafeTexts(
+    values: Readonly<Record<string, string>> | readonly string[],
+    path: string,
+    where: string,
+    problems: Problem[],
+): void {
+    const entries: [string | number, string][] = Array.isArray(values)
+        ? values.map((v, i) => [i, v])
+        : Object.entries(values);
     for (const [key, value] of entries) {
-        const at = typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+        const at =
+            typeof key === "number"
+                ? `${path}[${key}]`
+                : /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+                  ? `${path}.${key}`
+                  : `${path}[${JSON.stringify(key)}]`;
         const keyProblem = typeof key === "string" ? checkSafeText(key, at, where) : undefined;
         const problem = keyProblem ?? checkSafeText(value, at, where);
         if (problem) problems.push(problem);
     }
 }
-

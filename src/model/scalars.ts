@@ -43,7 +43,12 @@ export function parseTextList(value: unknown, path: string, what = "a list of st
 }
 
 /** Keys of `map` that are not in `known`, each as a problem naming the known keys. */
-export function unknownKeys(map: UntypedMap, known: readonly string[], path: string, hint = ""): Parsed<never>["problems"] {
+export function unknownKeys(
+    map: UntypedMap,
+    known: readonly string[],
+    path: string,
+    hint = "",
+): Parsed<never>["problems"] {
     return Object.keys(map)
         .filter((key) => !known.includes(key))
         .map((key) => ({

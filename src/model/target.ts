@@ -37,7 +37,10 @@ const TARGET_KEYS = ["plat", "platform", "arch", "architecture", "name", "kconfi
 export function parseTarget(value: unknown, path: string, warnings?: Problem[]): Parsed<Target> {
     const parsed = parseTargetValue(value, path, warnings);
     if (parsed.value?.platform === "fc" && parsed.value.architecture === "arm") {
-        return fail({ path, message: "is fc/arm, but Firecracker runs x86_64 and arm64 guests only; use fc/arm64, or qemu/arm" });
+        return fail({
+            path,
+            message: "is fc/arm, but Firecracker runs x86_64 and arm64 guests only; use fc/arm64, or qemu/arm",
+        });
     }
     return parsed;
 }
@@ -47,7 +50,10 @@ function parseTargetValue(value: unknown, path: string, warnings?: Problem[]): P
         return parseTargetString(value, path);
     }
     if (!isMap(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected "plat/arch" such as "qemu/x86_64", or a map with platform and architecture` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected "plat/arch" such as "qemu/x86_64", or a map with platform and architecture`,
+        });
     }
     const problems: Problem[] = [...unknownKeys(value, TARGET_KEYS, path)];
     const platform = pickOne(value, ["plat", "platform"], path, problems);
@@ -55,10 +61,19 @@ function parseTargetValue(value: unknown, path: string, warnings?: Problem[]): P
     const plat = platform && parsePlatform(platform.value, joinPath(path, platform.key));
     const arch = architecture && parseArchitecture(architecture.value, joinPath(path, architecture.key));
     const name = value.name === undefined ? undefined : parseText(value.name, joinPath(path, "name"));
-    const unsafeName = name?.value === undefined ? undefined : checkSafeText(name.value, joinPath(path, "name"), "a kraft command line");
+    const unsafeName =
+        name?.value === undefined
+            ? undefined
+            : checkSafeText(name.value, joinPath(path, "name"), "a kraft command line");
     if (unsafeName) problems.push(unsafeName);
-    const kconfig = value.kconfig === undefined ? undefined : parseKConfig(value.kconfig, joinPath(path, "kconfig"), warnings);
-    problems.push(...(plat?.problems ?? []), ...(arch?.problems ?? []), ...(name?.problems ?? []), ...(kconfig?.problems ?? []));
+    const kconfig =
+        value.kconfig === undefined ? undefined : parseKConfig(value.kconfig, joinPath(path, "kconfig"), warnings);
+    problems.push(
+        ...(plat?.problems ?? []),
+        ...(arch?.problems ?? []),
+        ...(name?.problems ?? []),
+        ...(kconfig?.problems ?? []),
+    );
     if (problems.length || !plat?.value || !arch?.value) {
         return fail(...problems);
     }
@@ -87,11 +102,18 @@ export function parseTargetString(value: string, path: string): Parsed<Target> {
 }
 
 /** Reads a key that has two spellings (`plat`/`platform`): exactly one must be present. */
-function pickOne(map: Record<string, unknown>, keys: [string, string], path: string, problems: Problem[]):
-    { key: string; value: unknown } | undefined {
+function pickOne(
+    map: Record<string, unknown>,
+    keys: [string, string],
+    path: string,
+    problems: Problem[],
+): { key: string; value: unknown } | undefined {
     const present = keys.filter((k) => map[k] !== undefined);
     if (present.length === 2) {
-        problems.push({ path: joinPath(path, keys[1]), message: `both "${keys[0]}" and "${keys[1]}" are set; keep only one of them` });
+        problems.push({
+            path: joinPath(path, keys[1]),
+            message: `both "${keys[0]}" and "${keys[1]}" are set; keep only one of them`,
+        });
         return undefined;
     }
     if (present.length === 0) {
@@ -104,7 +126,10 @@ function pickOne(map: Record<string, unknown>, keys: [string, string], path: str
 /** Reads a list of targets (strings or maps). */
 export function parseTargets(value: unknown, path: string): Parsed<Target[]> {
     if (!Array.isArray(value)) {
-        return fail({ path, message: `got ${describeValue(value)}; expected a list of targets such as ["qemu/x86_64"]` });
+        return fail({
+            path,
+            message: `got ${describeValue(value)}; expected a list of targets such as ["qemu/x86_64"]`,
+        });
     }
     const parsed = value.map((entry, i) => parseTarget(entry, `${path}[${i}]`));
     const problems = parsed.flatMap((p) => p.problems);

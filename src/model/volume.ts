@@ -44,7 +44,8 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
             if (parts.length > 2 || !parts[0] || (parts.length === 2 && !parts[1].startsWith("/"))) {
                 problems.push({
                     path: at,
-                    message: `got "${entry}"; kraft reads a volume string as "source:/destination" (or "source", mounted at "/")` +
+                    message:
+                        `got "${entry}"; kraft reads a volume string as "source:/destination" (or "source", mounted at "/")` +
                         `${parts.length > 2 ? `: for ${JSON.stringify(parts.slice(2).join(":"))} use the map form {source, destination, readonly: true}` : ""}`,
                 });
                 return;
@@ -53,15 +54,25 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
             return;
         }
         if (!isMap(entry)) {
-            problems.push({ path: at, message: `got ${describeValue(entry)}; expected "source:/destination" or a map with source and destination` });
+            problems.push({
+                path: at,
+                message: `got ${describeValue(entry)}; expected "source:/destination" or a map with source and destination`,
+            });
             return;
         }
         const before = problems.length;
         problems.push(...unknownKeys(entry, VOLUME_KEYS, at));
-        const destination = parseText(entry.destination, joinPath(at, "destination"), "an absolute mount point such as \"/data\"");
+        const destination = parseText(
+            entry.destination,
+            joinPath(at, "destination"),
+            'an absolute mount point such as "/data"',
+        );
         problems.push(...destination.problems);
         if (destination.value !== undefined && !destination.value.startsWith("/")) {
-            problems.push({ path: joinPath(at, "destination"), message: `got "${destination.value}"; expected an absolute mount point such as "/data"` });
+            problems.push({
+                path: joinPath(at, "destination"),
+                message: `got "${destination.value}"; expected an absolute mount point such as "/data"`,
+            });
         }
         const volume: Volume = { destination: destination.value ?? "" };
         if (destination.value !== undefined) {
@@ -72,7 +83,10 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
             if (entry[key] !== undefined) {
                 const text = parseText(entry[key], joinPath(at, key));
                 problems.push(...text.problems);
-                const unsafe = text.value === undefined ? undefined : checkSafeText(text.value, joinPath(at, key), "a run command line");
+                const unsafe =
+                    text.value === undefined
+                        ? undefined
+                        : checkSafeText(text.value, joinPath(at, key), "a run command line");
                 if (unsafe) problems.push(unsafe);
                 volume[key] = text.value;
             }
@@ -81,11 +95,14 @@ export function parseVolumes(value: unknown, path: string): Parsed<Volume[]> {
             if (typeof entry.readonly === "boolean") {
                 volume.readonly = entry.readonly;
             } else {
-                problems.push({ path: joinPath(at, "readonly"), message: `got ${describeValue(entry.readonly)}; expected true or false` });
+                problems.push({
+                    path: joinPath(at, "readonly"),
+                    message: `got ${describeValue(entry.readonly)}; expected true or false`,
+                });
             }
         }
         if (entry.mode !== undefined && entry.mode !== null) {
-            const mode = parseText(entry.mode, joinPath(at, "mode"), "an access mode such as \"ro\"");
+            const mode = parseText(entry.mode, joinPath(at, "mode"), 'an access mode such as "ro"');
             problems.push(...mode.problems);
             if (mode.value !== undefined) volume.mode = mode.value;
         }

@@ -33,18 +33,34 @@ export const MAX_YAML_ALIASES = 100;
 export function readYaml(text: string, what = "the document"): LocatedYaml {
     const none = { duplicates: [], lineOf: () => undefined, isNumber: () => false };
     if (text.length > MAX_YAML_CHARACTERS) {
-        return { value: undefined, problems: [{ path: "", message: `${what} is ${text.length} characters; more than ${MAX_YAML_CHARACTERS} is not a Kraftfile` }], ...none };
+        return {
+            value: undefined,
+            problems: [
+                {
+                    path: "",
+                    message: `${what} is ${text.length} characters; more than ${MAX_YAML_CHARACTERS} is not a Kraftfile`,
+                },
+            ],
+            ...none,
+        };
     }
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, {
-        lineCounter, prettyErrors: false, uniqueKeys: false, strict: true, version: "1.1", merge: true,
+        lineCounter,
+        prettyErrors: false,
+        uniqueKeys: false,
+        strict: true,
+        version: "1.1",
+        merge: true,
         // yaml.v2 leaves a date-like scalar a string when the target is interface{}.
-        customTags: (tags) => tags.filter((tag) => typeof tag === "string" || tag.tag !== "tag:yaml.org,2002:timestamp"),
+        customTags: (tags) =>
+            tags.filter((tag) => typeof tag === "string" || tag.tag !== "tag:yaml.org,2002:timestamp"),
     });
     const lines = new Map<string, number>();
     const numbers = new Set<string>();
     const duplicates: { path: string; line?: number }[] = [];
-    const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+    const lineAt = (offset: number | undefined) =>
+        offset === undefined ? undefined : lineCounter.linePos(offset).line;
     const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => ({
         path: "",
         message: `YAML syntax error: ${e.message.split("\n")[0]}`,
@@ -69,7 +85,11 @@ export function readYaml(text: string, what = "the document"): LocatedYaml {
         if (isAlias(node)) {
             const target = node.resolve(doc);
             if (!target || seen.has(target)) {
-                problems.push({ path, message: `alias "*${node.source}" cannot be resolved here; write the value out`, line: lineAt(node.range?.[0]) });
+                problems.push({
+                    path,
+                    message: `alias "*${node.source}" cannot be resolved here; write the value out`,
+                    line: lineAt(node.range?.[0]),
+                });
                 return undefined;
             }
             seen.add(target);
@@ -82,7 +102,10 @@ export function readYaml(text: string, what = "the document"): LocatedYaml {
             for (const pair of node.items) {
                 const keyNode = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
                 // A merge key: the library gives it a symbol value (`Symbol(<<)`) when merging is on.
-                if (isScalar(keyNode) && (typeof keyNode.value === "symbol" || (keyNode.value === "<<" && !isQuoted(keyNode)))) {
+                if (
+                    isScalar(keyNode) &&
+                    (typeof keyNode.value === "symbol" || (keyNode.value === "<<" && !isQuoted(keyNode)))
+                ) {
                     mergeInto(out, pair.value, path);
                     continue;
                 }
@@ -93,7 +116,12 @@ export function readYaml(text: string, what = "the document"): LocatedYaml {
                 if (Object.prototype.hasOwnProperty.call(out, key)) duplicates.push({ path: at, line });
                 if (line !== undefined) lines.set(at, line);
                 // Own property even for "__proto__": a Kraftfile key never reaches the prototype.
-                Object.defineProperty(out, key, { value: toPlain(pair.value, at), enumerable: true, writable: true, configurable: true });
+                Object.defineProperty(out, key, {
+                    value: toPlain(pair.value, at),
+                    enumerable: true,
+                    writable: true,
+                    configurable: true,
+                });
             }
             return out;
         }
@@ -122,7 +150,12 @@ export function readYaml(text: string, what = "the document"): LocatedYaml {
             if (merged && typeof merged === "object" && !Array.isArray(merged)) {
                 for (const [key, v] of Object.entries(merged)) {
                     if (!Object.prototype.hasOwnProperty.call(out, key)) {
-                        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+                        Object.defineProperty(out, key, {
+                            value: v,
+                            enumerable: true,
+                            writable: true,
+                            configurable: true,
+                        });
                     }
                 }
             }
@@ -133,8 +166,14 @@ export function readYaml(text: string, what = "the document"): LocatedYaml {
         if (isScalar(keyNode) && typeof keyNode.value === "string") {
             return keyNode.value;
         }
-        const shown = isScalar(keyNode) ? `${keyNode.source ?? String(keyNode.value)} (${keyNode.value === null ? "null" : typeof keyNode.value})` : "a map or list";
-        problems.push({ path: path || "", message: `key ${shown} is not a string; kraft refuses non-string keys (YAML 1.1 reads yes/no/on/off/y/n as booleans): quote it`, line });
+        const shown = isScalar(keyNode)
+            ? `${keyNode.source ?? String(keyNode.value)} (${keyNode.value === null ? "null" : typeof keyNode.value})`
+            : "a map or list";
+        problems.push({
+            path: path || "",
+            message: `key ${shown} is not a string; kraft refuses non-string keys (YAML 1.1 reads yes/no/on/off/y/n as booleans): quote it`,
+            line,
+        });
         return undefined;
     };
     const plain = problems.length ? undefined : toPlain(doc.contents, "");

@@ -18,16 +18,33 @@ import { demoKernel, tempDir } from "../helpers/demoKernel";
 import { jsonOf, unikernelAsync } from "../helpers/cli";
 
 const MOTO = path.join(os.homedir(), ".cache", "pulumi-unikernel", "moto-venv", "bin", "moto_server");
-const CREDENTIALS = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_SESSION_TOKEN: "testing", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" };
+const CREDENTIALS = {
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_SESSION_TOKEN: "testing",
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+};
 const BLOCK = 512 * 1024;
 
 /** A proxy in front of moto that answers 500 to the PutSnapshotBlock requests `fail` picks. */
-function failingProxy(target: number, fail: (blockIndex: number, attempt: number) => boolean): Promise<{ server: http.Server; port: number; attempts: Map<number, number>; signers: { path: string; key: string }[] }> {
+function failingProxy(
+    target: number,
+    fail: (blockIndex: number, attempt: number) => boolean,
+): Promise<{
+    server: http.Server;
+    port: number;
+    attempts: Map<number, number>;
+    signers: { path: string; key: string }[];
+}> {
     const attempts = new Map<number, number>();
     // Which access key signed each request: shows whose credentials each call went out with.
     const signers: { path: string; key: string }[] = [];
     const server = http.createServer((req, res) => {
-        signers.push({ path: req.url ?? "", key: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "" });
+        signers.push({
+            path: req.url ?? "",
+            key: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "",
+        });
         const m = /\/snapshots\/[^/]+\/blocks\/(\d+)/.exec(req.url ?? "");
         if (m && req.method === "PUT") {
             const index = Number(m[1]);
@@ -36,7 +53,10 @@ function failingProxy(target: number, fail: (blockIndex: number, attempt: number
             if (fail(index, attempt)) {
                 req.resume();
                 req.on("end", () => {
-                    res.writeHead(500, { "content-type": "application/json", "x-amzn-errortype": "InternalServerException" });
+                    res.writeHead(500, {
+                        "content-type": "application/json",
+                        "x-amzn-errortype": "InternalServerException",
+                    });
                     res.end(JSON.stringify({ message: "injected failure" }));
                 });
                 return;
@@ -45,13 +65,20 @@ function failingProxy(target: number, fail: (blockIndex: number, attempt: number
         // The SDK asks for "100-continue" on block uploads; this server already answered it, so the
         // upstream request goes without it (werkzeug would otherwise wait for a body it never asks for).
         const { expect: _expect, ...headers } = req.headers;
-        const upstream = http.request({ host: "127.0.0.1", port: target, path: req.url, method: req.method, headers }, (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-        });
+        const upstream = http.request(
+            { host: "127.0.0.1", port: target, path: req.url, method: req.method, headers },
+            (up) => {
+                res.writeHead(up.statusCode ?? 502, up.headers);
+                up.pipe(res);
+            },
+        );
         req.pipe(upstream);
     });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port, attempts, signers })));
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () =>
+            resolve({ server, port: (server.address() as AddressInfo).port, attempts, signers }),
+        ),
+    );
 }
 
 async function waitForHttp(port: number, timeoutMs: number): Promise<void> {
@@ -91,17 +118,36 @@ describe("EBS direct upload (moto on loopback)", function () {
         await fs.rm(dir, { recursive: true, force: true });
     });
 
-    const clientConfig = () => ({ region: "us-east-1", endpoint: `http://127.0.0.1:${motoPort}`, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const clientConfig = () => ({
+        region: "us-east-1",
+        endpoint: `http://127.0.0.1:${motoPort}`,
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
 
     it("sends only the non-zero blocks with their checksums, retries a failed block, and the snapshot holds the disk's bytes", async () => {
         const proxy = await failingProxy(motoPort, (index, attempt) => index === 0 && attempt === 1);
         try {
-            const run = await unikernelAsync(["aws", "upload-snapshot", "--disk", disk, "--region", "us-east-1", "--endpoint", `http://127.0.0.1:${proxy.port}`, "--tag", "digest=abc", "--json"], env);
+            const run = await unikernelAsync(
+                [
+                    "aws",
+                    "upload-snapshot",
+                    "--disk",
+                    disk,
+                    "--region",
+                    "us-east-1",
+                    "--endpoint",
+                    `http://127.0.0.1:${proxy.port}`,
+                    "--tag",
+                    "digest=abc",
+                    "--json",
+                ],
+                env,
+            );
             assert.equal(run.code, 0, run.stderr);
             const result = jsonOf(run);
             const scan = await scanBlocks(disk);
             assert.equal(result.blocksSent, scan.nonZeroBlocks.length);
-            assert.equal(result.blocksTotal, Math.ceil(9 * 1024 * 1024 / BLOCK));
+            assert.equal(result.blocksTotal, Math.ceil((9 * 1024 * 1024) / BLOCK));
             assert.equal(result.volumeSizeGiB, 1);
             assert.equal(result.retries, 1);
             assert.match(run.stderr, /block 0 attempt 1 failed \(InternalServerException/);
@@ -109,25 +155,55 @@ describe("EBS direct upload (moto on loopback)", function () {
 
             const ebs = new EBSClient(clientConfig());
             const listed = await ebs.send(new ListSnapshotBlocksCommand({ SnapshotId: result.snapshotId as string }));
-            assert.deepEqual((listed.Blocks ?? []).map((b) => b.BlockIndex).sort((a, b) => a! - b!), scan.nonZeroBlocks);
+            assert.deepEqual(
+                (listed.Blocks ?? []).map((b) => b.BlockIndex).sort((a, b) => a! - b!),
+                scan.nonZeroBlocks,
+            );
             const bytes = await fs.readFile(disk);
             for (const block of listed.Blocks ?? []) {
-                const got = await ebs.send(new GetSnapshotBlockCommand({ SnapshotId: result.snapshotId as string, BlockIndex: block.BlockIndex!, BlockToken: block.BlockToken! }));
+                const got = await ebs.send(
+                    new GetSnapshotBlockCommand({
+                        SnapshotId: result.snapshotId as string,
+                        BlockIndex: block.BlockIndex!,
+                        BlockToken: block.BlockToken!,
+                    }),
+                );
                 const data = Buffer.from(await got.BlockData!.transformToByteArray());
                 const expected = Buffer.alloc(BLOCK);
-                bytes.copy(expected, 0, block.BlockIndex! * BLOCK, Math.min(bytes.length, (block.BlockIndex! + 1) * BLOCK));
+                bytes.copy(
+                    expected,
+                    0,
+                    block.BlockIndex! * BLOCK,
+                    Math.min(bytes.length, (block.BlockIndex! + 1) * BLOCK),
+                );
                 assert.ok(data.equals(expected), `block ${block.BlockIndex} differs`);
             }
             const ec2 = new EC2Client(clientConfig());
-            const described = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [result.snapshotId as string] }));
+            const described = await ec2.send(
+                new DescribeSnapshotsCommand({ SnapshotIds: [result.snapshotId as string] }),
+            );
             assert.equal(described.Snapshots?.[0]?.State, "completed");
 
             // destroy: the delete step reads the snapshot id from the create step's stdout
-            const removed = await unikernelAsync(["aws", "delete-snapshot", "--region", "us-east-1", "--from-command-stdout", "--endpoint", `http://127.0.0.1:${motoPort}`, "--json"],
-                { ...env, PULUMI_COMMAND_STDOUT: run.stdout });
+            const removed = await unikernelAsync(
+                [
+                    "aws",
+                    "delete-snapshot",
+                    "--region",
+                    "us-east-1",
+                    "--from-command-stdout",
+                    "--endpoint",
+                    `http://127.0.0.1:${motoPort}`,
+                    "--json",
+                ],
+                { ...env, PULUMI_COMMAND_STDOUT: run.stdout },
+            );
             assert.equal(removed.code, 0, removed.stderr);
             assert.deepEqual(jsonOf(removed), { snapshotId: result.snapshotId, deleted: true });
-            await assert.rejects(ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [result.snapshotId as string] })), /InvalidSnapshot.NotFound|does not exist/);
+            await assert.rejects(
+                ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [result.snapshotId as string] })),
+                /InvalidSnapshot.NotFound|does not exist/,
+            );
         } finally {
             proxy.server.close();
         }
@@ -138,7 +214,22 @@ describe("EBS direct upload (moto on loopback)", function () {
         const ec2 = new EC2Client(clientConfig());
         const before = (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }))).Snapshots?.length ?? 0;
         try {
-            const run = await unikernelAsync(["aws", "upload-snapshot", "--disk", disk, "--region", "us-east-1", "--endpoint", `http://127.0.0.1:${proxy.port}`, "--concurrency", "1", "--json"], env);
+            const run = await unikernelAsync(
+                [
+                    "aws",
+                    "upload-snapshot",
+                    "--disk",
+                    disk,
+                    "--region",
+                    "us-east-1",
+                    "--endpoint",
+                    `http://127.0.0.1:${proxy.port}`,
+                    "--concurrency",
+                    "1",
+                    "--json",
+                ],
+                env,
+            );
             assert.equal(run.code, 1);
             assert.match(run.stderr, /attempt 4 failed/);
             assert.match(run.stderr, /upload failed; deleting the partial snapshot snap-/);
@@ -154,17 +245,50 @@ describe("EBS direct upload (moto on loopback)", function () {
         const proxy = await failingProxy(motoPort, () => false);
         try {
             const endpoint = `http://127.0.0.1:${proxy.port}`;
-            const run = await unikernelAsync(["aws", "upload-snapshot", "--disk", disk, "--region", "us-east-1", "--endpoint", endpoint,
-                "--role-arn", "arn:aws:iam::123456789012:role/hop", "--role-arn", "arn:aws:iam::123456789012:role/uploader",
-                "--role-external-id", "", "--role-external-id", "ext-42", "--json"], env);
+            const run = await unikernelAsync(
+                [
+                    "aws",
+                    "upload-snapshot",
+                    "--disk",
+                    disk,
+                    "--region",
+                    "us-east-1",
+                    "--endpoint",
+                    endpoint,
+                    "--role-arn",
+                    "arn:aws:iam::123456789012:role/hop",
+                    "--role-arn",
+                    "arn:aws:iam::123456789012:role/uploader",
+                    "--role-external-id",
+                    "",
+                    "--role-external-id",
+                    "ext-42",
+                    "--json",
+                ],
+                env,
+            );
             assert.equal(run.code, 0, run.stderr);
             const keys = [...new Set(proxy.signers.map((s) => s.key))];
             assert.equal(keys[0], "testing", "the first role is assumed with the machine's own credentials");
             assert.equal(keys.length, 3, `three identities in turn: ${keys.join(", ")}`);
             const blockSigners = new Set(proxy.signers.filter((s) => /\/blocks\//.test(s.path)).map((s) => s.key));
             assert.deepEqual([...blockSigners], [keys[2]], "the blocks go out as the last role of the chain");
-            const removed = await unikernelAsync(["aws", "delete-snapshot", "--region", "us-east-1", "--snapshot-id", jsonOf(run).snapshotId as string, "--endpoint", endpoint,
-                "--role-arn", "arn:aws:iam::123456789012:role/uploader", "--json"], env);
+            const removed = await unikernelAsync(
+                [
+                    "aws",
+                    "delete-snapshot",
+                    "--region",
+                    "us-east-1",
+                    "--snapshot-id",
+                    jsonOf(run).snapshotId as string,
+                    "--endpoint",
+                    endpoint,
+                    "--role-arn",
+                    "arn:aws:iam::123456789012:role/uploader",
+                    "--json",
+                ],
+                env,
+            );
             assert.equal(removed.code, 0, removed.stderr);
         } finally {
             proxy.server.close();
@@ -172,7 +296,10 @@ describe("EBS direct upload (moto on loopback)", function () {
     });
 
     it("has nothing to delete when the upload never printed a snapshot", async () => {
-        const run = await unikernelAsync(["aws", "delete-snapshot", "--region", "us-east-1", "--from-command-stdout", "--json"], { ...env, PULUMI_COMMAND_STDOUT: "" });
+        const run = await unikernelAsync(
+            ["aws", "delete-snapshot", "--region", "us-east-1", "--from-command-stdout", "--json"],
+            { ...env, PULUMI_COMMAND_STDOUT: "" },
+        );
         assert.equal(run.code, 0);
         assert.deepEqual(jsonOf(run), { deleted: false });
     });

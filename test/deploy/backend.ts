@@ -18,7 +18,12 @@ export { ROOT, exampleStack, pulumiCommand } from "../../scripts/pulumiEngine";
  * (UNIKERNEL_CACHE_DIR, so builds, disks and VM state never touch ~/.cache), with a passphrase and
  * the Pulumi environment set in this process's env. `cleanup` restores the env and removes it all.
  */
-export function useBackend(prefix: string): { work: string; cacheDir: string; env: Record<string, string>; cleanup: () => void } {
+export function useBackend(prefix: string): {
+    work: string;
+    cacheDir: string;
+    env: Record<string, string>;
+    cleanup: () => void;
+} {
     const work = mkdtempSync(path.join(os.tmpdir(), `unikernel-${prefix}-`));
     const cacheDir = path.join(work, "cache");
     const env = {
@@ -32,7 +37,9 @@ export function useBackend(prefix: string): { work: string; cacheDir: string; en
     // The inline program runs in this process and the providers inherit the CLI's environment.
     Object.assign(process.env, env);
     return {
-        work, cacheDir, env,
+        work,
+        cacheDir,
+        env,
         cleanup: () => {
             for (const key of Object.keys(env)) delete process.env[key];
             Object.assign(process.env, saved);
@@ -61,13 +68,19 @@ export function alive(pid: number): boolean {
 
 /** The pulumi CLI with the Pulumi environment, synchronously (for `package get-schema` and the like). */
 export function pulumi(args: string[], env: Record<string, string>, cwd: string) {
-    return spawnSync(path.join(env.UNIKERNEL_PULUMI_ROOT, "bin", "pulumi"), args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return spawnSync(path.join(env.UNIKERNEL_PULUMI_ROOT, "bin", "pulumi"), args, {
+        cwd,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
 }
 
 /** The demo kernel's sources only (no build output, no .gitignore), in a directory the test may edit. */
 export function kernelCopy(): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), "unikernel-kernel-src-"));
-    for (const file of ["Makefile", "boot.S", "linker.ld", "main.c"]) cpSync(path.join(DEMO_DIR, file), path.join(dir, file));
+    for (const file of ["Makefile", "boot.S", "linker.ld", "main.c"])
+        cpSync(path.join(DEMO_DIR, file), path.join(dir, file));
     return dir;
 }
 

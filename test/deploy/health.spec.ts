@@ -27,23 +27,44 @@ describe("deploy: health checks fail the update with the console tail", function
     });
 
     it("LocalService: a ready line that never comes fails up with the console tail; no QEMU is left", async () => {
-        stack = await LocalWorkspace.createOrSelectStack({
-            projectName: "unikernel-health", stackName: "never-ready",
-            program: async () => {
-                 
-                const unikernel = require(ROOT) as typeof import("../../src");
-                const image = new unikernel.UnikernelImage("hello", {
-                    directory: DEMO_DIR, engine: unikernel.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: unikernel.KernelFamily.Bare, cmdline: "health stay",
-                });
-                new unikernel.LocalService("hello", { diskPath: image.diskPath, digest: image.digest, readyPattern: "this line is never printed", readyTimeoutSeconds: 5 });
+        stack = await LocalWorkspace.createOrSelectStack(
+            {
+                projectName: "unikernel-health",
+                stackName: "never-ready",
+                program: async () => {
+                    const unikernel = require(ROOT) as typeof import("../../src");
+                    const image = new unikernel.UnikernelImage("hello", {
+                        directory: DEMO_DIR,
+                        engine: unikernel.Engine.Make,
+                        makeKernelPath: "build/hello.elf",
+                        kernelFamily: unikernel.KernelFamily.Bare,
+                        cmdline: "health stay",
+                    });
+                    new unikernel.LocalService("hello", {
+                        diskPath: image.diskPath,
+                        digest: image.digest,
+                        readyPattern: "this line is never printed",
+                        readyTimeoutSeconds: 5,
+                    });
+                },
             },
-        }, { workDir: backend.work, pulumiCommand: await pulumiCommand(backend.env), envVars: backend.env, projectSettings: { name: "unikernel-health", runtime: "nodejs" } });
+            {
+                workDir: backend.work,
+                pulumiCommand: await pulumiCommand(backend.env),
+                envVars: backend.env,
+                projectSettings: { name: "unikernel-health", runtime: "nodejs" },
+            },
+        );
         await assert.rejects(stack.up(), (error: Error) => {
             assert.match(error.message, /not ready after 5 s|"matched":false/);
             assert.ok(error.message.includes(DEMO_LINE), "the console tail is in the error");
             return true;
         });
-        assert.deepEqual(pidfilesUnder(path.join(backend.cacheDir, "local")), [], "the VM that never got ready was stopped");
+        assert.deepEqual(
+            pidfilesUnder(path.join(backend.cacheDir, "local")),
+            [],
+            "the VM that never got ready was stopped",
+        );
         const outputs = await stack.outputs();
         assert.deepEqual(outputs, {}, "no service in the state");
     });
@@ -57,5 +78,7 @@ function pidfilesUnder(dir: string): string[] {
     } catch {
         return [];
     }
-    return entries.flatMap((e) => (e.isDirectory() ? pidfilesUnder(path.join(dir, e.name)) : e.name === "qemu.pid" ? [path.join(dir, e.name)] : []));
+    return entries.flatMap((e) =>
+        e.isDirectory() ? pidfilesUnder(path.join(dir, e.name)) : e.name === "qemu.pid" ? [path.join(dir, e.name)] : [],
+    );
 }

@@ -38,7 +38,11 @@ describe("deploy: examples/local with pulumi up / preview / destroy", function (
 
     it("up builds the kernel, makes the disk and boots it; the console file shows the demo line", async () => {
         const up = await stack.up();
-        assert.deepEqual(changes(up.summary.resourceChanges), { create: 6 }, JSON.stringify(up.summary.resourceChanges));
+        assert.deepEqual(
+            changes(up.summary.resourceChanges),
+            { create: 6 },
+            JSON.stringify(up.summary.resourceChanges),
+        );
         const consoleLog = up.outputs.consoleLog.value as string;
         const text = readFileSync(consoleLog, "utf8");
         assert.ok(text.includes(DEMO_LINE), text);
@@ -46,7 +50,10 @@ describe("deploy: examples/local with pulumi up / preview / destroy", function (
         firstDigest = up.outputs.digest.value as string;
         assert.match(firstDigest, /^[0-9a-f]{64}$/);
         pidfile = up.outputs.pidfile.value as string;
-        assert.ok(pidfile.startsWith(path.join(backend.cacheDir, "local", "unikernel-local", "deploy-local", "hello-")), pidfile);
+        assert.ok(
+            pidfile.startsWith(path.join(backend.cacheDir, "local", "unikernel-local", "deploy-local", "hello-")),
+            pidfile,
+        );
         pid = Number(readFileSync(pidfile, "utf8").trim());
         assert.ok(alive(pid), "QEMU runs after up");
     });
@@ -83,7 +90,13 @@ describe("deploy: examples/local with pulumi up / preview / destroy", function (
 
     it("a source change rebuilds, makes a new disk and replaces the VM", async () => {
         const main = path.join(kernelDir, "main.c");
-        writeFileSync(main, readFileSync(main, "utf8").replace('serial_puts("staying up\\n");', 'serial_puts("staying up, second build\\n");'));
+        writeFileSync(
+            main,
+            readFileSync(main, "utf8").replace(
+                'serial_puts("staying up\\n");',
+                'serial_puts("staying up, second build\\n");',
+            ),
+        );
         const up = await stack.up();
         const summary = changes(up.summary.resourceChanges);
         assert.ok((summary.replace ?? 0) >= 3, JSON.stringify(summary));

@@ -24,9 +24,13 @@ describe("deploy: examples/private-host over SSH to a loopback sshd", function (
     function hostConfig(stateDirectory: string, hostKey: string) {
         return {
             kernelDirectory: { value: kernelDir },
-            host: { value: "127.0.0.1" }, sshPort: { value: String(sshd.port) }, user: { value: os.userInfo().username },
-            privateKey: { value: sshd.privateKey, secret: true }, hostKey: { value: hostKey },
-            runMode: { value: "background" }, stateDirectory: { value: stateDirectory },
+            host: { value: "127.0.0.1" },
+            sshPort: { value: String(sshd.port) },
+            user: { value: os.userInfo().username },
+            privateKey: { value: sshd.privateKey, secret: true },
+            hostKey: { value: hostKey },
+            runMode: { value: "background" },
+            stateDirectory: { value: stateDirectory },
         };
     }
 
@@ -48,7 +52,12 @@ describe("deploy: examples/private-host over SSH to a loopback sshd", function (
 
     it("up copies the image and starts the VM on the host; a new image replaces it; destroy removes it", async () => {
         const stateDir = path.join(backend.work, "host-state");
-        const stack = await exampleStack("private-host", "deploy-host", backend.env, hostConfig(stateDir, sshd.hostKey));
+        const stack = await exampleStack(
+            "private-host",
+            "deploy-host",
+            backend.env,
+            hostConfig(stateDir, sshd.hostKey),
+        );
         stacks.push(stack);
         const up = await stack.up();
         assert.equal(up.outputs.runMode.value, "background");
@@ -65,7 +74,10 @@ describe("deploy: examples/private-host over SSH to a loopback sshd", function (
 
         // The checkpoint file as the backend stores it: the connection (with the key) is a secret,
         // encrypted with the stack's passphrase. (`exportStack` would decrypt it.)
-        const checkpoint = readFileSync(path.join(backend.work, "backend", ".pulumi", "stacks", "unikernel-private-host", "deploy-host.json"), "utf8");
+        const checkpoint = readFileSync(
+            path.join(backend.work, "backend", ".pulumi", "stacks", "unikernel-private-host", "deploy-host.json"),
+            "utf8",
+        );
         const keyBody = sshd.privateKey.split("\n")[1];
         assert.ok(!checkpoint.includes(keyBody), "the private key is not in the state in clear text");
         assert.ok(checkpoint.includes('"ciphertext"'), "the state holds encrypted secrets");
@@ -73,9 +85,18 @@ describe("deploy: examples/private-host over SSH to a loopback sshd", function (
         // A new image: copied beside the running one, then the old service is removed (with its
         // image) before the new one starts under the same name.
         const main = path.join(kernelDir, "main.c");
-        writeFileSync(main, readFileSync(main, "utf8").replace('serial_puts("staying up\\n");', 'serial_puts("staying up, image two\\n");'));
+        writeFileSync(
+            main,
+            readFileSync(main, "utf8").replace(
+                'serial_puts("staying up\\n");',
+                'serial_puts("staying up, image two\\n");',
+            ),
+        );
         const update = await stack.up();
-        assert.ok((changes(update.summary.resourceChanges).replace ?? 0) >= 2, JSON.stringify(update.summary.resourceChanges));
+        assert.ok(
+            (changes(update.summary.resourceChanges).replace ?? 0) >= 2,
+            JSON.stringify(update.summary.resourceChanges),
+        );
         const secondImage = update.outputs.remoteImagePath.value as string;
         assert.notEqual(secondImage, remoteImage);
         assert.ok(existsSync(secondImage) && !existsSync(remoteImage), "the new image is there, the old one is gone");
@@ -92,7 +113,12 @@ describe("deploy: examples/private-host over SSH to a loopback sshd", function (
 
     it("refuses a host whose key is not the declared one, before anything reaches it", async () => {
         const stateDir = path.join(backend.work, "refused-state");
-        const stack = await exampleStack("private-host", "deploy-wrong-key", backend.env, hostConfig(stateDir, sshd.otherHostKey));
+        const stack = await exampleStack(
+            "private-host",
+            "deploy-wrong-key",
+            backend.env,
+            hostConfig(stateDir, sshd.otherHostKey),
+        );
         stacks.push(stack);
         await assert.rejects(stack.up(), (error: Error) => {
             assert.match(error.message, /host key|verification|handshake/i);

@@ -55,9 +55,13 @@ describe("deploy: the component provider (get-schema, Pulumi YAML through packag
         assert.equal(add.status, 0, add.stderr);
         assert.match(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"), /pulumi-unikernel: pulumi-unikernel@0\.1\.0/);
 
-        stack = await LocalWorkspace.createOrSelectStack({ stackName: "deploy-yaml", workDir: dir }, {
-            pulumiCommand: await pulumiCommand(backend.env), envVars: backend.env,
-        });
+        stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: "deploy-yaml", workDir: dir },
+            {
+                pulumiCommand: await pulumiCommand(backend.env),
+                envVars: backend.env,
+            },
+        );
         const up = await stack.up();
         const text = readFileSync(up.outputs.consoleLog.value as string, "utf8");
         assert.ok(text.includes(DEMO_LINE) && text.includes("yaml stay"), text);
@@ -73,9 +77,11 @@ describe("deploy: the component provider (get-schema, Pulumi YAML through packag
 function normalized(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(normalized);
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value)
-            .filter(([k, v]) => k !== "optional" && !(k === "required" && Array.isArray(v) && v.length === 0))
-            .map(([k, v]) => [k, normalized(v)]));
+        return Object.fromEntries(
+            Object.entries(value)
+                .filter(([k, v]) => k !== "optional" && !(k === "required" && Array.isArray(v) && v.length === 0))
+                .map(([k, v]) => [k, normalized(v)]),
+        );
     }
     return value;
 }

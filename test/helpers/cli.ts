@@ -13,7 +13,12 @@ export interface CliRun {
 
 /** Runs `unikernel ...args` with extra environment (e.g. a private cache directory). */
 export function unikernel(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): CliRun {
-    const run = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd, env: { ...process.env, ...env }, timeout: 300_000 });
+    const run = spawnSync(process.execPath, [BIN, ...args], {
+        encoding: "utf8",
+        cwd,
+        env: { ...process.env, ...env },
+        timeout: 300_000,
+    });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -9,7 +9,7 @@ import { installMocks, record, recorded, settle } from "./mocks";
 
 installMocks();
 // Loaded after the mocks, as the components must see them.
- 
+
 export const uk = require("../../src") as typeof import("../../src");
 
 /** Resource options that record every registration. */
@@ -34,11 +34,20 @@ export async function rejects(make: () => unknown, paths: string[], fragment?: R
         error = e;
     }
     assert.ok(error, "expected an input error");
-    assert.ok(pulumi.InputPropertyError.isInstance(error) || pulumi.InputPropertiesError.isInstance(error), `${error?.name}: ${error?.message}`);
-    const got: string[] = pulumi.InputPropertiesError.isInstance(error) ? error.errors.map((e: any) => e.propertyPath) : [error.propertyPath];
+    assert.ok(
+        pulumi.InputPropertyError.isInstance(error) || pulumi.InputPropertiesError.isInstance(error),
+        `${error?.name}: ${error?.message}`,
+    );
+    const got: string[] = pulumi.InputPropertiesError.isInstance(error)
+        ? error.errors.map((e: any) => e.propertyPath)
+        : [error.propertyPath];
     assert.deepEqual(got.sort(), [...paths].sort(), error.message);
     if (fragment) assert.match(pulumi.InputPropertiesError.isInstance(error) ? error.message : error.reason, fragment);
-    assert.equal(recorded.slice(mark).filter((r) => !r.type.startsWith("pulumi-unikernel:")).length, 0, "no child was registered");
+    assert.equal(
+        recorded.slice(mark).filter((r) => !r.type.startsWith("pulumi-unikernel:")).length,
+        0,
+        "no child was registered",
+    );
 }
 
 /** `type name` of each registration, for comparing a component's tree. */
@@ -46,5 +55,7 @@ export const shape = (children: typeof recorded) => children.map((c) => `${c.typ
 
 /** The files a private-host script writes (each from base64, so no content can end a heredoc), decoded and joined. */
 export function writtenFiles(script: string): string {
-    return [...script.matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d/g)].map((m) => Buffer.from(m[1], "base64").toString("utf8")).join("\n");
+    return [...script.matchAll(/printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d/g)]
+        .map((m) => Buffer.from(m[1], "base64").toString("utf8"))
+        .join("\n");
 }

@@ -31,7 +31,11 @@ export function tempDir(prefix = "unikernel-test-"): string {
 }
 
 /** Rewrites program header `index` of an ELF32 in a copy. */
-function withProgramHeader(bytes: Buffer, index: number, fields: { type: number; offset: number; paddr: number; filesz: number; memsz: number }): Buffer {
+function withProgramHeader(
+    bytes: Buffer,
+    index: number,
+    fields: { type: number; offset: number; paddr: number; filesz: number; memsz: number },
+): Buffer {
     const copy = Buffer.from(bytes);
     const phoff = copy.readUInt32LE(28);
     const at = phoff + index * copy.readUInt16LE(42);
@@ -47,14 +51,26 @@ function withProgramHeader(bytes: Buffer, index: number, fields: { type: number;
 /** The demo kernel's GNU_STACK header (index 3) turned into an empty PT_LOAD at the start of .text. */
 export function kernelWithEmptyLoad(dir: string): string {
     const file = path.join(dir, "empty-load.elf");
-    writeFileSync(file, withProgramHeader(readFileSync(demoKernel()), 3, { type: 1, offset: 0, paddr: 0x100000, filesz: 0, memsz: 0 }));
+    writeFileSync(
+        file,
+        withProgramHeader(readFileSync(demoKernel()), 3, { type: 1, offset: 0, paddr: 0x100000, filesz: 0, memsz: 0 }),
+    );
     return file;
 }
 
 /** A loadable segment overlapping .text: no boot loader can place both. */
 export function kernelWithOverlap(dir: string): string {
     const file = path.join(dir, "overlap.elf");
-    writeFileSync(file, withProgramHeader(readFileSync(demoKernel()), 3, { type: 1, offset: 0, paddr: 0x100100, filesz: 0, memsz: 0x2000 }));
+    writeFileSync(
+        file,
+        withProgramHeader(readFileSync(demoKernel()), 3, {
+            type: 1,
+            offset: 0,
+            paddr: 0x100100,
+            filesz: 0,
+            memsz: 0x2000,
+        }),
+    );
     return file;
 }
 
@@ -85,9 +101,13 @@ export function plainArm64Image(dir: string): string {
 export function countingApp(root: string, recipeDelay = 0): { dir: string; runs: () => number } {
     const dir = path.join(root, "app");
     mkdirSync(dir);
-    for (const file of ["boot.S", "main.c", "linker.ld", ".gitignore"]) copyFileSync(path.join(DEMO_DIR, file), path.join(dir, file));
+    for (const file of ["boot.S", "main.c", "linker.ld", ".gitignore"])
+        copyFileSync(path.join(DEMO_DIR, file), path.join(dir, file));
     copyFileSync(path.join(DEMO_DIR, "Makefile"), path.join(dir, "hello.mk"));
     const counter = path.join(root, "make-runs.log");
-    writeFileSync(path.join(dir, "Makefile"), `include hello.mk\nall: count\ncount:\n\t@echo run >> ${counter}${recipeDelay ? `; sleep ${recipeDelay}` : ""}\n.PHONY: count\n`);
+    writeFileSync(
+        path.join(dir, "Makefile"),
+        `include hello.mk\nall: count\ncount:\n\t@echo run >> ${counter}${recipeDelay ? `; sleep ${recipeDelay}` : ""}\n.PHONY: count\n`,
+    );
     return { dir, runs: () => (existsSync(counter) ? readFileSync(counter, "utf8").trim().split("\n").length : 0) };
 }

@@ -27,7 +27,11 @@ export const created: { type: string; name: string }[] = [];
 /** Invokes the components may make, and what they answer. Anything else throws. */
 const CALLS: Record<string, (args: Record<string, any>) => Record<string, any>> = {
     "aws:index/getRegion:getRegion": () => ({ name: "us-east-1", region: "us-east-1", id: "us-east-1" }),
-    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: ["us-east-1a", "us-east-1b"], zoneIds: ["use1-az1", "use1-az2"], id: "us-east-1" }),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+        names: ["us-east-1a", "us-east-1b"],
+        zoneIds: ["use1-az1", "use1-az2"],
+        id: "us-east-1",
+    }),
 };
 
 /**
@@ -40,26 +44,56 @@ function cliStdout(create: string): string {
     const verb = argv[0] === "aws" ? `aws ${argv[1]}` : argv[0];
     switch (verb) {
         case "aws upload-snapshot": {
-            const result: UploadSnapshotResult = { snapshotId: "snap-0123456789abcdef0", blocksSent: 2, blocksTotal: 18 };
+            const result: UploadSnapshotResult = {
+                snapshotId: "snap-0123456789abcdef0",
+                blocksSent: 2,
+                blocksTotal: 18,
+            };
             return JSON.stringify(result);
         }
         case "build": {
             const base = "/cache/artifacts/0123456789abcdef";
             const result: BuildResult = argv.includes("--disk")
-                ? { path: `${base}/disk.img`, disk: `${base}/disk.img`, sha256: "a".repeat(64), sizeBytes: 1048576, cmdline: "" }
-                : { path: `${base}/kernel`, kernel: `${base}/kernel`, sha256: "b".repeat(64), sizeBytes: 8760, cmdline: "-- /app" };
+                ? {
+                      path: `${base}/disk.img`,
+                      disk: `${base}/disk.img`,
+                      sha256: "a".repeat(64),
+                      sizeBytes: 1048576,
+                      cmdline: "",
+                  }
+                : {
+                      path: `${base}/kernel`,
+                      kernel: `${base}/kernel`,
+                      sha256: "b".repeat(64),
+                      sizeBytes: 8760,
+                      cmdline: "-- /app",
+                  };
             return JSON.stringify(result);
         }
         case "disk": {
-            const result: DiskCommandResult = { path: "/cache/disks/app.img", sha256: "c".repeat(64), sizeBytes: 9437184 };
+            const result: DiskCommandResult = {
+                path: "/cache/disks/app.img",
+                sha256: "c".repeat(64),
+                sizeBytes: 9437184,
+            };
             return JSON.stringify(result);
         }
         case "convert": {
-            const result: ConvertCommandResult = { path: `/cache/images/app.${option("--format")}`, sha256: "d".repeat(64), sizeBytes: 1000 };
+            const result: ConvertCommandResult = {
+                path: `/cache/images/app.${option("--format")}`,
+                sha256: "d".repeat(64),
+                sizeBytes: 1000,
+            };
             return JSON.stringify(result);
         }
         case "run": {
-            const result: RunDetachedResult = { matched: true, bootMs: 420, consoleLog: "/cache/local/app/console.log", pidfile: "/cache/local/app/qemu.pid", accel: "tcg" };
+            const result: RunDetachedResult = {
+                matched: true,
+                bootMs: 420,
+                consoleLog: "/cache/local/app/console.log",
+                pidfile: "/cache/local/app/qemu.pid",
+                accel: "tcg",
+            };
             return JSON.stringify(result);
         }
         default:
@@ -74,29 +108,48 @@ export function installMocks(): void {
     if (installed) return;
     installed = true;
     // setMocks is async in signature only (its body sets the monitor synchronously).
-    void pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-            created.push({ type: args.type, name: args.name });
-            const state: Record<string, any> = { ...args.inputs };
-            if (args.type === "command:local:Command") state.stdout = cliStdout(String(args.inputs.create ?? ""));
-            if (args.type === "command:remote:Command") state.stdout = JSON.stringify({ mode: "systemd", console: "/var/lib/unikernel/x/console.log" });
-            if (args.type === "aws:ec2/instance:Instance") Object.assign(state, { privateIp: "10.0.0.10", publicIp: args.inputs.associatePublicIpAddress ? "203.0.113.10" : "" });
-            if (args.type === "gcp:compute/instance:Instance") {
-                state.networkInterfaces = (args.inputs.networkInterfaces ?? []).map((n: any) => ({ ...n, networkIp: "10.10.0.2", accessConfigs: (n.accessConfigs ?? []).map(() => ({ natIp: "198.51.100.7" })) }));
-                state.name = args.name;
-            }
-            if (args.type === "gcp:compute/image:Image") state.selfLink = `https://www.googleapis.com/compute/v1/projects/p/global/images/${args.inputs.name}`;
-            if (args.type === "aws:s3/bucket:Bucket") state.arn = `arn:aws:s3:::${args.name}`;
-            if (args.type === "gcp:storage/bucket:Bucket") state.name = args.name;
-            if (args.type === "aws:autoscaling/group:Group" || args.type === "gcp:compute/instanceGroupManager:InstanceGroupManager") state.name = args.name;
-            return { id: `${args.name}-id`, state };
+    void pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                created.push({ type: args.type, name: args.name });
+                const state: Record<string, any> = { ...args.inputs };
+                if (args.type === "command:local:Command") state.stdout = cliStdout(String(args.inputs.create ?? ""));
+                if (args.type === "command:remote:Command")
+                    state.stdout = JSON.stringify({ mode: "systemd", console: "/var/lib/unikernel/x/console.log" });
+                if (args.type === "aws:ec2/instance:Instance")
+                    Object.assign(state, {
+                        privateIp: "10.0.0.10",
+                        publicIp: args.inputs.associatePublicIpAddress ? "203.0.113.10" : "",
+                    });
+                if (args.type === "gcp:compute/instance:Instance") {
+                    state.networkInterfaces = (args.inputs.networkInterfaces ?? []).map((n: any) => ({
+                        ...n,
+                        networkIp: "10.10.0.2",
+                        accessConfigs: (n.accessConfigs ?? []).map(() => ({ natIp: "198.51.100.7" })),
+                    }));
+                    state.name = args.name;
+                }
+                if (args.type === "gcp:compute/image:Image")
+                    state.selfLink = `https://www.googleapis.com/compute/v1/projects/p/global/images/${args.inputs.name}`;
+                if (args.type === "aws:s3/bucket:Bucket") state.arn = `arn:aws:s3:::${args.name}`;
+                if (args.type === "gcp:storage/bucket:Bucket") state.name = args.name;
+                if (
+                    args.type === "aws:autoscaling/group:Group" ||
+                    args.type === "gcp:compute/instanceGroupManager:InstanceGroupManager"
+                )
+                    state.name = args.name;
+                return { id: `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                const answer = CALLS[args.token];
+                if (!answer) throw new Error(`unmocked invoke ${args.token}`);
+                return answer(args.inputs);
+            },
         },
-        call(args: pulumi.runtime.MockCallArgs) {
-            const answer = CALLS[args.token];
-            if (!answer) throw new Error(`unmocked invoke ${args.token}`);
-            return answer(args.inputs);
-        },
-    }, "project", "stack", false);
+        "project",
+        "stack",
+        false,
+    );
 }
 
 /**
@@ -105,16 +158,24 @@ export function installMocks(): void {
  */
 export const record: pulumi.ResourceTransformation = (args) => {
     const parent = args.opts.parent as any;
-    recorded.push({ type: args.type, name: args.name, inputs: args.props as Record<string, any>, parentName: parent?.__name, parentType: parent?.__pulumiType });
+    recorded.push({
+        type: args.type,
+        name: args.name,
+        inputs: args.props as Record<string, any>,
+        parentName: parent?.__name,
+        parentType: parent?.__pulumiType,
+    });
     return undefined;
 };
 
 /** Resolves an Output (or plain value) in tests. */
 export function unwrap<T>(value: pulumi.Input<T> | undefined): Promise<T> {
-    return new Promise((resolve) => pulumi.output(value as pulumi.Input<T>).apply((v) => {
-        resolve(v as T);
-        return v;
-    }));
+    return new Promise((resolve) =>
+        pulumi.output(value as pulumi.Input<T>).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Deeply resolves a recorded input (which may hold Outputs). */

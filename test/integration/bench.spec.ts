@@ -12,9 +12,16 @@ import { jsonOf, unikernel, unikernelAsync } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 
 interface Result {
-    name: string; imageBytes: number; runs: number; accel: string;
-    firstOutputMs: { median: number; min: number; max: number }; readyMs: { median: number; min: number; max: number };
-    minMemoryMiB: number | null; failedMemoryMiB: number | null; qemuRssKiB: number | null; idleCpuSeconds: number | null;
+    name: string;
+    imageBytes: number;
+    runs: number;
+    accel: string;
+    firstOutputMs: { median: number; min: number; max: number };
+    readyMs: { median: number; min: number; max: number };
+    minMemoryMiB: number | null;
+    failedMemoryMiB: number | null;
+    qemuRssKiB: number | null;
+    idleCpuSeconds: number | null;
 }
 
 function checkStats(s: { median: number; min: number; max: number }, label: string): void {
@@ -29,10 +36,35 @@ describe("unikernel bench", function () {
 
     it("boots the demo kernel N times, finds its smallest memory, measures an idle instance, writes JSON and SVG", async () => {
         const svg = path.join(dir, "demo.svg");
-        const run = await unikernelAsync(["bench", "--kernel", demoKernel(), "--cmdline", "bench", "--stay-cmdline", "bench stay", "--expect", DEMO_LINE,
-            "--runs", "3", "--memory", "16", "--memory-range", "1:16", "--idle-seconds", "2", "--svg", svg, "--json"]);
+        const run = await unikernelAsync([
+            "bench",
+            "--kernel",
+            demoKernel(),
+            "--cmdline",
+            "bench",
+            "--stay-cmdline",
+            "bench stay",
+            "--expect",
+            DEMO_LINE,
+            "--runs",
+            "3",
+            "--memory",
+            "16",
+            "--memory-range",
+            "1:16",
+            "--idle-seconds",
+            "2",
+            "--svg",
+            svg,
+            "--json",
+        ]);
         assert.equal(run.code, 0, run.stderr);
-        const report = jsonOf(run) as { machine: { cpus: number; accel: string }; settings: { runs: number }; results: Result[]; svg: string };
+        const report = jsonOf(run) as {
+            machine: { cpus: number; accel: string };
+            settings: { runs: number };
+            results: Result[];
+            svg: string;
+        };
         assert.equal(report.settings.runs, 3);
         assert.ok(report.machine.cpus >= 1);
         assert.equal(report.results.length, 1);
@@ -42,9 +74,16 @@ describe("unikernel bench", function () {
         checkStats(demo.firstOutputMs, "first output");
         assert.ok(demo.firstOutputMs.median <= demo.readyMs.median);
         assert.equal(demo.imageBytes, readFileSync(demoKernel()).length);
-        assert.ok(demo.minMemoryMiB !== null && demo.minMemoryMiB >= 1 && demo.minMemoryMiB <= 16, String(demo.minMemoryMiB));
-        if (demo.failedMemoryMiB !== null) assert.ok(demo.failedMemoryMiB < demo.minMemoryMiB, "what failed is below what booted");
-        assert.ok(demo.qemuRssKiB !== null && demo.qemuRssKiB > 1024, `the kernel stays up with "stay", so QEMU's RSS is measured: ${demo.qemuRssKiB}`);
+        assert.ok(
+            demo.minMemoryMiB !== null && demo.minMemoryMiB >= 1 && demo.minMemoryMiB <= 16,
+            String(demo.minMemoryMiB),
+        );
+        if (demo.failedMemoryMiB !== null)
+            assert.ok(demo.failedMemoryMiB < demo.minMemoryMiB, "what failed is below what booted");
+        assert.ok(
+            demo.qemuRssKiB !== null && demo.qemuRssKiB > 1024,
+            `the kernel stays up with "stay", so QEMU's RSS is measured: ${demo.qemuRssKiB}`,
+        );
         assert.ok(demo.idleCpuSeconds !== null && demo.idleCpuSeconds >= 0);
         assert.equal(report.svg, svg);
         const text = readFileSync(svg, "utf8");
@@ -55,25 +94,63 @@ describe("unikernel bench", function () {
     });
 
     it("measures the Linux baseline made from Debian packages in the same run", async () => {
-        const run = await unikernelAsync(["bench", "--kernel", demoKernel(), "--cmdline", "bench", "--stay-cmdline", "bench stay", "--expect", DEMO_LINE,
-            "--runs", "1", "--memory", "128", "--no-memory-search", "--idle-seconds", "1", "--baseline", "linux", "--svg", path.join(dir, "both.svg"), "--json"]);
+        const run = await unikernelAsync([
+            "bench",
+            "--kernel",
+            demoKernel(),
+            "--cmdline",
+            "bench",
+            "--stay-cmdline",
+            "bench stay",
+            "--expect",
+            DEMO_LINE,
+            "--runs",
+            "1",
+            "--memory",
+            "128",
+            "--no-memory-search",
+            "--idle-seconds",
+            "1",
+            "--baseline",
+            "linux",
+            "--svg",
+            path.join(dir, "both.svg"),
+            "--json",
+        ]);
         assert.equal(run.code, 0, run.stderr);
         const report = jsonOf(run) as { results: Result[] };
-        assert.deepEqual(report.results.map((r) => r.name), ["unikernel", "linux (debian cloud + busybox)"]);
+        assert.deepEqual(
+            report.results.map((r) => r.name),
+            ["unikernel", "linux (debian cloud + busybox)"],
+        );
         const linux = report.results[1];
         checkStats(linux.readyMs, "linux ready");
         assert.ok(linux.imageBytes > 1024 * 1024, "a real kernel and initramfs");
         assert.equal(linux.minMemoryMiB, null, "--no-memory-search");
-        assert.ok(linux.qemuRssKiB !== null, "the baseline stays up with \"stay\" for the idle measurement");
+        assert.ok(linux.qemuRssKiB !== null, 'the baseline stays up with "stay" for the idle measurement');
         assert.equal(XMLValidator.validate(readFileSync(path.join(dir, "both.svg"), "utf8")), true);
     });
 
     it("prints a Markdown table without --json", async () => {
-        const run = await unikernelAsync(["bench", "--kernel", demoKernel(), "--expect", DEMO_LINE, "--runs", "1", "--no-memory-search", "--idle-seconds", "0"]);
+        const run = await unikernelAsync([
+            "bench",
+            "--kernel",
+            demoKernel(),
+            "--expect",
+            DEMO_LINE,
+            "--runs",
+            "1",
+            "--no-memory-search",
+            "--idle-seconds",
+            "0",
+        ]);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /^\d+ CPUs \(/);
         assert.match(run.stdout, /\| system \| image \| first output ms/);
-        assert.match(run.stdout, /\| unikernel \| [\d.]+ KiB \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| n\/a \| n\/a \| n\/a \|/);
+        assert.match(
+            run.stdout,
+            /\| unikernel \| [\d.]+ KiB \| \d+ \(\d+-\d+\) \| \d+ \(\d+-\d+\) \| n\/a \| n\/a \| n\/a \|/,
+        );
     });
 
     it("reports every input problem at once, and a kernel that never gets ready with its console tail", async () => {
@@ -83,9 +160,23 @@ describe("unikernel bench", function () {
         assert.match(error, /exactly one of --kernel or --disk/);
         assert.match(error, /--expect is not a valid regular expression/);
         assert.match(error, /--memory-range 8:4/);
-        const never = await unikernelAsync(["bench", "--kernel", demoKernel(), "--expect", "never printed", "--runs", "1", "--timeout", "5", "--json"]);
+        const never = await unikernelAsync([
+            "bench",
+            "--kernel",
+            demoKernel(),
+            "--expect",
+            "never printed",
+            "--runs",
+            "1",
+            "--timeout",
+            "5",
+            "--json",
+        ]);
         assert.equal(never.code, 1);
-        assert.match(String(jsonOf(never).error), /boot 1 did not reach \/never printed\/[\s\S]*Hello from the pulumi-unikernel demo kernel/);
+        assert.match(
+            String(jsonOf(never).error),
+            /boot 1 did not reach \/never printed\/[\s\S]*Hello from the pulumi-unikernel demo kernel/,
+        );
     });
 });
 

@@ -38,15 +38,26 @@ describe("build inputs outside the application directory", function () {
     function kraftApp(rootfs: string): string {
         const dir = path.join(root, "app");
         mkdirSync(dir, { recursive: true });
-        writeFileSync(path.join(dir, "Kraftfile"), `spec: v0.6\nname: app\nunikraft: stable\ntargets:\n  - qemu/x86_64\nrootfs: ${rootfs}\n`);
+        writeFileSync(
+            path.join(dir, "Kraftfile"),
+            `spec: v0.6\nname: app\nunikraft: stable\ntargets:\n  - qemu/x86_64\nrootfs: ${rootfs}\n`,
+        );
         return dir;
     }
 
-    const kraft = (dir: string, extra: Partial<BuildRequest> = {}): BuildRequest => ({ engine: "kraft", dir, ...extra });
+    const kraft = (dir: string, extra: Partial<BuildRequest> = {}): BuildRequest => ({
+        engine: "kraft",
+        dir,
+        ...extra,
+    });
 
     it("refuses a rootfs that climbs out, is absolute, or leaves through a symbolic link, naming the property", async () => {
         mkdirSync(path.join(root, "secrets"));
-        for (const [rootfs, reason] of [["../secrets", /climbs out/], ["/etc", /is an absolute path/], ["escape/inner", /leads through a symbolic link to \/etc/]] as const) {
+        for (const [rootfs, reason] of [
+            ["../secrets", /climbs out/],
+            ["/etc", /is an absolute path/],
+            ["escape/inner", /leads through a symbolic link to \/etc/],
+        ] as const) {
             const dir = kraftApp(rootfs);
             if (rootfs.startsWith("escape")) symlinkSync("/etc", path.join(dir, "escape"));
             await assert.rejects(planBuild(kraft(dir)), (e: Error) => {
@@ -68,7 +79,11 @@ describe("build inputs outside the application directory", function () {
         const first = (await planBuild(kraft(dir, { allowOutsideDirectory: true }))).digest;
         assert.equal((await planBuild(kraft(dir, { allowOutsideDirectory: true }))).digest, first, "stable");
         writeFileSync(path.join(secrets, "key"), "two");
-        assert.notEqual((await planBuild(kraft(dir, { allowOutsideDirectory: true }))).digest, first, "the outside change is seen");
+        assert.notEqual(
+            (await planBuild(kraft(dir, { allowOutsideDirectory: true }))).digest,
+            first,
+            "the outside change is seen",
+        );
     });
 
     it("refuses a symbolic link out of the directory; with allowOutsideDirectory its target's content is hashed", async () => {
@@ -77,7 +92,14 @@ describe("build inputs outside the application directory", function () {
         const dir = kraftApp("rootfs");
         mkdirSync(path.join(dir, "rootfs"));
         symlinkSync(outside, path.join(dir, "rootfs", "config"));
-        await assert.rejects(planBuild(kraft(dir)), (e: Error) => e instanceof BuildInputError && /rootfs\/config is a symbolic link to .*outside\.txt, outside the application directory/.test(e.message));
+        await assert.rejects(
+            planBuild(kraft(dir)),
+            (e: Error) =>
+                e instanceof BuildInputError &&
+                /rootfs\/config is a symbolic link to .*outside\.txt, outside the application directory/.test(
+                    e.message,
+                ),
+        );
         const first = (await planBuild(kraft(dir, { allowOutsideDirectory: true }))).digest;
         writeFileSync(outside, "v2");
         assert.notEqual((await planBuild(kraft(dir, { allowOutsideDirectory: true }))).digest, first);
@@ -117,8 +139,12 @@ describe("build inputs outside the application directory", function () {
         const dir = path.join(root, "make-app");
         mkdirSync(dir);
         writeFileSync(path.join(dir, "Makefile"), "all:\n\tmkdir -p build && ln -sf /etc/hostname build/kernel.elf\n");
-        await assert.rejects(buildArtifact({ engine: "make", dir, make: { kernel: "build/kernel.elf" } }),
-            (e: Error) => e instanceof BuildInputError && /leads to \/etc\/hostname, outside the application directory/.test(e.message));
+        await assert.rejects(
+            buildArtifact({ engine: "make", dir, make: { kernel: "build/kernel.elf" } }),
+            (e: Error) =>
+                e instanceof BuildInputError &&
+                /leads to \/etc\/hostname, outside the application directory/.test(e.message),
+        );
         assert.deepEqual(readdirSync(path.join(root, "cache", "artifacts")), [], "nothing was cached");
     });
 });
@@ -133,14 +159,22 @@ describe("make variables and goals", function () {
         try {
             const dir = path.join(root, "app");
             mkdirSync(dir);
-            for (const name of ["boot.S", "main.c", "linker.ld"]) copyFileSync(path.join(DEMO_DIR, name), path.join(dir, name));
+            for (const name of ["boot.S", "main.c", "linker.ld"])
+                copyFileSync(path.join(DEMO_DIR, name), path.join(dir, name));
             copyFileSync(path.join(DEMO_DIR, "Makefile"), path.join(dir, "hello.mk"));
             const marker = path.join(root, "PWNED");
             const record = path.join(root, "value.txt");
             // The recipe writes the variable's value with printf, single-quoted for the shell.
-            writeFileSync(path.join(dir, "Makefile"), `include hello.mk\nall: show\nshow:\n\t@printf '%s' '$(MSG)' > ${record}\n.PHONY: show\n`);
+            writeFileSync(
+                path.join(dir, "Makefile"),
+                `include hello.mk\nall: show\nshow:\n\t@printf '%s' '$(MSG)' > ${record}\n.PHONY: show\n`,
+            );
             const value = `$(shell touch ${marker}) $$HOME \${PATH}`;
-            await buildArtifact({ engine: "make", dir, make: { kernel: "build/hello.elf", variables: { MSG: value } } });
+            await buildArtifact({
+                engine: "make",
+                dir,
+                make: { kernel: "build/hello.elf", variables: { MSG: value } },
+            });
             assert.ok(!existsSync(marker), "make did not run the value");
             assert.equal(readFileSync(record, "utf8"), value, "the Makefile saw the value byte for byte");
         } finally {
@@ -157,11 +191,17 @@ describe("make variables and goals", function () {
             [{ kernel: "k", goal: "-n" }, /make goal "-n" is not a target name/],
             [{ kernel: "k", goal: "X=1" }, /make goal "X=1" is not a target name/],
             // Variables that make reads as settings of its own: MAKEFILES loads any file, SHELL runs any program.
-            [{ kernel: "k", variables: { MAKEFILES: "/tmp/evil.mk" } }, /make variable MAKEFILES changes how make runs or which files it reads/],
+            [
+                { kernel: "k", variables: { MAKEFILES: "/tmp/evil.mk" } },
+                /make variable MAKEFILES changes how make runs or which files it reads/,
+            ],
             [{ kernel: "k", variables: { SHELL: "/tmp/evil" } }, /make variable SHELL changes how make runs/],
         ];
         for (const [make, message] of cases) {
-            await assert.rejects(planBuild({ engine: "make", dir: DEMO_DIR, make }), (e: Error) => e instanceof BuildInputError && message.test(e.message));
+            await assert.rejects(
+                planBuild({ engine: "make", dir: DEMO_DIR, make }),
+                (e: Error) => e instanceof BuildInputError && message.test(e.message),
+            );
         }
     });
 });

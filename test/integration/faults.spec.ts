@@ -6,11 +6,20 @@
  */
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "fs";
+import {
+    chmodSync,
+    existsSync,
+    mkdirSync,
+    readFileSync,
+    readdirSync,
+    rmSync,
+    symlinkSync,
+    truncateSync,
+    writeFileSync,
+} from "fs";
 import * as path from "path";
 import { countingApp, demoKernel, tempDir } from "../helpers/demoKernel";
 import { BIN, CliRun, jsonOf, unikernel } from "../helpers/cli";
-
 
 /** Runs the CLI without blocking, so two runs overlap. */
 function start(args: string[], env: NodeJS.ProcessEnv) {
@@ -60,13 +69,18 @@ describe("faults", function () {
             const out = path.join(root, "out", "big.tar.gz");
             const run = start(["convert", disk, "--format", "gce", "--out", out], env);
             // Wait until tar is compressing into the temporary file beside the output.
-            await until(() => existsSync(path.dirname(out)) && readdirSync(path.dirname(out)).some((f) => f.endsWith(".tmp")), 60_000);
+            await until(
+                () => existsSync(path.dirname(out)) && readdirSync(path.dirname(out)).some((f) => f.endsWith(".tmp")),
+                60_000,
+            );
             run.child.kill(signal);
             const result = await run.done;
             assert.equal(result.code, signal === "SIGTERM" ? 143 : 130, result.stderr);
             assert.deepEqual(readdirSync(path.dirname(out)), [], "no temporary or partial output");
             assert.deepEqual(readdirSync(path.join(root, "cache", "tmp")), [], "no work directory");
-            await until(() => processesMentioning(root).length === 0, 5_000).catch(() => assert.fail(`tools left running:\n${processesMentioning(root).join("\n")}`));
+            await until(() => processesMentioning(root).length === 0, 5_000).catch(() =>
+                assert.fail(`tools left running:\n${processesMentioning(root).join("\n")}`),
+            );
         });
     }
 
@@ -74,21 +88,40 @@ describe("faults", function () {
         const disk = bigDisk();
         const out = path.join(root, "out", "big.tar.gz");
         const run = start(["convert", disk, "--format", "gce", "--out", out], env);
-        await until(() => existsSync(path.dirname(out)) && readdirSync(path.dirname(out)).some((f) => f.endsWith(".tmp")), 60_000);
+        await until(
+            () => existsSync(path.dirname(out)) && readdirSync(path.dirname(out)).some((f) => f.endsWith(".tmp")),
+            60_000,
+        );
         run.child.kill("SIGKILL");
         await run.done;
-        await until(() => processesMentioning(root).length === 0, 5_000).catch(() => assert.fail(`orphaned tools:\n${processesMentioning(root).join("\n")}`));
-        assert.ok(readdirSync(path.dirname(out)).some((f) => f.endsWith(".tmp")), "a killed process cannot clean up after itself");
-        const again = unikernel(["convert", disk, "--format", "qcow2", "--out", out.replace(/\.tar\.gz$/, ".qcow2"), "--json"], env);
+        await until(() => processesMentioning(root).length === 0, 5_000).catch(() =>
+            assert.fail(`orphaned tools:\n${processesMentioning(root).join("\n")}`),
+        );
+        assert.ok(
+            readdirSync(path.dirname(out)).some((f) => f.endsWith(".tmp")),
+            "a killed process cannot clean up after itself",
+        );
+        const again = unikernel(
+            ["convert", disk, "--format", "qcow2", "--out", out.replace(/\.tar\.gz$/, ".qcow2"), "--json"],
+            env,
+        );
         assert.equal(again.code, 0, again.stderr);
         const small = unikernel(["convert", disk, "--format", "gce", "--out", out, "--json"], env);
         assert.equal(small.code, 0, small.stderr);
-        assert.deepEqual(readdirSync(path.dirname(out)).filter((f) => f.endsWith(".tmp")), [], "the dead run's temporary was swept");
+        assert.deepEqual(
+            readdirSync(path.dirname(out)).filter((f) => f.endsWith(".tmp")),
+            [],
+            "the dead run's temporary was swept",
+        );
         assert.deepEqual(readdirSync(path.join(root, "cache", "tmp")), [], "and its work directory");
     });
 
     context("the artifact cache", () => {
-        const make = (dir: string) => unikernel(["build", dir, "--engine", "make", "--kernel-path", "build/hello.elf", "--family", "bare", "--json"], env);
+        const make = (dir: string) =>
+            unikernel(
+                ["build", dir, "--engine", "make", "--kernel-path", "build/hello.elf", "--family", "bare", "--json"],
+                env,
+            );
 
         for (const [damage, note] of [
             ["truncates the cached kernel", /no longer matches its SHA-256/],
@@ -106,7 +139,15 @@ describe("faults", function () {
                 const record = path.join(entry, "artifact.json");
                 if (damage === "truncates the cached kernel") truncateSync(kernel, 100);
                 if (damage === "replaces the record with garbage") writeFileSync(record, "{ not json");
-                if (damage === "points the record at a host file") writeFileSync(record, JSON.stringify({ ...JSON.parse(readFileSync(record, "utf8")), kernel: "/etc/hostname", path: "/etc/hostname" }));
+                if (damage === "points the record at a host file")
+                    writeFileSync(
+                        record,
+                        JSON.stringify({
+                            ...JSON.parse(readFileSync(record, "utf8")),
+                            kernel: "/etc/hostname",
+                            path: "/etc/hostname",
+                        }),
+                    );
                 if (damage === "removes the kernel") rmSync(kernel);
                 if (damage === "swaps the kernel for a symbolic link to a copy elsewhere") {
                     const elsewhere = path.join(root, "elsewhere.elf");
@@ -131,16 +172,42 @@ describe("faults", function () {
             mkdirSync(shared);
             chmodSync(shared, 0o777);
             const app = countingApp(root, 1);
-            const run = unikernel(["build", app.dir, "--engine", "make", "--kernel-path", "build/hello.elf", "--family", "bare", "--json"], { UNIKERNEL_CACHE_DIR: shared });
+            const run = unikernel(
+                [
+                    "build",
+                    app.dir,
+                    "--engine",
+                    "make",
+                    "--kernel-path",
+                    "build/hello.elf",
+                    "--family",
+                    "bare",
+                    "--json",
+                ],
+                { UNIKERNEL_CACHE_DIR: shared },
+            );
             assert.equal(run.code, 1, run.stderr);
-            assert.match(run.stderr, /the cache directory .*shared-cache can be written by any user \(mode 777\).*chmod go-w/);
+            assert.match(
+                run.stderr,
+                /the cache directory .*shared-cache can be written by any user \(mode 777\).*chmod go-w/,
+            );
             assert.equal(app.runs(), 0, "nothing was built");
             assert.deepEqual(readdirSync(shared), []);
         });
 
         it("two builds of one digest at once: make runs once, both report the same artifact", async () => {
             const app = countingApp(root, 1);
-            const args = ["build", app.dir, "--engine", "make", "--kernel-path", "build/hello.elf", "--family", "bare", "--json"];
+            const args = [
+                "build",
+                app.dir,
+                "--engine",
+                "make",
+                "--kernel-path",
+                "build/hello.elf",
+                "--family",
+                "bare",
+                "--json",
+            ];
             const [a, b] = await Promise.all([start(args, env).done, start(args, env).done]);
             assert.equal(a.code, 0, a.stderr);
             assert.equal(b.code, 0, b.stderr);
@@ -161,20 +228,44 @@ describe("faults", function () {
             assert.equal(run.code, 0, run.stderr);
             assert.equal(jsonOf(run).sha256, sha, "disks are reproducible: every run wrote these bytes");
         }
-        assert.deepEqual(readdirSync(root).filter((f) => f.endsWith(".tmp")), []);
+        assert.deepEqual(
+            readdirSync(root).filter((f) => f.endsWith(".tmp")),
+            [],
+        );
     });
 
     it("SIGINT while a detached VM boots stops that VM and removes its pidfile", async () => {
         const pidfile = path.join(root, "vm.pid");
-        const run = start(["run", "--kernel", demoKernel(), "--cmdline", "stay", "--detach", "--pidfile", pidfile, "--expect", "a line that never comes",
-            "--timeout", "600", "--accel", "tcg", "--console", path.join(root, "console.log")], env);
+        const run = start(
+            [
+                "run",
+                "--kernel",
+                demoKernel(),
+                "--cmdline",
+                "stay",
+                "--detach",
+                "--pidfile",
+                pidfile,
+                "--expect",
+                "a line that never comes",
+                "--timeout",
+                "600",
+                "--accel",
+                "tcg",
+                "--console",
+                path.join(root, "console.log"),
+            ],
+            env,
+        );
         await until(() => existsSync(pidfile) && readFileSync(pidfile, "utf8").trim() !== "", 60_000);
         const pid = Number(readFileSync(pidfile, "utf8").trim());
         run.child.kill("SIGINT");
         const result = await run.done;
         assert.equal(result.code, 130, result.stderr);
-        await until(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] === "Z", 10_000)
-            .catch(() => assert.fail(`the VM (pid ${pid}) still runs after the run was interrupted`));
+        await until(
+            () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2] === "Z",
+            10_000,
+        ).catch(() => assert.fail(`the VM (pid ${pid}) still runs after the run was interrupted`));
         assert.ok(!existsSync(pidfile), "its pidfile is gone");
     });
 
@@ -184,7 +275,17 @@ describe("faults", function () {
             try {
                 const pidfile = path.join(root, "qemu.pid");
                 // A live stranger, pids that mean "everyone" or init, ourselves, and files that are no pidfile at all.
-                for (const content of [String(sleeper.pid), "-1", "0", "1", String(process.pid), "abc", "99999999999", "", "x".repeat(4096)]) {
+                for (const content of [
+                    String(sleeper.pid),
+                    "-1",
+                    "0",
+                    "1",
+                    String(process.pid),
+                    "abc",
+                    "99999999999",
+                    "",
+                    "x".repeat(4096),
+                ]) {
                     writeFileSync(pidfile, content);
                     const run = unikernel(["stop", "--pidfile", pidfile, "--json"], env);
                     assert.equal(run.code, 0, run.stderr);
@@ -193,14 +294,23 @@ describe("faults", function () {
                     assert.equal(jsonOf(run).removed, false, `${JSON.stringify(content.slice(0, 20))} is left alone`);
                     assert.match(run.stderr, /signalled nobody and left .* as it is/);
                     assert.equal(readFileSync(pidfile, "utf8"), content, "the file is untouched");
-                    assert.doesNotThrow(() => process.kill(sleeper.pid!, 0), `the bystander survives ${JSON.stringify(content.slice(0, 20))}`);
+                    assert.doesNotThrow(
+                        () => process.kill(sleeper.pid!, 0),
+                        `the bystander survives ${JSON.stringify(content.slice(0, 20))}`,
+                    );
                 }
                 // A pidfile of a process that is gone (above Linux's largest pid_max) is stale: removed.
                 writeFileSync(pidfile, "4194399\n");
                 const dead = unikernel(["stop", "--pidfile", pidfile, "--json"], env);
                 assert.equal(dead.code, 0, dead.stderr);
-                assert.deepEqual({ stopped: jsonOf(dead).stopped, removed: jsonOf(dead).removed }, { stopped: false, removed: true });
-                assert.match(dead.stderr, /removed a stale pidfile without signalling anyone: process 4194399 is not running/);
+                assert.deepEqual(
+                    { stopped: jsonOf(dead).stopped, removed: jsonOf(dead).removed },
+                    { stopped: false, removed: true },
+                );
+                assert.match(
+                    dead.stderr,
+                    /removed a stale pidfile without signalling anyone: process 4194399 is not running/,
+                );
                 assert.ok(!existsSync(pidfile));
                 mkdirSync(pidfile);
                 const dir = unikernel(["stop", "--pidfile", pidfile, "--json"], env);
@@ -217,7 +327,22 @@ describe("faults", function () {
         it("run --detach refuses a --pidfile path that holds something other than a stale pidfile, and leaves it", () => {
             const precious = path.join(root, "precious.txt");
             writeFileSync(precious, "not a pidfile\n");
-            const run = unikernel(["run", "--kernel", demoKernel(), "--detach", "--pidfile", precious, "--expect", "x", "--accel", "tcg", "--json"], env);
+            const run = unikernel(
+                [
+                    "run",
+                    "--kernel",
+                    demoKernel(),
+                    "--detach",
+                    "--pidfile",
+                    precious,
+                    "--expect",
+                    "x",
+                    "--accel",
+                    "tcg",
+                    "--json",
+                ],
+                env,
+            );
             assert.equal(run.code, 1, run.stderr);
             assert.match(run.stderr + run.stdout, /precious\.txt/);
             assert.equal(readFileSync(precious, "utf8"), "not a pidfile\n");

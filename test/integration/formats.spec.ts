@@ -73,7 +73,15 @@ describe("convertDisk", function () {
             await handle.close();
             assert.equal(sha256(head), bios.sha256);
             // cmp exits 0 only when the rest of the disk equals /dev/zero byte for byte.
-            execFileSync("cmp", ["-s", "-i", `${bios.sizeBytes}:0`, "-n", String(GIB - bios.sizeBytes), raw, "/dev/zero"]);
+            execFileSync("cmp", [
+                "-s",
+                "-i",
+                `${bios.sizeBytes}:0`,
+                "-n",
+                String(GIB - bios.sizeBytes),
+                raw,
+                "/dev/zero",
+            ]);
         });
 
         it("moves a GPT disk's backup header to the new end, and the padded disk still boots", async () => {
@@ -85,7 +93,16 @@ describe("convertDisk", function () {
             const verify = execFileSync("sfdisk", ["--verify", raw], { encoding: "utf8" });
             assert.match(verify, /No errors detected/, verify);
             assert.match(verify, /Using 1 out of 128 partitions/);
-            const run = await runLocal({ architecture: "x86_64", disk: raw, boot: "uefi", memoryMiB: 64, expect: new RegExp(DEMO_LINE), timeoutMs: 120_000, consoleLog: path.join(dir, "gce-uefi.log"), accel: "tcg" });
+            const run = await runLocal({
+                architecture: "x86_64",
+                disk: raw,
+                boot: "uefi",
+                memoryMiB: 64,
+                expect: new RegExp(DEMO_LINE),
+                timeoutMs: 120_000,
+                consoleLog: path.join(dir, "gce-uefi.log"),
+                accel: "tcg",
+            });
             assert.ok(run.matched, run.consoleTail);
         });
     });
@@ -93,11 +110,17 @@ describe("convertDisk", function () {
     context("with bad input", () => {
         it("refuses to convert from a GCE archive", async () => {
             const archive = await convertDisk(bios.path, "gce", path.join(dir, "again.tar.gz"));
-            await assert.rejects(convertDisk(archive.path, "raw", path.join(dir, "x.raw")), (e: Error) => e instanceof DiskInputError && /is a gzip archive/.test(e.message));
+            await assert.rejects(
+                convertDisk(archive.path, "raw", path.join(dir, "x.raw")),
+                (e: Error) => e instanceof DiskInputError && /is a gzip archive/.test(e.message),
+            );
         });
 
         it("refuses a missing disk", async () => {
-            await assert.rejects(convertDisk(path.join(dir, "nope.img"), "qcow2", path.join(dir, "x.qcow2")), /nope\.img cannot be read: no such file/);
+            await assert.rejects(
+                convertDisk(path.join(dir, "nope.img"), "qcow2", path.join(dir, "x.qcow2")),
+                /nope\.img cannot be read: no such file/,
+            );
         });
 
         it("refuses a fixed VHD from a disk that is not whole MiB, leaving no output", async () => {

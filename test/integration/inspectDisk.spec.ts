@@ -57,13 +57,25 @@ describe("inspectDisk and convertDisk on hostile images", function () {
 
     it("refuses a qcow2 whose data lives in an external data file", async () => {
         const image = path.join(dir, "external.qcow2");
-        execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-o", `data_file=${path.join(dir, "ext.data")}`, image, "1M"]);
+        execFileSync("qemu-img", [
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            "-o",
+            `data_file=${path.join(dir, "ext.data")}`,
+            image,
+            "1M",
+        ]);
         await refusedEverywhere(image, /data lives in another file/);
     });
 
     it("refuses a VMDK descriptor whose extent is a host file, without opening it", async () => {
         const image = path.join(dir, "descriptor.vmdk");
-        await fs.writeFile(image, `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 2048 FLAT "${secret}" 0\n`);
+        await fs.writeFile(
+            image,
+            `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 2048 FLAT "${secret}" 0\n`,
+        );
         await refusedEverywhere(image, /VMDK descriptor, which names its data in other files/);
         // The same file under another name is still recognized by its content.
         const renamed = path.join(dir, "descriptor.raw");
@@ -74,7 +86,10 @@ describe("inspectDisk and convertDisk on hostile images", function () {
     it("refuses a sparse VMDK that embeds a descriptor naming a host file, and one whose header holds no data", async () => {
         const embedded = path.join(dir, "embedded.vmdk");
         await fs.writeFile(embedded, sparseVmdkWithDescriptor(128n, `RW 2048 FLAT "${secret}" 0`, "monolithicFlat"));
-        await refusedEverywhere(embedded, /embeds a VMDK descriptor of layout monolithicFlat whose extents are not this file's sparse data/);
+        await refusedEverywhere(
+            embedded,
+            /embeds a VMDK descriptor of layout monolithicFlat whose extents are not this file's sparse data/,
+        );
         const empty = path.join(dir, "empty-capacity.vmdk");
         await fs.writeFile(empty, sparseVmdkWithDescriptor(0n, `RW 2048 FLAT "${secret}" 0`, "monolithicFlat"));
         await refusedEverywhere(empty, /holds no data but points at a descriptor/);
@@ -92,7 +107,11 @@ describe("inspectDisk and convertDisk on hostile images", function () {
     });
 
     it("refuses formats that are not accepted, named by what they are (VDI, VHDX, QED)", async () => {
-        for (const [format, pattern] of [["vdi", /VirtualBox VDI/], ["vhdx", /VHDX/], ["qed", /QED/]] as const) {
+        for (const [format, pattern] of [
+            ["vdi", /VirtualBox VDI/],
+            ["vhdx", /VHDX/],
+            ["qed", /QED/],
+        ] as const) {
             const image = path.join(dir, `image.${format}`);
             execFileSync("qemu-img", ["create", "-q", "-f", format, image, "8M"]);
             await refusedEverywhere(image, pattern);
@@ -116,7 +135,10 @@ describe("inspectDisk and convertDisk on hostile images", function () {
     it("refuses raw disks whose MBR or GPT partitions end past the end of the file", async () => {
         const cutBios = path.join(dir, "cut-bios.img");
         await fs.writeFile(cutBios, (await fs.readFile(bios)).subarray(0, 4 * 1024 * 1024));
-        await refusedEverywhere(cutBios, /cut short: MBR partition 1 ends at sector \d+, but the file has 8192 sectors/);
+        await refusedEverywhere(
+            cutBios,
+            /cut short: MBR partition 1 ends at sector \d+, but the file has 8192 sectors/,
+        );
         const cutUefi = path.join(dir, "cut-uefi.img");
         await fs.writeFile(cutUefi, (await fs.readFile(uefi)).subarray(0, 4 * 1024 * 1024));
         await refusedEverywhere(cutUefi, /cut short: its GPT needs \d+ sectors, but the file has 8192/);
@@ -128,7 +150,10 @@ describe("inspectDisk and convertDisk on hostile images", function () {
         bytes.writeBigUInt64LE(BigInt(sectors - 2), 512 + 72); // the entries start 2 sectors before the end: 16 KiB cannot fit
         const image = path.join(dir, "gpt-array.img");
         await fs.writeFile(image, bytes);
-        await refusedEverywhere(image, /implausible partition array \(128 entries of 128 bytes at sector \d+\), ending past the file's \d+ bytes/);
+        await refusedEverywhere(
+            image,
+            /implausible partition array \(128 entries of 128 bytes at sector \d+\), ending past the file's \d+ bytes/,
+        );
     });
 
     it("refuses a fixed VHD whose footer does not match its data", async () => {
@@ -164,7 +189,8 @@ describe("inspectDisk and convertDisk on hostile images", function () {
     it("accepts what it makes, and names the checks that passed", async () => {
         const checks: Record<string, string> = {};
         for (const format of ["raw", "qcow2", "vmdk", "vhd"] as const) {
-            const out = format === "raw" ? { path: bios } : await convertDisk(bios, format, path.join(dir, `ok.${format}`));
+            const out =
+                format === "raw" ? { path: bios } : await convertDisk(bios, format, path.join(dir, `ok.${format}`));
             const inspected = await inspectDisk(out.path);
             assert.equal(inspected.format, format);
             checks[format] = inspected.checks.join("; ");
@@ -180,12 +206,29 @@ describe("inspectDisk and convertDisk on hostile images", function () {
         // The backing file is a bootable disk: followed, the guest would boot and print its line.
         const image = path.join(dir, "backed-by-bootable.qcow2");
         execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", bios, "-F", "raw", image]);
-        const through = await runLocal({ architecture: "x86_64", disk: image, diskFormat: "qcow2", memoryMiB: 64, expect: new RegExp(DEMO_LINE), timeoutMs: 8_000, consoleLog: path.join(dir, "backed.log"), accel: "tcg" });
+        const through = await runLocal({
+            architecture: "x86_64",
+            disk: image,
+            diskFormat: "qcow2",
+            memoryMiB: 64,
+            expect: new RegExp(DEMO_LINE),
+            timeoutMs: 8_000,
+            consoleLog: path.join(dir, "backed.log"),
+            accel: "tcg",
+        });
         assert.equal(through.matched, false, "the guest saw only zeros: no boot");
         // Control: the same chain flattened by qemu-img (which follows it) boots, so the test can tell the difference.
         const flat = path.join(dir, "flattened.raw");
         execFileSync("qemu-img", ["convert", "-f", "qcow2", "-O", "raw", image, flat]);
-        const control = await runLocal({ architecture: "x86_64", disk: flat, memoryMiB: 64, expect: new RegExp(DEMO_LINE), timeoutMs: 60_000, consoleLog: path.join(dir, "flat.log"), accel: "tcg" });
+        const control = await runLocal({
+            architecture: "x86_64",
+            disk: flat,
+            memoryMiB: 64,
+            expect: new RegExp(DEMO_LINE),
+            timeoutMs: 60_000,
+            consoleLog: path.join(dir, "flat.log"),
+            accel: "tcg",
+        });
         assert.ok(control.matched, control.consoleTail);
     });
 });
@@ -205,6 +248,10 @@ function sparseVmdkWithDescriptor(capacitySectors: bigint, extent: string, creat
     file.writeBigUInt64LE(20n, 36); // descriptor sectors
     file.writeUInt32LE(512, 44);
     file.write("\n \r\n", 73, "latin1");
-    file.write(`# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="${createType}"\n\n${extent}\n`, 512, "latin1");
+    file.write(
+        `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="${createType}"\n\n${extent}\n`,
+        512,
+        "latin1",
+    );
     return file;
 }

@@ -11,7 +11,6 @@ import { jsonOf, unikernel } from "../helpers/cli";
 
 const TOOLS = path.join(ROOT, "test", "fixtures", "tools");
 
-
 describe("unikernel build", function () {
     this.timeout(300_000);
     let root: string;
@@ -23,7 +22,21 @@ describe("unikernel build", function () {
     afterEach(() => rmSync(root, { recursive: true, force: true }));
 
     const make = (dir: string, extra: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) =>
-        unikernel(["build", dir, "--engine", "make", "--kernel-path", "build/hello.elf", "--family", "bare", "--json", ...extra], { ...env, ...extraEnv });
+        unikernel(
+            [
+                "build",
+                dir,
+                "--engine",
+                "make",
+                "--kernel-path",
+                "build/hello.elf",
+                "--family",
+                "bare",
+                "--json",
+                ...extra,
+            ],
+            { ...env, ...extraEnv },
+        );
 
     context("with the make engine", () => {
         it("builds once, then reuses the artifact without running make; a source change rebuilds", () => {
@@ -43,7 +56,10 @@ describe("unikernel build", function () {
             assert.equal(app.runs(), 1, "the second build ran no make");
             assert.match(second.stderr, /is up to date/);
 
-            writeFileSync(path.join(app.dir, "main.c"), readFileSync(path.join(app.dir, "main.c"), "utf8").replace(DEMO_LINE, "Hello, changed"));
+            writeFileSync(
+                path.join(app.dir, "main.c"),
+                readFileSync(path.join(app.dir, "main.c"), "utf8").replace(DEMO_LINE, "Hello, changed"),
+            );
             const third = make(app.dir);
             assert.equal(third.code, 0, third.stderr);
             assert.equal(jsonOf(third).cached, false);
@@ -66,14 +82,22 @@ describe("unikernel build", function () {
             assert.match(run.stderr, /make failed with exit code 2; its last output:/);
             assert.match(run.stderr, /main\.c:1:\d+: error/);
             assert.ok(jsonOf(run).error);
-            assert.deepEqual(existsSync(path.join(root, "cache", "artifacts")) ? readdirSync(path.join(root, "cache", "artifacts")) : [], []);
+            assert.deepEqual(
+                existsSync(path.join(root, "cache", "artifacts"))
+                    ? readdirSync(path.join(root, "cache", "artifacts"))
+                    : [],
+                [],
+            );
         });
 
         it("refuses a make that is too old, naming the minimum, the version found and how to install, and runs nothing", () => {
             const app = countingApp(root);
             const run = make(app.dir, [], { PATH: `${path.join(TOOLS, "make-old")}:${process.env.PATH}` });
             assert.equal(run.code, 1);
-            assert.match(run.stderr, /make 4\.0 or newer is required; found 3\.81\. Install it with `apt-get install make`/);
+            assert.match(
+                run.stderr,
+                /make 4\.0 or newer is required; found 3\.81\. Install it with `apt-get install make`/,
+            );
             assert.equal(app.runs(), 0);
             assert.equal(existsSync(env.FAKE_TOOL_LOG!), false, "the old make never built");
         });
@@ -93,15 +117,21 @@ describe("unikernel build", function () {
             const dir = path.join(root, "kapp");
             mkdirSync(dir);
             writeFileSync(path.join(dir, "Kraftfile"), kraftfile);
-            const run = unikernel(["build", dir, "--target", "fc/x86_64", "--jobs", "2", "--json"],
-                { ...env, PATH: `${path.join(TOOLS, "kraft-fake")}:${process.env.PATH}`, FAKE_KERNEL: demoKernel() });
+            const run = unikernel(["build", dir, "--target", "fc/x86_64", "--jobs", "2", "--json"], {
+                ...env,
+                PATH: `${path.join(TOOLS, "kraft-fake")}:${process.env.PATH}`,
+                FAKE_KERNEL: demoKernel(),
+            });
             assert.equal(run.code, 0, run.stderr);
             const artifact = jsonOf(run);
             assert.deepEqual(artifact.target, { platform: "fc", architecture: "x86_64" });
             assert.equal(artifact.engine, "kraft");
             assert.equal(artifact.engineVersion, "0.11.6");
             assert.equal(artifact.kernelFamily, "unikraft");
-            assert.equal(readFileSync(env.FAKE_TOOL_LOG!, "utf8"), "build --plat fc --arch x86_64 --jobs 2 --kraftfile Kraftfile\n");
+            assert.equal(
+                readFileSync(env.FAKE_TOOL_LOG!, "utf8"),
+                "build --plat fc --arch x86_64 --jobs 2 --kraftfile Kraftfile\n",
+            );
             assert.deepEqual(readFileSync(artifact.kernel as string), readFileSync(demoKernel()));
         });
 
@@ -109,9 +139,15 @@ describe("unikernel build", function () {
             const dir = path.join(root, "kapp");
             mkdirSync(dir);
             writeFileSync(path.join(dir, "Kraftfile"), kraftfile);
-            const run = unikernel(["build", dir, "--json"], { ...env, PATH: `${path.join(TOOLS, "kraft-old")}:${process.env.PATH}` });
+            const run = unikernel(["build", dir, "--json"], {
+                ...env,
+                PATH: `${path.join(TOOLS, "kraft-old")}:${process.env.PATH}`,
+            });
             assert.equal(run.code, 1);
-            assert.match(run.stderr, /kraft 0\.9\.0 or newer is required; found 0\.6\.1\. Install KraftKit: see https:\/\/unikraft\.org\/docs\/cli\/install/);
+            assert.match(
+                run.stderr,
+                /kraft 0\.9\.0 or newer is required; found 0\.6\.1\. Install KraftKit: see https:\/\/unikraft\.org\/docs\/cli\/install/,
+            );
             assert.equal(existsSync(env.FAKE_TOOL_LOG!), false);
         });
 
@@ -119,9 +155,15 @@ describe("unikernel build", function () {
             const dir = path.join(root, "kapp");
             mkdirSync(dir);
             writeFileSync(path.join(dir, "Kraftfile"), kraftfile);
-            const run = unikernel(["build", dir, "--target", "xen/x86_64"], { ...env, PATH: `${path.join(TOOLS, "kraft-fake")}:${process.env.PATH}` });
+            const run = unikernel(["build", dir, "--target", "xen/x86_64"], {
+                ...env,
+                PATH: `${path.join(TOOLS, "kraft-fake")}:${process.env.PATH}`,
+            });
             assert.equal(run.code, 1);
-            assert.match(run.stderr, /target xen\/x86_64 is not declared by application "helloworld"; it declares qemu\/x86_64, fc\/x86_64/);
+            assert.match(
+                run.stderr,
+                /target xen\/x86_64 is not declared by application "helloworld"; it declares qemu\/x86_64, fc\/x86_64/,
+            );
         });
     });
 
@@ -129,16 +171,31 @@ describe("unikernel build", function () {
         it("writes config.json, runs ops build, and takes the disk from ~/.ops/images", () => {
             const dir = path.join(root, "opsapp");
             mkdirSync(dir);
-            writeFileSync(path.join(dir, "config.json"), JSON.stringify({ Program: "web", Args: ["-p", "80"], RunConfig: { Memory: "128M" } }));
+            writeFileSync(
+                path.join(dir, "config.json"),
+                JSON.stringify({ Program: "web", Args: ["-p", "80"], RunConfig: { Memory: "128M" } }),
+            );
             const fakeDisk = path.join(root, "nanos.img");
             writeFileSync(fakeDisk, Buffer.alloc(1024 * 1024, 7));
-            const run = unikernel(["build", dir, "--json"], { ...env, HOME: root, PATH: `${path.join(TOOLS, "ops-fake")}:${process.env.PATH}`, FAKE_DISK: fakeDisk });
+            const run = unikernel(["build", dir, "--json"], {
+                ...env,
+                HOME: root,
+                PATH: `${path.join(TOOLS, "ops-fake")}:${process.env.PATH}`,
+                FAKE_DISK: fakeDisk,
+            });
             assert.equal(run.code, 0, run.stderr);
             const artifact = jsonOf(run);
             assert.equal(artifact.kind, "disk");
             assert.equal(artifact.kernelFamily, "nanos");
-            assert.equal(readFileSync(env.FAKE_TOOL_LOG!, "utf8"), "build web -c .unikernel/ops-config.json -i opsapp\n");
-            assert.deepEqual(JSON.parse(readFileSync(path.join(dir, ".unikernel", "ops-config.json"), "utf8")), { Program: "web", Args: ["-p", "80"], RunConfig: { Memory: "128M" } });
+            assert.equal(
+                readFileSync(env.FAKE_TOOL_LOG!, "utf8"),
+                "build web -c .unikernel/ops-config.json -i opsapp\n",
+            );
+            assert.deepEqual(JSON.parse(readFileSync(path.join(dir, ".unikernel", "ops-config.json"), "utf8")), {
+                Program: "web",
+                Args: ["-p", "80"],
+                RunConfig: { Memory: "128M" },
+            });
         });
     });
 
@@ -151,7 +208,12 @@ describe("unikernel build", function () {
             copyFileSync(demoKernel(), path.join(a, "kernel.elf"));
             copyFileSync(demoKernel(), path.join(b, "other-name"));
             const first = jsonOf(unikernel(["build", a, "--kernel", path.join(a, "kernel.elf"), "--json"], env));
-            const second = jsonOf(unikernel(["build", b, "--kernel", path.join(b, "other-name"), "--json"], { ...env, UNIKERNEL_CACHE_DIR: path.join(root, "cache2") }));
+            const second = jsonOf(
+                unikernel(["build", b, "--kernel", path.join(b, "other-name"), "--json"], {
+                    ...env,
+                    UNIKERNEL_CACHE_DIR: path.join(root, "cache2"),
+                }),
+            );
             assert.equal(first.digest, second.digest);
             assert.equal(first.sha256, second.sha256);
         });
@@ -173,18 +235,51 @@ describe("unikernel disk, convert and run", function () {
     after(() => rmSync(root, { recursive: true, force: true }));
 
     it("makes a disk, converts it, and boots it, reporting the JSON contract of each", () => {
-        const disk = unikernel(["disk", "--kernel", demoKernel(), "--boot", "bios", "--cmdline", "from=cli", "--out", path.join(root, "d.img"), "--json"]);
+        const disk = unikernel([
+            "disk",
+            "--kernel",
+            demoKernel(),
+            "--boot",
+            "bios",
+            "--cmdline",
+            "from=cli",
+            "--out",
+            path.join(root, "d.img"),
+            "--json",
+        ]);
         assert.equal(disk.code, 0, disk.stderr);
         const d = jsonOf(disk);
         assert.equal(d.path, path.join(root, "d.img"));
         assert.match(d.sha256 as string, /^[0-9a-f]{64}$/);
         assert.equal(d.sizeBytes, 9 * 1024 * 1024);
 
-        const qcow2 = unikernel(["convert", d.path, "--format", "qcow2", "--out", path.join(root, "d.qcow2"), "--json"]);
+        const qcow2 = unikernel([
+            "convert",
+            d.path,
+            "--format",
+            "qcow2",
+            "--out",
+            path.join(root, "d.qcow2"),
+            "--json",
+        ]);
         assert.equal(qcow2.code, 0, qcow2.stderr);
-        assert.deepEqual(Object.keys(jsonOf(qcow2)).filter((k) => ["path", "sha256", "sizeBytes"].includes(k)).sort(), ["path", "sha256", "sizeBytes"]);
+        assert.deepEqual(
+            Object.keys(jsonOf(qcow2))
+                .filter((k) => ["path", "sha256", "sizeBytes"].includes(k))
+                .sort(),
+            ["path", "sha256", "sizeBytes"],
+        );
 
-        const run = unikernel(["run", "--disk", path.join(root, "d.qcow2"), "--expect", DEMO_LINE, "--timeout", "120", "--json"]);
+        const run = unikernel([
+            "run",
+            "--disk",
+            path.join(root, "d.qcow2"),
+            "--expect",
+            DEMO_LINE,
+            "--timeout",
+            "120",
+            "--json",
+        ]);
         assert.equal(run.code, 0, run.stderr);
         const r = jsonOf(run);
         assert.equal(r.matched, true);
@@ -196,18 +291,61 @@ describe("unikernel disk, convert and run", function () {
     it("boots a kernel directly and reports a missed ready line with exit 1 and the console tail", () => {
         const ok = unikernel(["run", "--kernel", demoKernel(), "--expect", "powering off", "--json"]);
         assert.equal(ok.code, 0, ok.stderr);
-        const missed = unikernel(["run", "--kernel", demoKernel(), "--expect", "never printed", "--timeout", "20", "--console", path.join(root, "missed.log")]);
+        const missed = unikernel([
+            "run",
+            "--kernel",
+            demoKernel(),
+            "--expect",
+            "never printed",
+            "--timeout",
+            "20",
+            "--console",
+            path.join(root, "missed.log"),
+        ]);
         assert.equal(missed.code, 1);
-        assert.match(missed.stdout, /QEMU exited with 0 before the ready line; last console lines:\n.*Hello from the pulumi-unikernel demo kernel/s);
+        assert.match(
+            missed.stdout,
+            /QEMU exited with 0 before the ready line; last console lines:\n.*Hello from the pulumi-unikernel demo kernel/s,
+        );
         assert.ok(existsSync(path.join(root, "missed.log")));
     });
 
     it("rejects usage errors with exit 2 and bad input with exit 1", () => {
         assert.equal(unikernel(["convert", demoKernel(), "--format", "iso", "--out", path.join(root, "x")]).code, 2);
-        assert.match(unikernel(["convert", demoKernel(), "--format", "iso", "--out", path.join(root, "x")]).stderr, /unknown disk format "iso"; expected one of raw, qcow2, vmdk, vhd, gce/);
-        assert.equal(unikernel(["disk", "--kernel", demoKernel(), "--boot", "floppy", "--out", path.join(root, "x")]).code, 2);
-        assert.equal(unikernel(["disk", "--kernel", demoKernel(), "--boot", "bios", "--out", path.join(root, "x"), "--target", "vmware/x86_64"]).code, 2);
-        const fc = unikernel(["disk", "--kernel", demoKernel(), "--boot", "bios", "--target", "fc/x86_64", "--out", path.join(root, "fc.img"), "--json"]);
+        assert.match(
+            unikernel(["convert", demoKernel(), "--format", "iso", "--out", path.join(root, "x")]).stderr,
+            /unknown disk format "iso"; expected one of raw, qcow2, vmdk, vhd, gce/,
+        );
+        assert.equal(
+            unikernel(["disk", "--kernel", demoKernel(), "--boot", "floppy", "--out", path.join(root, "x")]).code,
+            2,
+        );
+        assert.equal(
+            unikernel([
+                "disk",
+                "--kernel",
+                demoKernel(),
+                "--boot",
+                "bios",
+                "--out",
+                path.join(root, "x"),
+                "--target",
+                "vmware/x86_64",
+            ]).code,
+            2,
+        );
+        const fc = unikernel([
+            "disk",
+            "--kernel",
+            demoKernel(),
+            "--boot",
+            "bios",
+            "--target",
+            "fc/x86_64",
+            "--out",
+            path.join(root, "fc.img"),
+            "--json",
+        ]);
         assert.equal(fc.code, 1);
         assert.match(jsonOf(fc).error as string, /boots only by lxboot/);
         assert.equal(existsSync(path.join(root, "fc.img")), false);

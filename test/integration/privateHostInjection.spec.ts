@@ -11,26 +11,82 @@ import { spawnSync } from "child_process";
 import * as fc from "fast-check";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
-import { HostServiceSpec, PROCESS_FUNCTIONS, hostPaths, installScript, removeScript } from "../../src/hosts/privateHost";
+import {
+    HostServiceSpec,
+    PROCESS_FUNCTIONS,
+    hostPaths,
+    installScript,
+    removeScript,
+} from "../../src/hosts/privateHost";
 import { systemdCommandLine, systemdText, systemdWord, unitFile } from "../../src/hosts/systemdUnit";
 import { tempDir } from "../helpers/demoKernel";
 
 /** Pieces hostile input is made of; `@M` becomes the marker file's path. */
 const HOSTILE = [
-    "$(touch @M)", "`touch @M`", "; touch @M", "' ; touch @M ; '", "\"; touch @M; \"", "\\'", "\\\"", "$HOME", "${IFS}", "%n", "%%", "$$",
-    ",file=/etc/passwd", ",,", "-e", "--", "-f/etc/shadow", "UNIKERNEL_EOF", "EOF", "|", "&", "&&", "*", "?", "[a]", "~", "#", "!", "=", "{a,b}", " ", "  ",
-    "\\", "\\\\", "'", "\"", "(", ")", "<", ">", ">>", "2>&1",
+    "$(touch @M)",
+    "`touch @M`",
+    "; touch @M",
+    "' ; touch @M ; '",
+    '"; touch @M; "',
+    "\\'",
+    '\\"',
+    "$HOME",
+    "${IFS}",
+    "%n",
+    "%%",
+    "$$",
+    ",file=/etc/passwd",
+    ",,",
+    "-e",
+    "--",
+    "-f/etc/shadow",
+    "UNIKERNEL_EOF",
+    "EOF",
+    "|",
+    "&",
+    "&&",
+    "*",
+    "?",
+    "[a]",
+    "~",
+    "#",
+    "!",
+    "=",
+    "{a,b}",
+    " ",
+    "  ",
+    "\\",
+    "\\\\",
+    "'",
+    '"',
+    "(",
+    ")",
+    "<",
+    ">",
+    ">>",
+    "2>&1",
 ];
 
 /** A hostile string with no line breaks or control characters (those are refused at input; tested elsewhere). */
 function hostile(marker: string, minLength = 0) {
-    return fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: "grapheme-ascii", maxLength: 4 })), { minLength, maxLength: 6 })
-        .map((parts) => parts.join("").replace(/@M/g, marker).replace(/[\x00-\x1f\x7f]/g, ""));
+    return fc
+        .array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: "grapheme-ascii", maxLength: 4 })), {
+            minLength,
+            maxLength: 6,
+        })
+        .map((parts) =>
+            parts
+                .join("")
+                .replace(/@M/g, marker)
+                .replace(/[\x00-\x1f\x7f]/g, ""),
+        );
 }
 
 /** A path segment: hostile, but never "", "." or "..", and without "/". */
 function segment(marker: string) {
-    return hostile(marker, 1).map((s) => s.replace(/\//g, "_")).filter((s) => s !== "" && s !== "." && s !== "..");
+    return hostile(marker, 1)
+        .map((s) => s.replace(/\//g, "_"))
+        .filter((s) => s !== "" && s !== "." && s !== "..");
 }
 
 describe("private-host scripts under hostile values (real sh, stub QEMU)", function () {
@@ -46,52 +102,90 @@ describe("private-host scripts under hostile values (real sh, stub QEMU)", funct
         mkdirSync(stubs);
         // The stub QEMU records its argv (NUL-separated), prints the ready line into the console file
         // named by its -chardev option (commas unescaped), and stays up like a VM.
-        writeFileSync(path.join(stubs, "qemu-system-x86_64"), [
-            "#!/bin/bash",
-            "printf '%s\\0' \"$@\" > \"$STUB_ARGV\"",
-            "for a in \"$@\"; do case \"$a\" in file,id=console0,path=*) p=${a#file,id=console0,path=}; p=${p%,append=on}; p=${p//,,/,}; printf 'READY\\n' >> \"$p\";; esac; done",
-            "exec sleep 300",
-            "",
-        ].join("\n"));
+        writeFileSync(
+            path.join(stubs, "qemu-system-x86_64"),
+            [
+                "#!/bin/bash",
+                'printf \'%s\\0\' "$@" > "$STUB_ARGV"',
+                'for a in "$@"; do case "$a" in file,id=console0,path=*) p=${a#file,id=console0,path=}; p=${p%,append=on}; p=${p//,,/,}; printf \'READY\\n\' >> "$p";; esac; done',
+                "exec sleep 300",
+                "",
+            ].join("\n"),
+        );
         chmodSync(path.join(stubs, "qemu-system-x86_64"), 0o755);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     function run(script: string, argvFile: string) {
-        return spawnSync("sh", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, STUB_ARGV: argvFile }, timeout: 60_000 });
+        return spawnSync("sh", ["-c", script], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${stubs}:${process.env.PATH}`, STUB_ARGV: argvFile },
+            timeout: 60_000,
+        });
     }
 
     it("never runs a value as code, and hands QEMU each value as exactly one argument", () => {
         let n = 0;
-        fc.assert(fc.property(segment(marker), hostile(marker), hostile(marker), fc.boolean(), (name, cmdline, pattern, matchReady) => {
-            n++;
-            const stateDir = path.join(dir, `s${n}`, name);
-            const argvFile = path.join(dir, `argv-${n}`);
-            const spec: HostServiceSpec = {
-                name: `svc-${n}`, stateDir, imagePath: path.join(stateDir, "image.kernel"), imageKind: "kernel", hypervisor: "qemu", architecture: "x86_64",
-                memoryMiB: 64, cmdline: cmdline || undefined, ports: [], mode: "background",
-                // A pattern that matches the stub's line, or a hostile one (which may even be an invalid regex).
-                expect: matchReady ? `^(READY|${pattern.replace(/[^A-Za-z0-9]/g, "")}x)$` : pattern || "never",
-                timeoutSeconds: 1,
-            };
-            try {
-                const install = run(installScript(spec), argvFile);
-                assert.ok(!existsSync(marker), `injected command ran for name=${JSON.stringify(name)} cmdline=${JSON.stringify(cmdline)} pattern=${JSON.stringify(pattern)}:\n${install.stderr}`);
-                assert.ok(existsSync(stateDir), `the state directory is the value itself: ${JSON.stringify(stateDir)}\n${install.stderr}`);
-                if (matchReady) {
-                    assert.equal(install.status, 0, install.stderr);
-                    const argv = readFileSync(argvFile, "utf8").split("\0").slice(0, -1);
-                    assert.equal(argv[argv.indexOf("-kernel") + 1], spec.imagePath);
-                    if (spec.cmdline) assert.equal(argv[argv.indexOf("-append") + 1], spec.cmdline, "the command line is one argument, byte for byte");
-                    assert.deepEqual(JSON.parse(install.stdout.trim().split("\n").pop()!), { mode: "background", console: hostPaths(spec).console });
-                }
-            } finally {
-                const remove = run(removeScript(spec), argvFile);
-                assert.equal(remove.status, 0, remove.stderr);
-                assert.ok(!existsSync(marker), `injected command ran on removal:\n${remove.stderr}`);
-                assert.ok(!existsSync(hostPaths(spec).pidfile), "the supervisor is gone");
-            }
-        }), { numRuns: 30 });
+        fc.assert(
+            fc.property(
+                segment(marker),
+                hostile(marker),
+                hostile(marker),
+                fc.boolean(),
+                (name, cmdline, pattern, matchReady) => {
+                    n++;
+                    const stateDir = path.join(dir, `s${n}`, name);
+                    const argvFile = path.join(dir, `argv-${n}`);
+                    const spec: HostServiceSpec = {
+                        name: `svc-${n}`,
+                        stateDir,
+                        imagePath: path.join(stateDir, "image.kernel"),
+                        imageKind: "kernel",
+                        hypervisor: "qemu",
+                        architecture: "x86_64",
+                        memoryMiB: 64,
+                        cmdline: cmdline || undefined,
+                        ports: [],
+                        mode: "background",
+                        // A pattern that matches the stub's line, or a hostile one (which may even be an invalid regex).
+                        expect: matchReady ? `^(READY|${pattern.replace(/[^A-Za-z0-9]/g, "")}x)$` : pattern || "never",
+                        timeoutSeconds: 1,
+                    };
+                    try {
+                        const install = run(installScript(spec), argvFile);
+                        assert.ok(
+                            !existsSync(marker),
+                            `injected command ran for name=${JSON.stringify(name)} cmdline=${JSON.stringify(cmdline)} pattern=${JSON.stringify(pattern)}:\n${install.stderr}`,
+                        );
+                        assert.ok(
+                            existsSync(stateDir),
+                            `the state directory is the value itself: ${JSON.stringify(stateDir)}\n${install.stderr}`,
+                        );
+                        if (matchReady) {
+                            assert.equal(install.status, 0, install.stderr);
+                            const argv = readFileSync(argvFile, "utf8").split("\0").slice(0, -1);
+                            assert.equal(argv[argv.indexOf("-kernel") + 1], spec.imagePath);
+                            if (spec.cmdline)
+                                assert.equal(
+                                    argv[argv.indexOf("-append") + 1],
+                                    spec.cmdline,
+                                    "the command line is one argument, byte for byte",
+                                );
+                            assert.deepEqual(JSON.parse(install.stdout.trim().split("\n").pop()!), {
+                                mode: "background",
+                                console: hostPaths(spec).console,
+                            });
+                        }
+                    } finally {
+                        const remove = run(removeScript(spec), argvFile);
+                        assert.equal(remove.status, 0, remove.stderr);
+                        assert.ok(!existsSync(marker), `injected command ran on removal:\n${remove.stderr}`);
+                        assert.ok(!existsSync(hostPaths(spec).pidfile), "the supervisor is gone");
+                    }
+                },
+            ),
+            { numRuns: 30 },
+        );
         assert.equal(readdirSync(dir).filter((f) => f === "PWNED").length, 0);
     });
 });
@@ -100,7 +194,9 @@ describe("process ownership checks in the scripts (real sh)", function () {
     this.timeout(60_000);
 
     function stopOurs(pidfile: string, mark: string) {
-        return spawnSync("sh", ["-c", `${PROCESS_FUNCTIONS}\nstop_ours "$1" "$2"`, "sh", pidfile, mark], { encoding: "utf8" });
+        return spawnSync("sh", ["-c", `${PROCESS_FUNCTIONS}\nstop_ours "$1" "$2"`, "sh", pidfile, mark], {
+            encoding: "utf8",
+        });
     }
 
     it("never signals a process whose command line lacks the service's mark, nor pid 1, -1, 0 or garbage; removes the stale pidfile", () => {
@@ -114,7 +210,10 @@ describe("process ownership checks in the scripts (real sh)", function () {
                 const result = stopOurs(pidfile, path.join(dir, "supervise.sh"));
                 assert.equal(result.status, 0, result.stderr);
                 assert.ok(!existsSync(pidfile), `a stale pidfile (${JSON.stringify(content)}) is removed`);
-                assert.doesNotThrow(() => process.kill(pid, 0), `the bystander survives a pidfile holding ${JSON.stringify(content)}`);
+                assert.doesNotThrow(
+                    () => process.kill(pid, 0),
+                    `the bystander survives a pidfile holding ${JSON.stringify(content)}`,
+                );
             }
             process.kill(pid, "SIGKILL");
         } finally {
@@ -153,11 +252,11 @@ function systemdArgv(value: string): string[] {
         while (value[i] === " ") i++;
         if (i >= value.length) break;
         let word = "";
-        const quoted = value[i] === "\"";
+        const quoted = value[i] === '"';
         if (quoted) i++;
         for (; i < value.length; i++) {
             const c = value[i];
-            if (quoted && c === "\"") {
+            if (quoted && c === '"') {
                 i++;
                 break;
             }
@@ -182,9 +281,12 @@ describe("systemd units from hostile values", function () {
     this.timeout(120_000);
 
     it("parse back to exactly the argv they were made from (systemd's documented rules)", () => {
-        fc.assert(fc.property(fc.array(hostile("/tmp/PWNED", 1), { minLength: 1, maxLength: 4 }), (words) => {
-            assert.deepEqual(systemdArgv(systemdCommandLine(words)), words);
-        }), { numRuns: 500 });
+        fc.assert(
+            fc.property(fc.array(hostile("/tmp/PWNED", 1), { minLength: 1, maxLength: 4 }), (words) => {
+                assert.deepEqual(systemdArgv(systemdCommandLine(words)), words);
+            }),
+            { numRuns: 500 },
+        );
     });
 
     it("are accepted by systemd-analyze verify with no warning, and systemd reads a quoted executable path back as it was", () => {
@@ -194,7 +296,10 @@ describe("systemd units from hostile values", function () {
             values.forEach((value, i) => {
                 const unit = unitFile({
                     Unit: [["Description", systemdText(`unikernel ${value} (managed by pulumi-unikernel)`)]],
-                    Service: [["ExecStart", systemdCommandLine(["/bin/sh", `/srv/${value}/vm.sh`])], ["Restart", "on-failure"]],
+                    Service: [
+                        ["ExecStart", systemdCommandLine(["/bin/sh", `/srv/${value}/vm.sh`])],
+                        ["Restart", "on-failure"],
+                    ],
                     Install: [["WantedBy", "multi-user.target"]],
                 });
                 const file = path.join(dir, `u${i}.service`);
@@ -207,8 +312,10 @@ describe("systemd units from hostile values", function () {
                 const executable = `/nonexistent/${value}`;
                 writeFileSync(probe, unitFile({ Service: [["ExecStart", systemdWord(executable)]] }));
                 const back = spawnSync("systemd-analyze", ["verify", "--man=no", probe], { encoding: "utf8" });
-                const shown = /(?:Executable name contains special characters|Command): (.*?)(?: is not executable.*)?$/m.exec(back.stderr)?.[1]
-                    ?? /Command (.*) is not executable/.exec(back.stderr)?.[1];
+                const shown =
+                    /(?:Executable name contains special characters|Command): (.*?)(?: is not executable.*)?$/m.exec(
+                        back.stderr,
+                    )?.[1] ?? /Command (.*) is not executable/.exec(back.stderr)?.[1];
                 // `$$` becomes `$` only when the command runs, so systemd shows it doubled here.
                 assert.equal(shown, executable.replace(/\$/g, "$$$$"), back.stderr);
             });

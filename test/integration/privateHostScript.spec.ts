@@ -11,7 +11,6 @@ import { HostServiceSpec, hostPaths, installScript, removeScript } from "../../s
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 import { freePort } from "../helpers/net";
 
-
 /** True while any process of the group lives (signal 0 to the negative pid: the whole group). */
 function alive(pgid: number): boolean {
     try {
@@ -38,13 +37,26 @@ describe("private host scripts (background mode, real QEMU)", function () {
     it("installs a supervised VM that boots and restarts, waits for its line, and removes it all", async () => {
         const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", out: path.join(dir, "disk.img") });
         const spec: HostServiceSpec = {
-            name: "demo", stateDir: path.join(dir, "state"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
-            boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: DEMO_LINE, timeoutSeconds: 60,
+            name: "demo",
+            stateDir: path.join(dir, "state"),
+            imagePath: disk.path,
+            imageKind: "disk",
+            hypervisor: "qemu",
+            architecture: "x86_64",
+            boot: "bios",
+            memoryMiB: 64,
+            ports: [],
+            mode: "background",
+            expect: DEMO_LINE,
+            timeoutSeconds: 60,
         };
         installed.push(spec);
         const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
         assert.equal(install.status, 0, install.stderr);
-        assert.deepEqual(JSON.parse(install.stdout.trim().split("\n").pop()!), { mode: "background", console: hostPaths(spec).console });
+        assert.deepEqual(JSON.parse(install.stdout.trim().split("\n").pop()!), {
+            mode: "background",
+            console: hostPaths(spec).console,
+        });
         const pgid = Number(readFileSync(hostPaths(spec).pidfile, "utf8"));
         assert.ok(alive(pgid), "the supervisor runs");
         // The demo kernel powers off at once; the supervisor must start it again (restart on exit).
@@ -61,8 +73,19 @@ describe("private host scripts (background mode, real QEMU)", function () {
     });
 
     it("refuses a state directory others can write to, or one that is a symbolic link, before writing anything there", () => {
-        const base: Omit<HostServiceSpec, "stateDir"> = { name: "shared", imagePath: "/nonexistent.img", imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
-            boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: DEMO_LINE, timeoutSeconds: 5 };
+        const base: Omit<HostServiceSpec, "stateDir"> = {
+            name: "shared",
+            imagePath: "/nonexistent.img",
+            imageKind: "disk",
+            hypervisor: "qemu",
+            architecture: "x86_64",
+            boot: "bios",
+            memoryMiB: 64,
+            ports: [],
+            mode: "background",
+            expect: DEMO_LINE,
+            timeoutSeconds: 5,
+        };
         const shared = path.join(dir, "shared");
         mkdirSync(shared);
         chmodSync(shared, 0o777);
@@ -84,37 +107,90 @@ describe("private host scripts (background mode, real QEMU)", function () {
     it("fails the install with the console tail when the ready line never comes", async () => {
         const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", out: path.join(dir, "disk2.img") });
         const spec: HostServiceSpec = {
-            name: "never", stateDir: path.join(dir, "never"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
-            boot: "bios", memoryMiB: 64, ports: [], mode: "background", expect: "this line is never printed", timeoutSeconds: 3,
+            name: "never",
+            stateDir: path.join(dir, "never"),
+            imagePath: disk.path,
+            imageKind: "disk",
+            hypervisor: "qemu",
+            architecture: "x86_64",
+            boot: "bios",
+            memoryMiB: 64,
+            ports: [],
+            mode: "background",
+            expect: "this line is never printed",
+            timeoutSeconds: 3,
         };
         installed.push(spec);
         const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
         assert.equal(install.status, 1);
-        assert.match(install.stderr, /unikernel never did not print this line is never printed within 3 s; last console lines:/);
+        assert.match(
+            install.stderr,
+            /unikernel never did not print this line is never printed within 3 s; last console lines:/,
+        );
         assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never got ready was stopped");
-        assert.match(readFileSync(hostPaths(spec).console, "utf8"), new RegExp(DEMO_LINE), "its console is kept for diagnosis");
+        assert.match(
+            readFileSync(hostPaths(spec).console, "utf8"),
+            new RegExp(DEMO_LINE),
+            "its console is kept for diagnosis",
+        );
     });
 
     it("fails the install when the ready port never answers (QEMU's forward alone does not count)", async () => {
-        const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", cmdline: "port stay", out: path.join(dir, "disk3.img") });
+        const disk = await makeBootableDisk({
+            kernel: demoKernel(),
+            boot: "bios",
+            cmdline: "port stay",
+            out: path.join(dir, "disk3.img"),
+        });
         const port = await freePort();
         const spec: HostServiceSpec = {
-            name: "silent", stateDir: path.join(dir, "silent"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
-            boot: "bios", memoryMiB: 64, ports: [{ protocol: "tcp", port }], mode: "background", expect: DEMO_LINE, timeoutSeconds: 4, readyPort: port,
+            name: "silent",
+            stateDir: path.join(dir, "silent"),
+            imagePath: disk.path,
+            imageKind: "disk",
+            hypervisor: "qemu",
+            architecture: "x86_64",
+            boot: "bios",
+            memoryMiB: 64,
+            ports: [{ protocol: "tcp", port }],
+            mode: "background",
+            expect: DEMO_LINE,
+            timeoutSeconds: 4,
+            readyPort: port,
         };
         installed.push(spec);
         const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
         assert.equal(install.status, 1, install.stdout);
-        assert.match(install.stderr, new RegExp(`unikernel silent: port ${port} did not answer within 4 s; last console lines:[\\s\\S]*${DEMO_LINE}`));
+        assert.match(
+            install.stderr,
+            new RegExp(
+                `unikernel silent: port ${port} did not answer within 4 s; last console lines:[\\s\\S]*${DEMO_LINE}`,
+            ),
+        );
         assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never answered was stopped");
     });
 
     it("runs a watchdog that restarts the VM when its port stops answering, and removes it with the service", async () => {
-        const disk = await makeBootableDisk({ kernel: demoKernel(), boot: "bios", cmdline: "watchdog stay", out: path.join(dir, "disk4.img") });
+        const disk = await makeBootableDisk({
+            kernel: demoKernel(),
+            boot: "bios",
+            cmdline: "watchdog stay",
+            out: path.join(dir, "disk4.img"),
+        });
         const port = await freePort();
         const spec: HostServiceSpec = {
-            name: "watched", stateDir: path.join(dir, "watched"), imagePath: disk.path, imageKind: "disk", hypervisor: "qemu", architecture: "x86_64",
-            boot: "bios", memoryMiB: 64, ports: [{ protocol: "tcp", port }], mode: "background", expect: "staying up", timeoutSeconds: 60,
+            name: "watched",
+            stateDir: path.join(dir, "watched"),
+            imagePath: disk.path,
+            imageKind: "disk",
+            hypervisor: "qemu",
+            architecture: "x86_64",
+            boot: "bios",
+            memoryMiB: 64,
+            ports: [{ protocol: "tcp", port }],
+            mode: "background",
+            expect: "staying up",
+            timeoutSeconds: 60,
             watchdog: { port, intervalSeconds: 1, failures: 2 },
         };
         installed.push(spec);

@@ -13,7 +13,6 @@ import { jsonOf, unikernel, unikernelAsync } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 import { freePort } from "../helpers/net";
 
-
 describe("unikernel run --ready-port", function () {
     this.timeout(120_000);
 
@@ -22,8 +21,27 @@ describe("unikernel run --ready-port", function () {
         try {
             const port = await freePort();
             const pidfile = path.join(dir, "qemu.pid");
-            const run = await unikernelAsync(["run", "--kernel", demoKernel(), "--cmdline", "port stay", "--port", `${port}:80`, "--expect", DEMO_LINE,
-                "--ready-port", String(port), "--timeout", "8", "--detach", "--pidfile", pidfile, "--console", path.join(dir, "console.log"), "--json"]);
+            const run = await unikernelAsync([
+                "run",
+                "--kernel",
+                demoKernel(),
+                "--cmdline",
+                "port stay",
+                "--port",
+                `${port}:80`,
+                "--expect",
+                DEMO_LINE,
+                "--ready-port",
+                String(port),
+                "--timeout",
+                "8",
+                "--detach",
+                "--pidfile",
+                pidfile,
+                "--console",
+                path.join(dir, "console.log"),
+                "--json",
+            ]);
             assert.equal(run.code, 1, run.stderr);
             const result = jsonOf(run) as { matched: boolean; consoleTail: string };
             assert.equal(result.matched, false);
@@ -42,13 +60,39 @@ describe("unikernel run --ready-port", function () {
             const linux = await linuxBaseline();
             const port = await freePort();
             const pidfile = path.join(dir, "qemu.pid");
-            const run = await unikernelAsync(["run", "--kernel", linux.kernel, "--initrd", linux.initrd, "--cmdline", `${linux.cmdline} serve`, "--memory", "128M",
-                "--port", `${port}:80`, "--expect", linux.readyLine, "--ready-port", String(port), "--timeout", "90", "--detach", "--pidfile", pidfile,
-                "--console", path.join(dir, "console.log"), "--json"]);
+            const run = await unikernelAsync([
+                "run",
+                "--kernel",
+                linux.kernel,
+                "--initrd",
+                linux.initrd,
+                "--cmdline",
+                `${linux.cmdline} serve`,
+                "--memory",
+                "128M",
+                "--port",
+                `${port}:80`,
+                "--expect",
+                linux.readyLine,
+                "--ready-port",
+                String(port),
+                "--timeout",
+                "90",
+                "--detach",
+                "--pidfile",
+                pidfile,
+                "--console",
+                path.join(dir, "console.log"),
+                "--json",
+            ]);
             assert.equal(run.code, 0, run.stdout + run.stderr);
             assert.equal((jsonOf(run) as { matched: boolean }).matched, true);
             const page = await new Promise<string>((resolve, reject) => {
-                http.get(`http://127.0.0.1:${port}/`, (res) => { let body = ""; res.on("data", (d) => (body += d)); res.on("end", () => resolve(body)); }).on("error", reject);
+                http.get(`http://127.0.0.1:${port}/`, (res) => {
+                    let body = "";
+                    res.on("data", (d) => (body += d));
+                    res.on("end", () => resolve(body));
+                }).on("error", reject);
             });
             assert.match(page, /served by the Linux baseline/);
         } finally {
@@ -58,8 +102,21 @@ describe("unikernel run --ready-port", function () {
     });
 
     it("refuses a ready port that is not forwarded", async () => {
-        const run = await unikernelAsync(["run", "--kernel", demoKernel(), "--ready-port", "8080", "--detach", "--pidfile", "/tmp/x.pid", "--json"]);
+        const run = await unikernelAsync([
+            "run",
+            "--kernel",
+            demoKernel(),
+            "--ready-port",
+            "8080",
+            "--detach",
+            "--pidfile",
+            "/tmp/x.pid",
+            "--json",
+        ]);
         assert.equal(run.code, 1);
-        assert.match(String(jsonOf(run).error), /--ready-port 8080 is not a forwarded TCP host port; add --port 8080:<guest port>/);
+        assert.match(
+            String(jsonOf(run).error),
+            /--ready-port 8080 is not a forwarded TCP host port; add --port 8080:<guest port>/,
+        );
     });
 });

@@ -39,7 +39,11 @@ describe("source layering", () => {
 
     it("knows every folder under src/", () => {
         const folders = [...new Set(files.map((f) => path.relative(SRC, f).split(path.sep)[0]))];
-        assert.deepEqual(folders.filter((f) => layerOf(f) < 0), [], "add the new folder to LAYERS and to the README's picture");
+        assert.deepEqual(
+            folders.filter((f) => layerOf(f) < 0),
+            [],
+            "add the new folder to LAYERS and to the README's picture",
+        );
     });
 
     it("imports only from the same folder or a lower layer", () => {

@@ -15,7 +15,14 @@ import { checkTool } from "../../internal/toolCheck";
 import { QEMU_X86_64 } from "../../internal/tools";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
 import { checkOutputPath } from "../../internal/files";
-import { initrdPath, parseNonNegativeInt, parsePositiveInt, parseTimeoutSeconds, parseWholeNumber, safeText } from "../optionValues";
+import {
+    initrdPath,
+    parseNonNegativeInt,
+    parsePositiveInt,
+    parseTimeoutSeconds,
+    parseWholeNumber,
+    safeText,
+} from "../optionValues";
 import { BootMode } from "../../model";
 
 interface BenchCliOptions {
@@ -43,24 +50,45 @@ interface BenchCliOptions {
 export function registerBenchCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
     program
         .command("bench")
-        .description("Boot an image N times and report boot times, image size, smallest memory and the host cost of an idle instance; optionally against a Linux VM.")
+        .description(
+            "Boot an image N times and report boot times, image size, smallest memory and the host cost of an idle instance; optionally against a Linux VM.",
+        )
         .option("--kernel <file>", "boot this kernel directly (QEMU -kernel)", safeText)
         .option("--initrd <file>", "initrd for --kernel", initrdPath)
         .option("--cmdline <text>", "command line for --kernel", safeText)
-        .option("--stay-cmdline <text>", "command line that keeps the guest up, for the idle measurement (default: --cmdline)", safeText)
+        .option(
+            "--stay-cmdline <text>",
+            "command line that keeps the guest up, for the idle measurement (default: --cmdline)",
+            safeText,
+        )
         .option("--disk <file>", "boot this disk", safeText)
         .addOption(new Option("--boot <mode>", "firmware for --disk").choices(["bios", "uefi"]))
         .option("--name <name>", "the system's name in the report", safeText, "unikernel")
         .requiredOption("--expect <regex>", "ready when a console line matches this")
         .option("--runs <n>", "boots per system", parsePositiveInt, 5)
         .option("--memory <MiB>", "guest memory for the timed boots, MiB", memoryMiB, 128)
-        .option("--memory-range <lo:hi>", "range searched for the smallest memory, MiB (default 1:--memory)", memoryRange)
+        .option(
+            "--memory-range <lo:hi>",
+            "range searched for the smallest memory, MiB (default 1:--memory)",
+            memoryRange,
+        )
         .option("--no-memory-search", "skip the smallest-memory search")
-        .option("--idle-seconds <s>", "seconds an instance idles while its host CPU time is counted; 0 skips", parseNonNegativeInt, 10)
+        .option(
+            "--idle-seconds <s>",
+            "seconds an instance idles while its host CPU time is counted; 0 skips",
+            parseNonNegativeInt,
+            10,
+        )
         .option("--timeout <seconds>", "give up on a boot after this long", parseTimeoutSeconds, 120)
-        .addOption(new Option("--baseline <kind>", "also measure a minimal Linux VM (Debian cloud kernel + busybox)").choices(["linux"]))
+        .addOption(
+            new Option("--baseline <kind>", "also measure a minimal Linux VM (Debian cloud kernel + busybox)").choices([
+                "linux",
+            ]),
+        )
         .option("--svg <file>", "write an SVG bar chart here", safeText)
-        .addOption(new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]))
+        .addOption(
+            new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]),
+        )
         .option("--json", "print one JSON object: {machine, settings, results: [...]}")
         .action(async (options: BenchCliOptions) => {
             setExit(await runVerb(io, Boolean(options.json), () => benchCommand(options, io)));
@@ -77,28 +105,54 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
         problems.push(`--expect is not a valid regular expression: ${(error as Error).message}`);
     }
     const file = options.kernel ?? options.disk;
-    if (file && !(await fs.stat(file).then((s) => s.isFile(), () => false))) problems.push(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
+    if (
+        file &&
+        !(await fs.stat(file).then(
+            (s) => s.isFile(),
+            () => false,
+        ))
+    )
+        problems.push(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
     if (options.svg) await checkOutputPath(options.svg, "--svg").catch((error: Error) => problems.push(error.message));
     const range = options.memoryRange ?? [1, options.memory];
-    if (options.memorySearch && range[0] >= range[1]) problems.push(`--memory-range ${range.join(":")}: the low end must be below the high end`);
+    if (options.memorySearch && range[0] >= range[1])
+        problems.push(`--memory-range ${range.join(":")}: the low end must be below the high end`);
     if (problems.length) throw new BenchError(problems.join("; "));
     await checkTool(QEMU_X86_64);
 
-    const subjects: BenchSubject[] = [{
-        name: options.name, kernel: options.kernel, initrd: options.initrd, cmdline: options.cmdline, stayCmdline: options.stayCmdline,
-        disk: options.disk, diskFormat: options.disk ? (await inspectDisk(options.disk)).qemuFormat : undefined, boot: options.boot,
-        expect: expect!, memoryMiB: options.memory, memoryRange: options.memorySearch ? range : undefined,
-    }];
+    const subjects: BenchSubject[] = [
+        {
+            name: options.name,
+            kernel: options.kernel,
+            initrd: options.initrd,
+            cmdline: options.cmdline,
+            stayCmdline: options.stayCmdline,
+            disk: options.disk,
+            diskFormat: options.disk ? (await inspectDisk(options.disk)).qemuFormat : undefined,
+            boot: options.boot,
+            expect: expect!,
+            memoryMiB: options.memory,
+            memoryRange: options.memorySearch ? range : undefined,
+        },
+    ];
     if (options.baseline === "linux") {
         const linux = await linuxBaseline((line) => io.err(`bench: ${line}\n`));
         subjects.push({
-            name: "linux (debian cloud + busybox)", kernel: linux.kernel, initrd: linux.initrd, cmdline: linux.cmdline,
-            stayCmdline: `${linux.cmdline} stay`, expect: new RegExp(linux.readyLine), memoryMiB: options.memory,
+            name: "linux (debian cloud + busybox)",
+            kernel: linux.kernel,
+            initrd: linux.initrd,
+            cmdline: linux.cmdline,
+            stayCmdline: `${linux.cmdline} stay`,
+            expect: new RegExp(linux.readyLine),
+            memoryMiB: options.memory,
             memoryRange: options.memorySearch ? range : undefined,
         });
     }
     const report = await runBench(subjects, {
-        runs: options.runs, timeoutMs: options.timeout * 1000, idleSeconds: options.idleSeconds, accel: options.accel,
+        runs: options.runs,
+        timeoutMs: options.timeout * 1000,
+        idleSeconds: options.idleSeconds,
+        accel: options.accel,
         onProgress: (line) => io.err(`bench: ${line}\n`),
     });
     let svgPath: string | undefined;
@@ -107,7 +161,12 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
         await fs.mkdir(path.dirname(svgPath), { recursive: true });
         await fs.writeFile(svgPath, reportSvg(report));
     }
-    printResult(io, Boolean(options.json), { ...report, ...(svgPath ? { svg: svgPath } : {}) }, `${reportTable(report)}${svgPath ? `\nchart: ${svgPath}` : ""}`);
+    printResult(
+        io,
+        Boolean(options.json),
+        { ...report, ...(svgPath ? { svg: svgPath } : {}) },
+        `${reportTable(report)}${svgPath ? `\nchart: ${svgPath}` : ""}`,
+    );
     return ExitCode.Ok;
 }
 

@@ -1,6 +1,15 @@
 /** `unikernel build`: an application to an artifact (kernel or disk) in the cache; unchanged inputs reuse it. */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ENGINES, EngineName, KERNEL_FAMILIES, KernelFamily, Target, ValidationError, parseApplication, targetId } from "../../model";
+import {
+    ENGINES,
+    EngineName,
+    KERNEL_FAMILIES,
+    KernelFamily,
+    Target,
+    ValidationError,
+    parseApplication,
+    targetId,
+} from "../../model";
 import { BuildResult } from "../../contract/build";
 import { buildArtifact } from "../../engines/build";
 import { detectEngine } from "../../engines/detect";
@@ -31,41 +40,74 @@ interface BuildCliOptions {
 export const registerBuildCommand: CommandRegistration = (program: Command, io, setExit) => {
     program
         .command("build")
-        .description("Build an application into an artifact (kernel or disk); unchanged inputs reuse the cached artifact.")
+        .description(
+            "Build an application into an artifact (kernel or disk); unchanged inputs reuse the cached artifact.",
+        )
         .argument("[dir]", "the application directory", ".")
-        .addOption(new Option("--engine <engine>", "engine; default: kraft for a Kraftfile, ops for config.json, make for a Makefile").choices([...ENGINES]))
-        .option("--target <plat/arch>", "target to build, e.g. qemu/x86_64; default: the application's first", parseTargetOption)
-        .addOption(new Option("--family <family>", "what kind of kernel it is; default from the engine").choices([...KERNEL_FAMILIES]))
+        .addOption(
+            new Option(
+                "--engine <engine>",
+                "engine; default: kraft for a Kraftfile, ops for config.json, make for a Makefile",
+            ).choices([...ENGINES]),
+        )
+        .option(
+            "--target <plat/arch>",
+            "target to build, e.g. qemu/x86_64; default: the application's first",
+            parseTargetOption,
+        )
+        .addOption(
+            new Option("--family <family>", "what kind of kernel it is; default from the engine").choices([
+                ...KERNEL_FAMILIES,
+            ]),
+        )
         .option("--kernel-path <file>", "make: the kernel the Makefile produces, relative to dir", safeText)
         .option("--initrd-path <file>", "make: an initrd the Makefile produces", safeText)
         .option("--goal <target>", "make: the make target to build", parseGoal)
-        .option("--make-var <NAME=value>", "make: a variable passed to make, literally (repeatable)", (value: string, previous: string[] = []) => [...previous, parseMakeVariable(value)])
+        .option(
+            "--make-var <NAME=value>",
+            "make: a variable passed to make, literally (repeatable)",
+            (value: string, previous: string[] = []) => [...previous, parseMakeVariable(value)],
+        )
         .option("--jobs <n>", "parallel jobs (kraft, make), 1-1024", (v) => parseWholeNumber(v, 1, 1024))
         .option("--no-cache", "kraft: build from scratch (--no-cache)")
-        .option("--application-json <json>", "the application as JSON (what a component passes), instead of the directory's project file")
+        .option(
+            "--application-json <json>",
+            "the application as JSON (what a component passes), instead of the directory's project file",
+        )
         .option("--kernel <file>", "prebuilt: the kernel file", safeText)
         .option("--initrd <file>", "prebuilt: the initrd for the kernel", safeText)
         .option("--disk <file>", "prebuilt: a finished disk image", safeText)
-        .option("--allow-outside", "let the rootfs, make outputs and symbolic links reach outside dir (what they resolve to is hashed too)")
+        .option(
+            "--allow-outside",
+            "let the rootfs, make outputs and symbolic links reach outside dir (what they resolve to is hashed too)",
+        )
         .option("--json", "print one JSON object")
         .action(async (dir: string, options: BuildCliOptions) => {
-            setExit(await runVerb(io, Boolean(options.json), async () => {
-                const artifact = await buildArtifact(buildRequestOf(dir, options), (text) => io.err(text));
-                const result: BuildResult = artifact; // the contract a component reads, and more
-                printResult(io, Boolean(options.json), result,
-                    `${artifact.path}\n  ${artifact.kind} ${artifact.name} ${targetId(artifact.target)}, ${artifact.sizeBytes} bytes, sha256 ${artifact.sha256}` +
-                    `\n  digest ${artifact.digest}${artifact.cached ? " (cached: no engine ran)" : ""}`);
-                return ExitCode.Ok;
-            }));
+            setExit(
+                await runVerb(io, Boolean(options.json), async () => {
+                    const artifact = await buildArtifact(buildRequestOf(dir, options), (text) => io.err(text));
+                    const result: BuildResult = artifact; // the contract a component reads, and more
+                    printResult(
+                        io,
+                        Boolean(options.json),
+                        result,
+                        `${artifact.path}\n  ${artifact.kind} ${artifact.name} ${targetId(artifact.target)}, ${artifact.sizeBytes} bytes, sha256 ${artifact.sha256}` +
+                            `\n  digest ${artifact.digest}${artifact.cached ? " (cached: no engine ran)" : ""}`,
+                    );
+                    return ExitCode.Ok;
+                }),
+            );
         });
 };
 
 function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
     const engine = options.engine ?? detectEngine(dir, Boolean(options.kernel || options.disk));
-    const variables = Object.fromEntries((options.makeVar ?? []).map((assignment) => {
-        const eq = assignment.indexOf("=");
-        return [assignment.slice(0, eq), assignment.slice(eq + 1)];
-    }));
+    const variables = Object.fromEntries(
+        (options.makeVar ?? []).map((assignment) => {
+            const eq = assignment.indexOf("=");
+            return [assignment.slice(0, eq), assignment.slice(eq + 1)];
+        }),
+    );
     let application;
     if (options.applicationJson !== undefined) {
         let raw: unknown;
@@ -84,8 +126,20 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
         application,
         target: options.target,
         kernelFamily: options.family,
-        ...(engine === "make" ? { make: { kernel: options.kernelPath ?? "", initrd: options.initrdPath, goal: options.goal, variables, jobs: options.jobs } } : {}),
-        ...(engine === "prebuilt" ? { prebuilt: { kernel: options.kernel, initrd: options.initrd, disk: options.disk } } : {}),
+        ...(engine === "make"
+            ? {
+                  make: {
+                      kernel: options.kernelPath ?? "",
+                      initrd: options.initrdPath,
+                      goal: options.goal,
+                      variables,
+                      jobs: options.jobs,
+                  },
+              }
+            : {}),
+        ...(engine === "prebuilt"
+            ? { prebuilt: { kernel: options.kernel, initrd: options.initrd, disk: options.disk } }
+            : {}),
         ...(engine === "kraft" ? { kraft: { jobs: options.jobs, noCache: !options.cache } } : {}),
         allowOutsideDirectory: Boolean(options.allowOutside),
     };
@@ -94,7 +148,9 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
 function parseMakeVariable(value: string): string {
     const [name] = parseKeyValue(value, "--make-var");
     if (!MAKE_VARIABLE_NAME.test(name)) {
-        throw new InvalidArgumentError(`"${name}" is not a make variable name (letters, digits and "_", not starting with a digit)`);
+        throw new InvalidArgumentError(
+            `"${name}" is not a make variable name (letters, digits and "_", not starting with a digit)`,
+        );
     }
     if (RESERVED_MAKE_VARIABLES.has(name)) {
         throw new InvalidArgumentError(`${name} changes how make runs or which files it reads; it cannot be set here`);
@@ -103,6 +159,7 @@ function parseMakeVariable(value: string): string {
 }
 
 function parseGoal(value: string): string {
-    if (!MAKE_GOAL.test(value)) throw new InvalidArgumentError(`"${value}" is not a make target name (no leading "-", spaces, "=" or "$")`);
+    if (!MAKE_GOAL.test(value))
+        throw new InvalidArgumentError(`"${value}" is not a make target name (no leading "-", spaces, "=" or "$")`);
     return value;
 }

@@ -19,21 +19,30 @@ export const registerConvertCommand: CommandRegistration = (program, io, setExit
         .requiredOption("--out <file>", "where to write the result", safeText)
         .option("--json", "print one JSON object")
         .action(async (disk: string, options: { format: DiskFormat; out: string; json?: boolean }) => {
-            setExit(await runVerb(io, Boolean(options.json), async () => {
-                await checkOutputPath(options.out);
-                await Promise.all([QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool));
-                io.err(`convert: ${disk} -> ${options.format} ${options.out}\n`);
-                const converted = await convertDisk(disk, options.format, options.out);
-                const result: ConvertCommandResult = converted; // the contract a component reads, and more
-                printResult(io, Boolean(options.json), result,
-                    `${converted.path}\n  ${converted.format}, ${converted.sizeBytes} bytes, sha256 ${converted.sha256}\n  ${converted.checks.join("; ")}`);
-                return ExitCode.Ok;
-            }));
+            setExit(
+                await runVerb(io, Boolean(options.json), async () => {
+                    await checkOutputPath(options.out);
+                    await Promise.all(
+                        [QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool),
+                    );
+                    io.err(`convert: ${disk} -> ${options.format} ${options.out}\n`);
+                    const converted = await convertDisk(disk, options.format, options.out);
+                    const result: ConvertCommandResult = converted; // the contract a component reads, and more
+                    printResult(
+                        io,
+                        Boolean(options.json),
+                        result,
+                        `${converted.path}\n  ${converted.format}, ${converted.sizeBytes} bytes, sha256 ${converted.sha256}\n  ${converted.checks.join("; ")}`,
+                    );
+                    return ExitCode.Ok;
+                }),
+            );
         });
 };
 
 function parseFormatOption(value: string): DiskFormat {
     const parsed = parseDiskFormat(value, "--format");
-    if (!parsed.value) throw new InvalidArgumentError(`unknown disk format "${value}"; expected one of ${DISK_FORMATS.join(", ")}`);
+    if (!parsed.value)
+        throw new InvalidArgumentError(`unknown disk format "${value}"; expected one of ${DISK_FORMATS.join(", ")}`);
     return parsed.value;
 }

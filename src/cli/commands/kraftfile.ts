@@ -10,7 +10,10 @@ export const registerKraftfileCommand: CommandRegistration = (program, io, setEx
         .description("Print the normalized Kraftfile of a project (canonical names, fixed key order).")
         .argument("[path]", "a project directory or a Kraftfile", ".")
         .option("--json", "print the parsed application as JSON instead")
-        .option("--upgrade", "write the newest spec the file's content needs (v0.6, or v0.7 for long-form rootfs and roms) instead of the one it declares")
+        .option(
+            "--upgrade",
+            "write the newest spec the file's content needs (v0.6, or v0.7 for long-form rootfs and roms) instead of the one it declares",
+        )
         .action(async (target: string, options: { json?: boolean; upgrade?: boolean }) => {
             setExit(await printKraftfile(target, Boolean(options.json), Boolean(options.upgrade), io));
         });
@@ -22,7 +25,9 @@ async function printKraftfile(target: string, json: boolean, upgrade: boolean, i
         return ExitCode.Failed;
     }
     if (project.kind !== "kraftfile") {
-        io.err(`${project.file} is an ops config, not a Kraftfile; \`unikernel kraftfile\` reads Kraftfiles (use \`unikernel validate\` for ops configs)\n`);
+        io.err(
+            `${project.file} is an ops config, not a Kraftfile; \`unikernel kraftfile\` reads Kraftfiles (use \`unikernel validate\` for ops configs)\n`,
+        );
         return ExitCode.Failed;
     }
     if (!project.kraftfile) {

@@ -12,15 +12,24 @@ export const registerStopCommand: CommandRegistration = (program, io, setExit) =
         .requiredOption("--pidfile <file>", "the pidfile given to `run --detach`", safeText)
         .option("--json", "print one JSON object: {stopped, stale?, removed?}")
         .action(async (options: { pidfile: string; json?: boolean }) => {
-            setExit(await runVerb(io, Boolean(options.json), async () => {
-                const result: StopCommandResult = await stopDetached(options.pidfile);
-                if (result.stale) {
-                    io.err(result.removed
-                        ? `stop: removed a stale pidfile without signalling anyone: ${result.stale}\n`
-                        : `stop: signalled nobody and left ${options.pidfile} as it is: ${result.stale}\n`);
-                }
-                printResult(io, Boolean(options.json), result, result.stopped ? "stop: stopped" : "stop: nothing was running");
-                return ExitCode.Ok;
-            }));
+            setExit(
+                await runVerb(io, Boolean(options.json), async () => {
+                    const result: StopCommandResult = await stopDetached(options.pidfile);
+                    if (result.stale) {
+                        io.err(
+                            result.removed
+                                ? `stop: removed a stale pidfile without signalling anyone: ${result.stale}\n`
+                                : `stop: signalled nobody and left ${options.pidfile} as it is: ${result.stale}\n`,
+                        );
+                    }
+                    printResult(
+                        io,
+                        Boolean(options.json),
+                        result,
+                        result.stopped ? "stop: stopped" : "stop: nothing was running",
+                    );
+                    return ExitCode.Ok;
+                }),
+            );
         });
 };

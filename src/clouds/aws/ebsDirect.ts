@@ -55,7 +55,11 @@ async function credentialsFor(assumeRoles: AssumeRole[] | undefined, region: str
     let credentials: ReturnType<typeof fromTemporaryCredentials> | undefined;
     for (const role of assumeRoles) {
         credentials = fromTemporaryCredentials({
-            params: { RoleArn: role.roleArn, ExternalId: role.externalId, RoleSessionName: role.sessionName ?? "pulumi-unikernel-upload" },
+            params: {
+                RoleArn: role.roleArn,
+                ExternalId: role.externalId,
+                RoleSessionName: role.sessionName ?? "pulumi-unikernel-upload",
+            },
             masterCredentials: credentials,
             // An endpoint override (an emulator) serves STS too; without one, STS's own endpoint.
             clientConfig: { region, ...(endpoint ? { endpoint } : {}) },
@@ -80,29 +84,42 @@ export async function uploadSnapshot(options: EbsUploadOptions): Promise<EbsUplo
     const log = options.log ?? (() => undefined);
     return withInspectedDisk(options.disk, async (disk) => {
         if (disk.format !== "raw") {
-            throw new DiskInputError(`${options.disk} is a ${disk.format} image; the EBS direct upload sends a raw disk's blocks as they are: ` +
-                `convert it first (\`unikernel convert ${options.disk} --format raw --out disk.raw\`)`);
+            throw new DiskInputError(
+                `${options.disk} is a ${disk.format} image; the EBS direct upload sends a raw disk's blocks as they are: ` +
+                    `convert it first (\`unikernel convert ${options.disk} --format raw --out disk.raw\`)`,
+            );
         }
         // The blocks are read through the descriptor that was checked, never by the name again.
         return uploadRaw(options, `/proc/self/fd/${disk.fd}`, log);
     });
 }
 
-async function uploadRaw(options: EbsUploadOptions, disk: string, log: (text: string) => void): Promise<EbsUploadResult> {
+async function uploadRaw(
+    options: EbsUploadOptions,
+    disk: string,
+    log: (text: string) => void,
+): Promise<EbsUploadResult> {
     const credentials = await credentialsFor(options.assumeRoles, options.region, options.endpoint);
-    const clientConfig = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(credentials ? { credentials } : {}), maxAttempts: 1 };
+    const clientConfig = {
+        region: options.region,
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+        maxAttempts: 1,
+    };
     const ebs = new EBSClient(clientConfig);
     const scan = await scanBlocks(disk);
     const volumeSizeGiB = Math.max(1, Math.ceil(scan.sizeBytes / GIB));
-    const started = await ebs.send(new StartSnapshotCommand({
-        VolumeSize: volumeSizeGiB,
-        Description: options.description ?? "pulumi-unikernel image",
-        Tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-        Timeout: 60,
-        Encrypted: true,
-        ...(options.kmsKeyArn ? { KmsKeyArn: options.kmsKeyArn } : {}),
-        ...(options.clientToken ? { ClientToken: options.clientToken } : {}),
-    }));
+    const started = await ebs.send(
+        new StartSnapshotCommand({
+            VolumeSize: volumeSizeGiB,
+            Description: options.description ?? "pulumi-unikernel image",
+            Tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+            Timeout: 60,
+            Encrypted: true,
+            ...(options.kmsKeyArn ? { KmsKeyArn: options.kmsKeyArn } : {}),
+            ...(options.clientToken ? { ClientToken: options.clientToken } : {}),
+        }),
+    );
     const snapshotId = started.SnapshotId!;
     log(`ebs: snapshot ${snapshotId}: sending ${scan.nonZeroBlocks.length} of ${scan.totalBlocks} blocks\n`);
     try {
@@ -118,46 +135,78 @@ async function uploadRaw(options: EbsUploadOptions, disk: string, log: (text: st
                     await handle.read(block, 0, EBS_BLOCK_BYTES, index * EBS_BLOCK_BYTES);
                     const digest = createHash("sha256").update(block).digest();
                     checksums.set(index, digest);
-                    retries += await withRetries(options.attempts ?? 5, () => ebs.send(new PutSnapshotBlockCommand({
-                        SnapshotId: snapshotId,
-                        BlockIndex: index,
-                        BlockData: block,
-                        DataLength: EBS_BLOCK_BYTES,
-                        Checksum: digest.toString("base64"),
-                        ChecksumAlgorithm: "SHA256",
-                    })), (attempt, error) => log(`ebs: block ${index} attempt ${attempt} failed (${(error as Error).name}: ${(error as Error).message}); retrying\n`));
+                    retries += await withRetries(
+                        options.attempts ?? 5,
+                        () =>
+                            ebs.send(
+                                new PutSnapshotBlockCommand({
+                                    SnapshotId: snapshotId,
+                                    BlockIndex: index,
+                                    BlockData: block,
+                                    DataLength: EBS_BLOCK_BYTES,
+                                    Checksum: digest.toString("base64"),
+                                    ChecksumAlgorithm: "SHA256",
+                                }),
+                            ),
+                        (attempt, error) =>
+                            log(
+                                `ebs: block ${index} attempt ${attempt} failed (${(error as Error).name}: ${(error as Error).message}); retrying\n`,
+                            ),
+                    );
                 }
             };
-            await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, scan.nonZeroBlocks.length || 1) }, worker));
+            await Promise.all(
+                Array.from({ length: Math.min(options.concurrency ?? 8, scan.nonZeroBlocks.length || 1) }, worker),
+            );
         } finally {
             await handle.close();
         }
         // The aggregate checksum is the SHA-256 of the block checksums concatenated in block order.
         const aggregate = createHash("sha256");
         for (const index of scan.nonZeroBlocks) aggregate.update(checksums.get(index)!);
-        await ebs.send(new CompleteSnapshotCommand({
-            SnapshotId: snapshotId,
-            ChangedBlocksCount: scan.nonZeroBlocks.length,
-            Checksum: aggregate.digest("base64"),
-            ChecksumAlgorithm: "SHA256",
-            ChecksumAggregationMethod: "LINEAR",
-        }));
+        await ebs.send(
+            new CompleteSnapshotCommand({
+                SnapshotId: snapshotId,
+                ChangedBlocksCount: scan.nonZeroBlocks.length,
+                Checksum: aggregate.digest("base64"),
+                ChecksumAlgorithm: "SHA256",
+                ChecksumAggregationMethod: "LINEAR",
+            }),
+        );
         log(`ebs: snapshot ${snapshotId} completed\n`);
         return {
-            snapshotId, volumeSizeGiB, blocksTotal: scan.totalBlocks, blocksSent: scan.nonZeroBlocks.length,
-            bytesSent: scan.nonZeroBlocks.length * EBS_BLOCK_BYTES, retries,
+            snapshotId,
+            volumeSizeGiB,
+            blocksTotal: scan.totalBlocks,
+            blocksSent: scan.nonZeroBlocks.length,
+            bytesSent: scan.nonZeroBlocks.length * EBS_BLOCK_BYTES,
+            retries,
         };
     } catch (error) {
         log(`ebs: upload failed; deleting the partial snapshot ${snapshotId}\n`);
-        await deleteSnapshot({ snapshotId, region: options.region, endpoint: options.endpoint, assumeRoles: options.assumeRoles }).catch((e: Error) => log(`ebs: could not delete ${snapshotId}: ${e.message}\n`));
+        await deleteSnapshot({
+            snapshotId,
+            region: options.region,
+            endpoint: options.endpoint,
+            assumeRoles: options.assumeRoles,
+        }).catch((e: Error) => log(`ebs: could not delete ${snapshotId}: ${e.message}\n`));
         throw error;
     }
 }
 
 /** Deletes a snapshot (destroy, or cleanup after a failed upload). A snapshot already gone is fine. */
-export async function deleteSnapshot(options: { snapshotId: string; region: string; endpoint?: string; assumeRoles?: AssumeRole[] }): Promise<boolean> {
+export async function deleteSnapshot(options: {
+    snapshotId: string;
+    region: string;
+    endpoint?: string;
+    assumeRoles?: AssumeRole[];
+}): Promise<boolean> {
     const credentials = await credentialsFor(options.assumeRoles, options.region, options.endpoint);
-    const ec2 = new EC2Client({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(credentials ? { credentials } : {}) });
+    const ec2 = new EC2Client({
+        region: options.region,
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+    });
     try {
         await ec2.send(new DeleteSnapshotCommand({ SnapshotId: options.snapshotId }));
         return true;
@@ -168,14 +217,22 @@ export async function deleteSnapshot(options: { snapshotId: string; region: stri
 }
 
 /** Runs `body` up to `attempts` times with exponential backoff; resolves to the number of retries used. */
-async function withRetries(attempts: number, body: () => Promise<unknown>, onRetry: (attempt: number, error: unknown) => void): Promise<number> {
+async function withRetries(
+    attempts: number,
+    body: () => Promise<unknown>,
+    onRetry: (attempt: number, error: unknown) => void,
+): Promise<number> {
     for (let attempt = 1; ; attempt++) {
         try {
             await body();
             return attempt - 1;
         } catch (error) {
             const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-            const retryable = status === undefined || status >= 500 || status === 429 || (error as { name?: string }).name === "ThrottlingException";
+            const retryable =
+                status === undefined ||
+                status >= 500 ||
+                status === 429 ||
+                (error as { name?: string }).name === "ThrottlingException";
             if (!retryable || attempt >= attempts) throw error;
             onRetry(attempt, error);
             await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (attempt - 1))));

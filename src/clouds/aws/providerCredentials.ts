@@ -27,31 +27,40 @@ export interface UploadIdentity {
 }
 
 /** The identity of `provider` (or of the default provider, from the stack's `aws:` config). */
-export function uploadIdentity(provider: pulumi.ProviderResource | undefined, roleArn: pulumi.Input<string> | undefined): UploadIdentity {
+export function uploadIdentity(
+    provider: pulumi.ProviderResource | undefined,
+    roleArn: pulumi.Input<string> | undefined,
+): UploadIdentity {
     const explicit = provider instanceof aws.Provider ? provider : undefined;
     const config = new pulumi.Config("aws");
     const settings = explicit
-        ? { profile: explicit.profile, accessKey: explicit.accessKey, secretKey: explicit.secretKey, token: explicit.token }
+        ? {
+              profile: explicit.profile,
+              accessKey: explicit.accessKey,
+              secretKey: explicit.secretKey,
+              token: explicit.token,
+          }
         : {
-            profile: pulumi.output(config.get("profile")),
-            accessKey: pulumi.output(config.get("accessKey")),
-            secretKey: config.getSecret("secretKey") ?? pulumi.output(undefined),
-            token: config.getSecret("token") ?? pulumi.output(undefined),
-        };
-    const environment = pulumi.all([settings.profile, settings.accessKey, settings.secretKey, settings.token]).apply(([profile, accessKey, secretKey, token]) => {
-        const env: Record<string, string> = {};
-        if (profile) env.AWS_PROFILE = profile;
-        if (accessKey && secretKey) {
-            env.AWS_ACCESS_KEY_ID = accessKey;
-            env.AWS_SECRET_ACCESS_KEY = secretKey;
-            if (token) env.AWS_SESSION_TOKEN = token;
-        }
-        return env;
-    });
+              profile: pulumi.output(config.get("profile")),
+              accessKey: pulumi.output(config.get("accessKey")),
+              secretKey: config.getSecret("secretKey") ?? pulumi.output(undefined),
+              token: config.getSecret("token") ?? pulumi.output(undefined),
+          };
+    const environment = pulumi
+        .all([settings.profile, settings.accessKey, settings.secretKey, settings.token])
+        .apply(([profile, accessKey, secretKey, token]) => {
+            const env: Record<string, string> = {};
+            if (profile) env.AWS_PROFILE = profile;
+            if (accessKey && secretKey) {
+                env.AWS_ACCESS_KEY_ID = accessKey;
+                env.AWS_SECRET_ACCESS_KEY = secretKey;
+                if (token) env.AWS_SESSION_TOKEN = token;
+            }
+            return env;
+        });
     const configured = explicit ? [] : configuredRoles(config);
-    const roles: pulumi.Output<AssumeRole[]> = roleArn !== undefined
-        ? pulumi.output(roleArn).apply((arn) => [{ roleArn: arn }])
-        : pulumi.output(configured);
+    const roles: pulumi.Output<AssumeRole[]> =
+        roleArn !== undefined ? pulumi.output(roleArn).apply((arn) => [{ roleArn: arn }]) : pulumi.output(configured);
     return { environment: pulumi.secret(environment), roles };
 }
 
@@ -61,5 +70,9 @@ function configuredRoles(config: pulumi.Config): AssumeRole[] {
     const many = config.getObject<Entry[]>("assumeRoles");
     const one = config.getObject<Entry>("assumeRole");
     const entries = Array.isArray(many) && many.length ? many : one ? [one] : [];
-    return entries.flatMap((e) => (e && typeof e.roleArn === "string" ? [{ roleArn: e.roleArn, externalId: e.externalId, sessionName: e.sessionName }] : []));
+    return entries.flatMap((e) =>
+        e && typeof e.roleArn === "string"
+            ? [{ roleArn: e.roleArn, externalId: e.externalId, sessionName: e.sessionName }]
+            : [],
+    );
 }

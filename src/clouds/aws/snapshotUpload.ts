@@ -19,19 +19,42 @@ export interface SnapshotSource {
 }
 
 /** The upload step; resolves to the snapshot id. */
-export function createEbsDirectUpload(name: string, args: SnapshotSource, region: pulumi.Output<string>, tags: pulumi.Output<Record<string, string>>, identity: UploadIdentity,
-    parent: pulumi.Resource): pulumi.Output<string> {
-    const upload = new command.local.Command(`${name}-snapshot`, {
-        // No idempotency token: a failed upload deletes its snapshot, and a retry with the same
-        // token would be handed that deleted snapshot back.
-        create: pulumi.all([args.diskPath, region, tags, args.digest, args.kmsKeyArn, identity.roles]).apply(([disk, r, t, digest, kms, roles]) => unikernelCommand(uploadSnapshotArgv({
-            disk, region: r, description: `pulumi-unikernel ${digest.slice(0, 16)}`, tags: t, kmsKeyArn: kms, roles,
-        }))),
-        delete: pulumi.all([region, identity.roles]).apply(([r, roles]) => unikernelCommand(deleteSnapshotArgv(r, roles))),
-        // The provider's profile and keys: the upload lands in the account and region the stack targets.
-        environment: identity.environment,
-        addPreviousOutputInEnv: true,
-        triggers: [args.digest],
-    }, { parent });
+export function createEbsDirectUpload(
+    name: string,
+    args: SnapshotSource,
+    region: pulumi.Output<string>,
+    tags: pulumi.Output<Record<string, string>>,
+    identity: UploadIdentity,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
+    const upload = new command.local.Command(
+        `${name}-snapshot`,
+        {
+            // No idempotency token: a failed upload deletes its snapshot, and a retry with the same
+            // token would be handed that deleted snapshot back.
+            create: pulumi
+                .all([args.diskPath, region, tags, args.digest, args.kmsKeyArn, identity.roles])
+                .apply(([disk, r, t, digest, kms, roles]) =>
+                    unikernelCommand(
+                        uploadSnapshotArgv({
+                            disk,
+                            region: r,
+                            description: `pulumi-unikernel ${digest.slice(0, 16)}`,
+                            tags: t,
+                            kmsKeyArn: kms,
+                            roles,
+                        }),
+                    ),
+                ),
+            delete: pulumi
+                .all([region, identity.roles])
+                .apply(([r, roles]) => unikernelCommand(deleteSnapshotArgv(r, roles))),
+            // The provider's profile and keys: the upload lands in the account and region the stack targets.
+            environment: identity.environment,
+            addPreviousOutputInEnv: true,
+            triggers: [args.digest],
+        },
+        { parent },
+    );
     return upload.stdout.apply((s) => parseUploadSnapshotResult(s).snapshotId);
 }

@@ -11,9 +11,12 @@ export function checkAwsTags(tags: Record<string, string>): Problem[] {
     for (const [key, value] of Object.entries(tags)) {
         const at = `tags[${JSON.stringify(key)}]`;
         if (key.length < 1 || key.length > 128 || key.includes("=") || findUnsafeCharacter(key)) {
-            problems.push({ path: at, message: "the key must be 1 to 128 printable characters without \"=\"" });
+            problems.push({ path: at, message: 'the key must be 1 to 128 printable characters without "="' });
         } else if (/^aws:/i.test(key) || key.startsWith("unikernel:")) {
-            problems.push({ path: at, message: `the key prefix "${key.split(":")[0]}:" is reserved (by AWS, or for the tags this package sets); choose another key` });
+            problems.push({
+                path: at,
+                message: `the key prefix "${key.split(":")[0]}:" is reserved (by AWS, or for the tags this package sets); choose another key`,
+            });
         }
         if (typeof value !== "string" || value.length > 256 || findUnsafeCharacter(value)) {
             problems.push({ path: at, message: "the value must be a string of at most 256 printable characters" });

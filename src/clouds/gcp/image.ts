@@ -42,31 +42,55 @@ export interface GceImage {
 /** The archive step, the private bucket and object, and the image (`${name}-<digest>`). */
 export function createImage(name: string, source: GceImageSource, parent: pulumi.Resource): GceImage {
     const shortDigest = pulumi.output(source.digest).apply((d) => d.slice(0, 16));
-    const labels = pulumi.all([source.labels ?? {}, shortDigest]).apply(([l, d]): Record<string, string> => ({ ...l, "unikernel-digest": d, "managed-by": "pulumi-unikernel" }));
-    const archive = new command.local.Command(`${name}-archive`, {
-        create: pulumi.all([source.diskPath, shortDigest]).apply(([disk, d]) => unikernelCommand(convertArgv({
-            disk, format: "gce", out: path.join(cacheRoot(), "images", `${safeFileName(name)}-${d}.tar.gz`),
-        }))),
-        triggers: [source.digest],
-    }, { parent });
-    const bucket = new gcp.storage.Bucket(`${name}-bucket`, {
-        location: pulumi.output(source.bucketLocation).apply((l) => l ?? "US"),
-        uniformBucketLevelAccess: true,
-        publicAccessPrevention: "enforced",
-        forceDestroy: true,
-        labels,
-    }, { parent });
-    const object = new gcp.storage.BucketObject(`${name}-archive`, {
-        bucket: bucket.name,
-        name: pulumi.interpolate`${name}-${shortDigest}.tar.gz`,
-        source: archive.stdout.apply((s) => new pulumi.asset.FileAsset(parseConvertResult(s).path)),
-    }, { parent });
-    const image = new gcp.compute.Image(name, {
-        name: pulumi.interpolate`${name}-${shortDigest}`,
-        rawDisk: { source: pulumi.interpolate`https://storage.googleapis.com/${bucket.name}/${object.name}` },
-        guestOsFeatures: source.features.apply((f) => f.map((type) => ({ type }))),
-        family: source.family,
-        labels,
-    }, { parent });
+    const labels = pulumi
+        .all([source.labels ?? {}, shortDigest])
+        .apply(([l, d]): Record<string, string> => ({ ...l, "unikernel-digest": d, "managed-by": "pulumi-unikernel" }));
+    const archive = new command.local.Command(
+        `${name}-archive`,
+        {
+            create: pulumi.all([source.diskPath, shortDigest]).apply(([disk, d]) =>
+                unikernelCommand(
+                    convertArgv({
+                        disk,
+                        format: "gce",
+                        out: path.join(cacheRoot(), "images", `${safeFileName(name)}-${d}.tar.gz`),
+                    }),
+                ),
+            ),
+            triggers: [source.digest],
+        },
+        { parent },
+    );
+    const bucket = new gcp.storage.Bucket(
+        `${name}-bucket`,
+        {
+            location: pulumi.output(source.bucketLocation).apply((l) => l ?? "US"),
+            uniformBucketLevelAccess: true,
+            publicAccessPrevention: "enforced",
+            forceDestroy: true,
+            labels,
+        },
+        { parent },
+    );
+    const object = new gcp.storage.BucketObject(
+        `${name}-archive`,
+        {
+            bucket: bucket.name,
+            name: pulumi.interpolate`${name}-${shortDigest}.tar.gz`,
+            source: archive.stdout.apply((s) => new pulumi.asset.FileAsset(parseConvertResult(s).path)),
+        },
+        { parent },
+    );
+    const image = new gcp.compute.Image(
+        name,
+        {
+            name: pulumi.interpolate`${name}-${shortDigest}`,
+            rawDisk: { source: pulumi.interpolate`https://storage.googleapis.com/${bucket.name}/${object.name}` },
+            guestOsFeatures: source.features.apply((f) => f.map((type) => ({ type }))),
+            family: source.family,
+            labels,
+        },
+        { parent },
+    );
     return { image, bucket };
 }

@@ -35,20 +35,39 @@ function interfaces(s: MachineSettings, net: GcpNetwork) {
 }
 
 /** One instance. */
-export function createInstance(name: string, s: MachineSettings, net: GcpNetwork, parent: pulumi.Resource): GcpMachines {
-    const instance = new gcp.compute.Instance(name, {
-        machineType: s.machineType, zone: s.zone, tags: [s.tag], labels: s.labels, metadata: METADATA,
-        bootDisk: { initializeParams: { image: s.image } },
-        networkInterfaces: interfaces(s, net),
-    }, { parent });
-    const publicIps = instance.networkInterfaces.apply((n) => n.flatMap((i) => (i.accessConfigs ?? []).map((a) => a.natIp).filter((ip): ip is string => Boolean(ip))));
+export function createInstance(
+    name: string,
+    s: MachineSettings,
+    net: GcpNetwork,
+    parent: pulumi.Resource,
+): GcpMachines {
+    const instance = new gcp.compute.Instance(
+        name,
+        {
+            machineType: s.machineType,
+            zone: s.zone,
+            tags: [s.tag],
+            labels: s.labels,
+            metadata: METADATA,
+            bootDisk: { initializeParams: { image: s.image } },
+            networkInterfaces: interfaces(s, net),
+        },
+        { parent },
+    );
+    const publicIps = instance.networkInterfaces.apply((n) =>
+        n.flatMap((i) => (i.accessConfigs ?? []).map((a) => a.natIp).filter((ip): ip is string => Boolean(ip))),
+    );
     return {
         instanceNames: instance.name.apply((n) => [n]),
         instanceGroupManager: pulumi.output(undefined),
         privateIps: instance.networkInterfaces.apply((n) => n.map((i) => i.networkIp)),
         publicIps,
-        urls: publicIps.apply((ips) => ips.flatMap((ip) => s.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`))),
-        consoleCommand: instance.name.apply((n) => shellCommand(["gcloud", "compute", "instances", "get-serial-port-output", n, "--zone", s.zone])),
+        urls: publicIps.apply((ips) =>
+            ips.flatMap((ip) => s.ports.filter((x) => x.protocol === "tcp").map((x) => `http://${ip}:${x.port}`)),
+        ),
+        consoleCommand: instance.name.apply((n) =>
+            shellCommand(["gcloud", "compute", "instances", "get-serial-port-output", n, "--zone", s.zone]),
+        ),
     };
 }
 
@@ -61,18 +80,42 @@ export interface GroupSettings {
 }
 
 /** A managed instance group behind an instance template, autohealed on a TCP check when asked. */
-export function createInstanceGroup(name: string, s: MachineSettings, net: GcpNetwork, group: GroupSettings, parent: pulumi.Resource): GcpMachines {
-    const template = new gcp.compute.InstanceTemplate(`${name}-template`, {
-        machineType: s.machineType, tags: [s.tag], labels: s.labels, metadata: METADATA,
-        disks: [{ sourceImage: s.image, boot: true, autoDelete: true }],
-        networkInterfaces: interfaces(s, net),
-    }, { parent });
-    const healthCheck = group.autohealingPort !== undefined ? createAutohealingCheck(name, s.tag, group.autohealingPort, net.network, parent) : undefined;
-    const manager = new gcp.compute.InstanceGroupManager(name, {
-        zone: s.zone, baseInstanceName: name, targetSize: group.replicas,
-        versions: [{ instanceTemplate: template.selfLinkUnique, name: "primary" }],
-        autoHealingPolicies: healthCheck ? { healthCheck: healthCheck.id, initialDelaySec: group.initialDelaySeconds ?? 60 } : undefined,
-    }, { parent });
+export function createInstanceGroup(
+    name: string,
+    s: MachineSettings,
+    net: GcpNetwork,
+    group: GroupSettings,
+    parent: pulumi.Resource,
+): GcpMachines {
+    const template = new gcp.compute.InstanceTemplate(
+        `${name}-template`,
+        {
+            machineType: s.machineType,
+            tags: [s.tag],
+            labels: s.labels,
+            metadata: METADATA,
+            disks: [{ sourceImage: s.image, boot: true, autoDelete: true }],
+            networkInterfaces: interfaces(s, net),
+        },
+        { parent },
+    );
+    const healthCheck =
+        group.autohealingPort !== undefined
+            ? createAutohealingCheck(name, s.tag, group.autohealingPort, net.network, parent)
+            : undefined;
+    const manager = new gcp.compute.InstanceGroupManager(
+        name,
+        {
+            zone: s.zone,
+            baseInstanceName: name,
+            targetSize: group.replicas,
+            versions: [{ instanceTemplate: template.selfLinkUnique, name: "primary" }],
+            autoHealingPolicies: healthCheck
+                ? { healthCheck: healthCheck.id, initialDelaySec: group.initialDelaySeconds ?? 60 }
+                : undefined,
+        },
+        { parent },
+    );
     return {
         instanceNames: pulumi.output([]),
         instanceGroupManager: manager.name,
@@ -81,7 +124,20 @@ export function createInstanceGroup(name: string, s: MachineSettings, net: GcpNe
         urls: pulumi.output([]),
         consoleCommand: manager.name.apply((g) => {
             // The names are quoted for the shell the user pastes this into; the inner command runs first.
-            const first = shellCommand(["gcloud", "compute", "instance-groups", "managed", "list-instances", g, "--zone", s.zone, "--format", "value(name)", "--limit", "1"]);
+            const first = shellCommand([
+                "gcloud",
+                "compute",
+                "instance-groups",
+                "managed",
+                "list-instances",
+                g,
+                "--zone",
+                s.zone,
+                "--format",
+                "value(name)",
+                "--limit",
+                "1",
+            ]);
             return `gcloud compute instances get-serial-port-output "$(${first})" ${shellCommand(["--zone", s.zone])}`;
         }),
     };

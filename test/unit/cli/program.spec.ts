@@ -39,8 +39,15 @@ describe("unikernel validate", () => {
             const out = JSON.parse(run.stdout);
             assert.equal(out.valid, false);
             assert.equal(out.problems.length, 5);
-            assert.deepEqual(out.warnings.map((w: { path: string }) => w.path), ["name"]);
-            assert.deepEqual(out.problems[0], { path: "targets[1].platform", message: "got \"vmware\"; expected one of qemu, fc, xen (aliases: kvm for qemu, firecracker for fc)", line: 6 });
+            assert.deepEqual(
+                out.warnings.map((w: { path: string }) => w.path),
+                ["name"],
+            );
+            assert.deepEqual(out.problems[0], {
+                path: "targets[1].platform",
+                message: 'got "vmware"; expected one of qemu, fc, xen (aliases: kvm for qemu, firecracker for fc)',
+                line: 6,
+            });
             for (const p of out.problems) assert.deepEqual(Object.keys(p).sort(), ["line", "message", "path"]);
         });
     });
@@ -49,13 +56,21 @@ describe("unikernel validate", () => {
         it("accepts a Kraftfile directory and exits 0", () => {
             const run = unikernel("validate", fixture("helloworld"));
             assert.equal(run.code, 0, run.stderr);
-            assert.match(run.stdout, /valid Kraftfile v0\.6, application "helloworld", targets qemu\/x86_64, fc\/x86_64/);
+            assert.match(
+                run.stdout,
+                /valid Kraftfile v0\.6, application "helloworld", targets qemu\/x86_64, fc\/x86_64/,
+            );
         });
 
         it("prints {valid: true, problems: []} with --json", () => {
             const run = unikernel("validate", fixture("helloworld"), "--json");
             assert.equal(run.code, 0);
-            assert.deepEqual(JSON.parse(run.stdout), { valid: true, file: path.join(fixture("helloworld"), "Kraftfile"), problems: [], warnings: [] });
+            assert.deepEqual(JSON.parse(run.stdout), {
+                valid: true,
+                file: path.join(fixture("helloworld"), "Kraftfile"),
+                problems: [],
+                warnings: [],
+            });
         });
 
         it("accepts an ops config.json", () => {
@@ -73,13 +88,20 @@ describe("unikernel validate", () => {
         it("exits 1 for a directory without a project file, naming what it looked for", () => {
             const run = unikernel("validate", fixture("empty-dir"));
             assert.equal(run.code, 1);
-            assert.match(run.stderr, /no Kraftfile \(kraft\.yaml, kraft\.yml, Kraftfile\.yml, Kraftfile\.yaml, Kraftfile\) and no ops config\.json/);
+            assert.match(
+                run.stderr,
+                /no Kraftfile \(kraft\.yaml, kraft\.yml, Kraftfile\.yml, Kraftfile\.yaml, Kraftfile\) and no ops config\.json/,
+            );
         });
 
         it("exits 1 with a JSON problem for a missing path", () => {
             const run = unikernel("validate", "--json", path.join(root, "no-such-dir"));
             assert.equal(run.code, 1);
-            assert.deepEqual(JSON.parse(run.stdout), { valid: false, problems: [{ path: "", message: `${path.join(root, "no-such-dir")}: no such file or directory` }], warnings: [] });
+            assert.deepEqual(JSON.parse(run.stdout), {
+                valid: false,
+                problems: [{ path: "", message: `${path.join(root, "no-such-dir")}: no such file or directory` }],
+                warnings: [],
+            });
         });
     });
 
@@ -104,16 +126,30 @@ describe("unikernel kraftfile", () => {
     it("prints the normalized Kraftfile", () => {
         const run = unikernel("kraftfile", fixture("helloworld"));
         assert.equal(run.code, 0, run.stderr);
-        assert.equal(run.stdout, [
-            "spec: v0.6", "name: helloworld", "unikraft:", "  version: stable", "  kconfig:", "    CONFIG_LIBUKDEBUG_PRINTK_INFO: \"y\"",
-            "targets:", "  - qemu/x86_64", "  - fc/x86_64", "",
-        ].join("\n"));
+        assert.equal(
+            run.stdout,
+            [
+                "spec: v0.6",
+                "name: helloworld",
+                "unikraft:",
+                "  version: stable",
+                "  kconfig:",
+                '    CONFIG_LIBUKDEBUG_PRINTK_INFO: "y"',
+                "targets:",
+                "  - qemu/x86_64",
+                "  - fc/x86_64",
+                "",
+            ].join("\n"),
+        );
     });
 
     it("prints the parsed application with --json", () => {
         const run = unikernel("kraftfile", "--json", fixture("helloworld"));
         assert.equal(run.code, 0);
-        assert.deepEqual(JSON.parse(run.stdout).application.targets, [{ platform: "qemu", architecture: "x86_64" }, { platform: "fc", architecture: "x86_64" }]);
+        assert.deepEqual(JSON.parse(run.stdout).application.targets, [
+            { platform: "qemu", architecture: "x86_64" },
+            { platform: "fc", architecture: "x86_64" },
+        ]);
     });
 
     it("exits 1 with the problems for a broken Kraftfile", () => {

@@ -10,11 +10,16 @@ describe("AwsImage", () => {
     const base = { diskPath: "/cache/disks/app.img", digest: "f".repeat(64), region: "us-east-1" };
 
     it("uploads with the EBS direct APIs and registers an AMI without ENA for Unikraft", async () => {
-        const { component, children } = await construct(() => new uk.AwsImage("ami", { ...base, kernelFamily: uk.KernelFamily.Unikraft }, opts));
+        const { component, children } = await construct(
+            () => new uk.AwsImage("ami", { ...base, kernelFamily: uk.KernelFamily.Unikraft }, opts),
+        );
         assert.deepEqual(shape(children), ["command:local:Command ami-snapshot", "aws:ec2/ami:Ami ami"]);
         for (const c of children) assert.equal(c.parentName, "ami");
         const upload = children[0].inputs;
-        assert.match(await resolved(upload.create), / aws upload-snapshot --disk \/cache\/disks\/app\.img --region us-east-1 --description 'pulumi-unikernel f{16}' .*--tag unikernel:digest=f{64}/);
+        assert.match(
+            await resolved(upload.create),
+            / aws upload-snapshot --disk \/cache\/disks\/app\.img --region us-east-1 --description 'pulumi-unikernel f{16}' .*--tag unikernel:digest=f{64}/,
+        );
         assert.match(await resolved(upload.delete), / aws delete-snapshot --region us-east-1 --from-command-stdout$/);
         assert.equal(await resolved(upload.addPreviousOutputInEnv), true);
         // The provider's identity (here the default provider, whose stack config sets nothing) travels as a secret environment.
@@ -27,13 +32,27 @@ describe("AwsImage", () => {
         assert.equal(ami.bootMode, "legacy-bios");
         assert.equal(ami.enaSupport, false);
         assert.equal(ami.rootDeviceName, "/dev/xvda");
-        assert.deepEqual(ami.ebsBlockDevices, [{ deviceName: "/dev/xvda", snapshotId: "snap-0123456789abcdef0", volumeType: "gp3", deleteOnTermination: true }]);
+        assert.deepEqual(ami.ebsBlockDevices, [
+            {
+                deviceName: "/dev/xvda",
+                snapshotId: "snap-0123456789abcdef0",
+                volumeType: "gp3",
+                deleteOnTermination: true,
+            },
+        ]);
         assert.equal(ami.tags["unikernel:digest"], "f".repeat(64));
         assert.equal(await unwrap(component.snapshotId), "snap-0123456789abcdef0");
     });
 
     it("declares ENA for Nanos and UEFI for arm64", async () => {
-        const { children } = await construct(() => new uk.AwsImage("arm", { ...base, kernelFamily: uk.KernelFamily.Nanos, architecture: uk.Architecture.Arm64 }, opts));
+        const { children } = await construct(
+            () =>
+                new uk.AwsImage(
+                    "arm",
+                    { ...base, kernelFamily: uk.KernelFamily.Nanos, architecture: uk.Architecture.Arm64 },
+                    opts,
+                ),
+        );
         const ami = await resolved(children[1].inputs);
         assert.equal(ami.enaSupport, true);
         assert.equal(ami.bootMode, "uefi");
@@ -41,64 +60,180 @@ describe("AwsImage", () => {
     });
 
     it("imports through a private, encrypted bucket with a least-privilege vmimport role", async () => {
-        const { children } = await construct(() => new uk.AwsImage("imp", { ...base, kernelFamily: uk.KernelFamily.Nanos, uploadMethod: uk.AwsUploadMethod.S3Import }, opts));
+        const { children } = await construct(
+            () =>
+                new uk.AwsImage(
+                    "imp",
+                    { ...base, kernelFamily: uk.KernelFamily.Nanos, uploadMethod: uk.AwsUploadMethod.S3Import },
+                    opts,
+                ),
+        );
         assert.deepEqual(shape(children), [
-            "command:local:Command imp-vmdk", "aws:s3/bucket:Bucket imp-bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock imp-bucket",
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration imp-bucket", "aws:s3/bucketPolicy:BucketPolicy imp-bucket",
+            "command:local:Command imp-vmdk",
+            "aws:s3/bucket:Bucket imp-bucket",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock imp-bucket",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration imp-bucket",
+            "aws:s3/bucketPolicy:BucketPolicy imp-bucket",
             "aws:s3/bucketObjectv2:BucketObjectv2 imp-vmdk",
-            "aws:iam/role:Role imp-vmimport", "aws:iam/rolePolicy:RolePolicy imp-vmimport", "aws:ebs/snapshotImport:SnapshotImport imp-import", "aws:ec2/ami:Ami imp",
+            "aws:iam/role:Role imp-vmimport",
+            "aws:iam/rolePolicy:RolePolicy imp-vmimport",
+            "aws:ebs/snapshotImport:SnapshotImport imp-import",
+            "aws:ec2/ami:Ami imp",
         ]);
         const block = await resolved(children[2].inputs);
-        assert.deepEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+        assert.deepEqual(
+            [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
+            [true, true, true, true],
+        );
         const sse = await resolved(children[3].inputs);
         assert.equal(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
         const bucketPolicy = JSON.parse(await resolved(children[4].inputs.policy));
-        assert.deepEqual(bucketPolicy.Statement, [{
-            Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::imp-bucket", "arn:aws:s3:::imp-bucket/*"],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        }], "TLS only");
+        assert.deepEqual(
+            bucketPolicy.Statement,
+            [
+                {
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: ["arn:aws:s3:::imp-bucket", "arn:aws:s3:::imp-bucket/*"],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+            ],
+            "TLS only",
+        );
         const trust = JSON.parse(await resolved(children[6].inputs.assumeRolePolicy));
         assert.deepEqual(trust.Statement[0].Principal, { Service: "vmie.amazonaws.com" });
         assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "sts:Externalid": "vmimport" } });
         const policy = JSON.parse(await resolved(children[7].inputs.policy));
-        assert.deepEqual(policy.Statement[1], { Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::imp-bucket/*"] });
-        assert.ok(!JSON.stringify(policy).includes("\"s3:*\""), "no s3 wildcard");
-        assert.deepEqual(policy.Statement[4].Condition, { StringLike: { "kms:ViaService": "ec2.*.amazonaws.com" } }, "the EBS key only through EC2");
+        assert.deepEqual(policy.Statement[1], {
+            Effect: "Allow",
+            Action: ["s3:GetObject"],
+            Resource: ["arn:aws:s3:::imp-bucket/*"],
+        });
+        assert.ok(!JSON.stringify(policy).includes('"s3:*"'), "no s3 wildcard");
+        assert.deepEqual(
+            policy.Statement[4].Condition,
+            { StringLike: { "kms:ViaService": "ec2.*.amazonaws.com" } },
+            "the EBS key only through EC2",
+        );
         const imported = await resolved(children[8].inputs);
         assert.equal(imported.diskContainer.format, "VMDK");
         assert.equal(imported.encrypted, true, "the imported snapshot is encrypted whatever the account default");
-        assert.equal(await resolved(children[0].inputs.create).then((c: string) => / convert \S+ --format vmdk /.test(c)), true);
+        assert.equal(
+            await resolved(children[0].inputs.create).then((c: string) => / convert \S+ --format vmdk /.test(c)),
+            true,
+        );
     });
 
     it("copies the AMI to other regions with a provider each, encrypted there too", async () => {
-        const { children } = await construct(() => new uk.AwsImage("cp", { ...base, kernelFamily: uk.KernelFamily.Nanos, copyToRegions: ["eu-west-1"] }, opts));
-        assert.deepEqual(shape(children).slice(2), ["pulumi:providers:aws cp-eu-west-1", "aws:ec2/amiCopy:AmiCopy cp-copy-eu-west-1"]);
+        const { children } = await construct(
+            () =>
+                new uk.AwsImage(
+                    "cp",
+                    { ...base, kernelFamily: uk.KernelFamily.Nanos, copyToRegions: ["eu-west-1"] },
+                    opts,
+                ),
+        );
+        assert.deepEqual(shape(children).slice(2), [
+            "pulumi:providers:aws cp-eu-west-1",
+            "aws:ec2/amiCopy:AmiCopy cp-copy-eu-west-1",
+        ]);
         assert.equal((await resolved(children[3].inputs)).encrypted, true);
     });
 
     it("encrypts with the KMS key given, and uploads as the explicit provider's profile and the given role", async () => {
-        const provider = new (require("@pulumi/aws") as typeof import("@pulumi/aws")).Provider("acct-b", { region: "eu-west-1", profile: "account-b" });
+        const provider = new (require("@pulumi/aws") as typeof import("@pulumi/aws")).Provider("acct-b", {
+            region: "eu-west-1",
+            profile: "account-b",
+        });
         const kms = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        const { children } = await construct(() => new uk.AwsImage("keyed", {
-            ...base, kernelFamily: uk.KernelFamily.Nanos, kmsKeyArn: kms, uploadRoleArn: "arn:aws:iam::111122223333:role/uploader",
-        }, { ...opts, provider }));
+        const { children } = await construct(
+            () =>
+                new uk.AwsImage(
+                    "keyed",
+                    {
+                        ...base,
+                        kernelFamily: uk.KernelFamily.Nanos,
+                        kmsKeyArn: kms,
+                        uploadRoleArn: "arn:aws:iam::111122223333:role/uploader",
+                    },
+                    { ...opts, provider },
+                ),
+        );
         const upload = children[0].inputs;
         const create: string = await resolved(upload.create);
-        assert.match(create, new RegExp(` --kms-key-arn ${kms.replace(/[/]/g, "\\/")} --role-arn arn:aws:iam::111122223333:role/uploader --json$`));
-        assert.match(await resolved(upload.delete), / --role-arn arn:aws:iam::111122223333:role\/uploader --from-command-stdout$/);
+        assert.match(
+            create,
+            new RegExp(
+                ` --kms-key-arn ${kms.replace(/[/]/g, "\\/")} --role-arn arn:aws:iam::111122223333:role/uploader --json$`,
+            ),
+        );
+        assert.match(
+            await resolved(upload.delete),
+            / --role-arn arn:aws:iam::111122223333:role\/uploader --from-command-stdout$/,
+        );
         assert.deepEqual(await resolved(upload.environment), { AWS_PROFILE: "account-b" });
     });
 
-    it("refuses tags AWS or this package reserves, keys with \"=\", overlong values and a digest that cannot name an AMI", () => rejects(() => new uk.AwsImage("badtags", {
-        ...base, kernelFamily: uk.KernelFamily.Nanos, digest: "sha256:abc def",
-        tags: { "aws:cloudformation:stack-name": "x", "a=b": "1", "unikernel:digest": "forged", fine: "v".repeat(257) },
-    }, opts), ["digest", 'tags["aws:cloudformation:stack-name"]', 'tags["a=b"]', 'tags["unikernel:digest"]', 'tags["fine"]'], /reserved/));
+    it('refuses tags AWS or this package reserves, keys with "=", overlong values and a digest that cannot name an AMI', () =>
+        rejects(
+            () =>
+                new uk.AwsImage(
+                    "badtags",
+                    {
+                        ...base,
+                        kernelFamily: uk.KernelFamily.Nanos,
+                        digest: "sha256:abc def",
+                        tags: {
+                            "aws:cloudformation:stack-name": "x",
+                            "a=b": "1",
+                            "unikernel:digest": "forged",
+                            fine: "v".repeat(257),
+                        },
+                    },
+                    opts,
+                ),
+            [
+                "digest",
+                'tags["aws:cloudformation:stack-name"]',
+                'tags["a=b"]',
+                'tags["unikernel:digest"]',
+                'tags["fine"]',
+            ],
+            /reserved/,
+        ));
 
-    it("refuses a KMS key and a role that are not ARNs", () => rejects(() => new uk.AwsImage("badkey", {
-        ...base, kernelFamily: uk.KernelFamily.Nanos, kmsKeyArn: "alias/mine", uploadRoleArn: "uploader",
-    }, opts), ["kmsKeyArn", "uploadRoleArn"], /KMS key ARN/));
+    it("refuses a KMS key and a role that are not ARNs", () =>
+        rejects(
+            () =>
+                new uk.AwsImage(
+                    "badkey",
+                    {
+                        ...base,
+                        kernelFamily: uk.KernelFamily.Nanos,
+                        kmsKeyArn: "alias/mine",
+                        uploadRoleArn: "uploader",
+                    },
+                    opts,
+                ),
+            ["kmsKeyArn", "uploadRoleArn"],
+            /KMS key ARN/,
+        ));
 
-    it("rejects an unknown family and a BIOS arm64 AMI", () => rejects(() => new uk.AwsImage("bad", {
-        ...base, kernelFamily: "linux" as UK.KernelFamily, architecture: uk.Architecture.Arm64, bootMode: uk.BootMode.Bios,
-    }, opts), ["kernelFamily", "bootMode"]));
+    it("rejects an unknown family and a BIOS arm64 AMI", () =>
+        rejects(
+            () =>
+                new uk.AwsImage(
+                    "bad",
+                    {
+                        ...base,
+                        kernelFamily: "linux" as UK.KernelFamily,
+                        architecture: uk.Architecture.Arm64,
+                        bootMode: uk.BootMode.Bios,
+                    },
+                    opts,
+                ),
+            ["kernelFamily", "bootMode"],
+        ));
 });

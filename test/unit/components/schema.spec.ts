@@ -20,10 +20,18 @@ describe("component provider schema", function () {
         assert.equal(schema.name, "pulumi-unikernel");
         assert.equal(schema.name, providerName());
         assert.deepEqual(Object.keys(schema.resources).sort(), [
-            "pulumi-unikernel:index:AwsImage", "pulumi-unikernel:index:AwsService", "pulumi-unikernel:index:GcpImage", "pulumi-unikernel:index:GcpService",
-            "pulumi-unikernel:index:LocalService", "pulumi-unikernel:index:PrivateHostService", "pulumi-unikernel:index:UnikernelImage",
+            "pulumi-unikernel:index:AwsImage",
+            "pulumi-unikernel:index:AwsService",
+            "pulumi-unikernel:index:GcpImage",
+            "pulumi-unikernel:index:GcpService",
+            "pulumi-unikernel:index:LocalService",
+            "pulumi-unikernel:index:PrivateHostService",
+            "pulumi-unikernel:index:UnikernelImage",
         ]);
-        assert.deepEqual(schema.types["pulumi-unikernel:index:Engine"].enum.map((e: { value: string }) => e.value), ["kraft", "ops", "make", "prebuilt"]);
+        assert.deepEqual(
+            schema.types["pulumi-unikernel:index:Engine"].enum.map((e: { value: string }) => e.value),
+            ["kraft", "ops", "make", "prebuilt"],
+        );
         for (const [token, resource] of Object.entries<any>(schema.resources)) {
             assert.ok(resource.isComponent, token);
             for (const [name, property] of Object.entries<any>(resource.inputProperties)) {
@@ -32,6 +40,11 @@ describe("component provider schema", function () {
                 assert.doesNotMatch(property.description, /\[object Object\]/, `${token}.${name}`);
             }
         }
-        assert.deepEqual(schema.resources["pulumi-unikernel:index:PrivateHostService"].requiredInputs.sort(), ["digest", "host", "hostKey", "privateKey"]);
+        assert.deepEqual(schema.resources["pulumi-unikernel:index:PrivateHostService"].requiredInputs.sort(), [
+            "digest",
+            "host",
+            "hostKey",
+            "privateKey",
+        ]);
     });
 });

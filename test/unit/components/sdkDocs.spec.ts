@@ -8,10 +8,12 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 function files(dir: string, base = dir): string[] {
-    return readdirSync(dir).flatMap((name) => {
-        const full = path.join(dir, name);
-        return statSync(full).isDirectory() ? files(full, base) : [path.relative(base, full)];
-    }).sort();
+    return readdirSync(dir)
+        .flatMap((name) => {
+            const full = path.join(dir, name);
+            return statSync(full).isDirectory() ? files(full, base) : [path.relative(base, full)];
+        })
+        .sort();
 }
 
 describe("sdk-docs", function () {
@@ -19,11 +21,19 @@ describe("sdk-docs", function () {
     it("is up to date with the doc comments (run `npm run docs` after changing them)", () => {
         const out = mkdtempSync(path.join(os.tmpdir(), "sdk-docs-"));
         try {
-            execFileSync(path.join(ROOT, "node_modules", ".bin", "typedoc"), ["--options", "typedoc.json", "--out", out, "--logLevel", "Error"], { cwd: ROOT });
+            execFileSync(
+                path.join(ROOT, "node_modules", ".bin", "typedoc"),
+                ["--options", "typedoc.json", "--out", out, "--logLevel", "Error"],
+                { cwd: ROOT },
+            );
             const fresh = files(out);
             assert.deepEqual(files(path.join(ROOT, "sdk-docs")), fresh);
             for (const file of fresh) {
-                assert.equal(readFileSync(path.join(ROOT, "sdk-docs", file), "utf8"), readFileSync(path.join(out, file), "utf8"), `sdk-docs/${file} is stale`);
+                assert.equal(
+                    readFileSync(path.join(ROOT, "sdk-docs", file), "utf8"),
+                    readFileSync(path.join(out, file), "utf8"),
+                    `sdk-docs/${file} is stale`,
+                );
             }
             assert.ok(fresh.includes(path.join("classes", "UnikernelImage.md")));
         } finally {

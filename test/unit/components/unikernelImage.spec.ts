@@ -14,94 +14,279 @@ import { planBuild } from "../../../src/engines/build";
 
 describe("UnikernelImage", () => {
     it("builds with the make engine and makes a disk: two commands under the component, triggered by the digest", async () => {
-        const { component, children } = await construct(() => new uk.UnikernelImage("hello", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: uk.KernelFamily.Bare, cmdline: "hi",
-        }, opts));
+        const { component, children } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "hello",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "build/hello.elf",
+                        kernelFamily: uk.KernelFamily.Bare,
+                        cmdline: "hi",
+                    },
+                    opts,
+                ),
+        );
         assert.deepEqual(shape(children), ["command:local:Command hello-build", "command:local:Command hello-disk"]);
         for (const c of children) assert.equal(c.parentName, "hello");
-        const expected = await planBuild({ engine: "make", dir: DEMO_DIR, make: { kernel: "build/hello.elf", variables: {} }, kernelFamily: "bare" });
+        const expected = await planBuild({
+            engine: "make",
+            dir: DEMO_DIR,
+            make: { kernel: "build/hello.elf", variables: {} },
+            kernelFamily: "bare",
+        });
         assert.equal(await unwrap(component.digest), expected.digest);
         assert.deepEqual(await resolved(children[0].inputs.triggers), [expected.digest]);
         const create = await resolved(children[0].inputs.create);
-        assert.match(create, / build \S+hello-kernel --engine make --target qemu\/x86_64 --family bare --kernel-path build\/hello\.elf --json$/);
+        assert.match(
+            create,
+            / build \S+hello-kernel --engine make --target qemu\/x86_64 --family bare --kernel-path build\/hello\.elf --json$/,
+        );
         const disk = await resolved(children[1].inputs.create);
-        assert.match(disk, / disk --kernel \/cache\/artifacts\/0123456789abcdef\/kernel --cmdline hi --boot bios --arch x86_64 --target qemu\/x86_64 --family bare --out \S+hello-[0-9a-f]{16}\.img --json$/);
+        assert.match(
+            disk,
+            / disk --kernel \/cache\/artifacts\/0123456789abcdef\/kernel --cmdline hi --boot bios --arch x86_64 --target qemu\/x86_64 --family bare --out \S+hello-[0-9a-f]{16}\.img --json$/,
+        );
         assert.equal(await unwrap(component.diskPath), "/cache/disks/app.img");
         assert.equal(await unwrap(component.bootMode), "bios");
     });
 
     it("makes one convert command per extra format", async () => {
-        const { children } = await construct(() => new uk.UnikernelImage("fmt", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "build/hello.elf", kernelFamily: uk.KernelFamily.Bare,
-            formats: [uk.DiskFormat.Vmdk, uk.DiskFormat.Gce],
-        }, opts));
-        assert.deepEqual(shape(children), ["command:local:Command fmt-build", "command:local:Command fmt-disk", "command:local:Command fmt-vmdk", "command:local:Command fmt-gce"]);
-        assert.match(await resolved(children[3].inputs.create), / convert \/cache\/disks\/app\.img --format gce --out \S+\.tar\.gz --json$/);
+        const { children } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "fmt",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "build/hello.elf",
+                        kernelFamily: uk.KernelFamily.Bare,
+                        formats: [uk.DiskFormat.Vmdk, uk.DiskFormat.Gce],
+                    },
+                    opts,
+                ),
+        );
+        assert.deepEqual(shape(children), [
+            "command:local:Command fmt-build",
+            "command:local:Command fmt-disk",
+            "command:local:Command fmt-vmdk",
+            "command:local:Command fmt-gce",
+        ]);
+        assert.match(
+            await resolved(children[3].inputs.create),
+            / convert \/cache\/disks\/app\.img --format gce --out \S+\.tar\.gz --json$/,
+        );
     });
 
     it("uses a prebuilt disk as it is: no disk step", async () => {
         const dir = mkdtempSync(path.join(os.tmpdir(), "prebuilt-"));
         copyFileSync(demoKernel(), path.join(dir, "nanos.img"));
-        const { component, children } = await construct(() => new uk.UnikernelImage("pre", {
-            directory: dir, prebuiltDisk: path.join(dir, "nanos.img"), kernelFamily: uk.KernelFamily.Nanos,
-        }, opts));
+        const { component, children } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "pre",
+                    {
+                        directory: dir,
+                        prebuiltDisk: path.join(dir, "nanos.img"),
+                        kernelFamily: uk.KernelFamily.Nanos,
+                    },
+                    opts,
+                ),
+        );
         assert.deepEqual(shape(children), ["command:local:Command pre-build"]);
-        assert.match(await resolved(children[0].inputs.create), / build \S+ --engine prebuilt .* --disk \S+nanos\.img --json$/);
+        assert.match(
+            await resolved(children[0].inputs.create),
+            / build \S+ --engine prebuilt .* --disk \S+nanos\.img --json$/,
+        );
         assert.equal(await unwrap(component.diskPath), "/cache/artifacts/0123456789abcdef/disk.img");
     });
 
     it("says on the component, at preview, where the Kraftfile deviates (a name kraft normalizes, a skipped linuxu target)", async () => {
         const dir = mkdtempSync(path.join(os.tmpdir(), "kraft-warn-"));
-        writeFileSync(path.join(dir, "Kraftfile"), "spec: v0.6\nname: helloworld-g++13.2\nunikraft: stable\ntargets:\n  - qemu/x86_64\n  - linuxu/x86_64\n");
+        writeFileSync(
+            path.join(dir, "Kraftfile"),
+            "spec: v0.6\nname: helloworld-g++13.2\nunikraft: stable\ntargets:\n  - qemu/x86_64\n  - linuxu/x86_64\n",
+        );
         const warnings: string[] = [];
         const original = pulumi.log.warn;
         const savedPath = process.env.PATH;
         (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => void warnings.push(message);
         process.env.PATH = `${path.resolve(__dirname, "..", "..", "fixtures", "tools", "kraft-fake")}:${savedPath}`;
         try {
-            const { component } = await construct(() => new uk.UnikernelImage("warned", { directory: dir, engine: uk.Engine.Kraft }, opts));
+            const { component } = await construct(
+                () => new uk.UnikernelImage("warned", { directory: dir, engine: uk.Engine.Kraft }, opts),
+            );
             assert.match(await unwrap(component.digest), /^[0-9a-f]{64}$/);
         } finally {
             (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
             process.env.PATH = savedPath;
         }
         assert.equal(warnings.length, 2, warnings.join("\n"));
-        assert.match(warnings[0], /Kraftfile:2: `name`: got "helloworld-g\+\+13\.2", which kraft normalizes to "helloworld-g132"/);
-        assert.match(warnings[1], /Kraftfile:6: `targets\[1\]`: is linuxu\/x86_64: linuxu runs the kernel as a Linux process/);
+        assert.match(
+            warnings[0],
+            /Kraftfile:2: `name`: got "helloworld-g\+\+13\.2", which kraft normalizes to "helloworld-g132"/,
+        );
+        assert.match(
+            warnings[1],
+            /Kraftfile:6: `targets\[1\]`: is linuxu\/x86_64: linuxu runs the kernel as a Linux process/,
+        );
     });
 
     it("renders a typed application into the build command", async () => {
-        const { children } = await construct(() => new uk.UnikernelImage("typed", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "build/hello.elf",
-            application: { name: "typed", targets: [{ platform: uk.Platform.Qemu, architecture: uk.Architecture.X86_64 }], cmd: ["/app"], memoryMiB: 64 },
-        }, opts));
+        const { children } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "typed",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "build/hello.elf",
+                        application: {
+                            name: "typed",
+                            targets: [{ platform: uk.Platform.Qemu, architecture: uk.Architecture.X86_64 }],
+                            cmd: ["/app"],
+                            memoryMiB: 64,
+                        },
+                    },
+                    opts,
+                ),
+        );
         const create: string = await resolved(children[0].inputs.create);
         assert.match(create, /--application-json '\{"name":"typed",.*"memory":64\}'/);
     });
 
     const cases: [string, () => unknown, string[], RegExp?][] = [
-        ["prebuilt kernel and disk together", () => new uk.UnikernelImage("bad1", { directory: DEMO_DIR, engine: uk.Engine.Prebuilt, prebuiltKernel: "k", prebuiltDisk: "d" }, opts), ["prebuiltDisk"], /keep the kernel .* or the disk/],
-        ["make without a kernel path", () => new uk.UnikernelImage("bad2", { directory: DEMO_DIR, engine: uk.Engine.Make }, opts), ["makeKernelPath"]],
-        ["arm64 with BIOS and an unknown target", () => new uk.UnikernelImage("bad3", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: "vmware" as UK.Platform, architecture: uk.Architecture.X86_64 }, diskSizeGiB: 0,
-        }, opts), ["target.platform", "diskSizeGiB"]],
-        ["a disk above 2 TiB", () => new uk.UnikernelImage("bad3b", { directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", diskSizeGiB: 4096 }, opts), ["diskSizeGiB"], /from 1 to 2048/],
-        ["an fc target on a BIOS disk", () => new uk.UnikernelImage("bad4", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: uk.Platform.Firecracker, architecture: uk.Architecture.X86_64 },
-        }, opts), ["bootMode"], /boots only by lxboot/],
-        ["arm64 on BIOS", () => new uk.UnikernelImage("bad5", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", target: { platform: uk.Platform.Qemu, architecture: uk.Architecture.Arm64 }, bootMode: uk.BootMode.Bios,
-        }, opts), ["bootMode"], /arm64 boots by UEFI only/],
-        ["a bad application", () => new uk.UnikernelImage("bad6", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", application: { name: "bad name", memoryMiB: -1 },
-        }, opts), ["application.name", "application.memoryMiB", "application.targets"]],
-        ["a directory with nothing to build", () => new uk.UnikernelImage("bad7", { directory: os.tmpdir() + "/definitely-missing-dir" }, opts), ["engine"], /does not exist/],
-        ["make arguments that would be options or commands", () => new uk.UnikernelImage("bad8", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", makeGoal: "--eval=$(shell id)", makeVariables: { "--eval": "x", OK: "a\nb" },
-        }, opts), ["makeGoal", "makeVariables[\"--eval\"]", "makeVariables.OK"], /make variable name/],
-        ["a command line with a line break", () => new uk.UnikernelImage("bad9", {
-            directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", cmdline: "console=ttyS0\ninit=/bin/sh",
-        }, opts), ["cmdline"], /line feed/],
+        [
+            "prebuilt kernel and disk together",
+            () =>
+                new uk.UnikernelImage(
+                    "bad1",
+                    { directory: DEMO_DIR, engine: uk.Engine.Prebuilt, prebuiltKernel: "k", prebuiltDisk: "d" },
+                    opts,
+                ),
+            ["prebuiltDisk"],
+            /keep the kernel .* or the disk/,
+        ],
+        [
+            "make without a kernel path",
+            () => new uk.UnikernelImage("bad2", { directory: DEMO_DIR, engine: uk.Engine.Make }, opts),
+            ["makeKernelPath"],
+        ],
+        [
+            "arm64 with BIOS and an unknown target",
+            () =>
+                new uk.UnikernelImage(
+                    "bad3",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        target: { platform: "vmware" as UK.Platform, architecture: uk.Architecture.X86_64 },
+                        diskSizeGiB: 0,
+                    },
+                    opts,
+                ),
+            ["target.platform", "diskSizeGiB"],
+        ],
+        [
+            "a disk above 2 TiB",
+            () =>
+                new uk.UnikernelImage(
+                    "bad3b",
+                    { directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", diskSizeGiB: 4096 },
+                    opts,
+                ),
+            ["diskSizeGiB"],
+            /from 1 to 2048/,
+        ],
+        [
+            "an fc target on a BIOS disk",
+            () =>
+                new uk.UnikernelImage(
+                    "bad4",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        target: { platform: uk.Platform.Firecracker, architecture: uk.Architecture.X86_64 },
+                    },
+                    opts,
+                ),
+            ["bootMode"],
+            /boots only by lxboot/,
+        ],
+        [
+            "arm64 on BIOS",
+            () =>
+                new uk.UnikernelImage(
+                    "bad5",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        target: { platform: uk.Platform.Qemu, architecture: uk.Architecture.Arm64 },
+                        bootMode: uk.BootMode.Bios,
+                    },
+                    opts,
+                ),
+            ["bootMode"],
+            /arm64 boots by UEFI only/,
+        ],
+        [
+            "a bad application",
+            () =>
+                new uk.UnikernelImage(
+                    "bad6",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        application: { name: "bad name", memoryMiB: -1 },
+                    },
+                    opts,
+                ),
+            ["application.name", "application.memoryMiB", "application.targets"],
+        ],
+        [
+            "a directory with nothing to build",
+            () => new uk.UnikernelImage("bad7", { directory: os.tmpdir() + "/definitely-missing-dir" }, opts),
+            ["engine"],
+            /does not exist/,
+        ],
+        [
+            "make arguments that would be options or commands",
+            () =>
+                new uk.UnikernelImage(
+                    "bad8",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        makeGoal: "--eval=$(shell id)",
+                        makeVariables: { "--eval": "x", OK: "a\nb" },
+                    },
+                    opts,
+                ),
+            ["makeGoal", 'makeVariables["--eval"]', "makeVariables.OK"],
+            /make variable name/,
+        ],
+        [
+            "a command line with a line break",
+            () =>
+                new uk.UnikernelImage(
+                    "bad9",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        cmdline: "console=ttyS0\ninit=/bin/sh",
+                    },
+                    opts,
+                ),
+            ["cmdline"],
+            /line feed/,
+        ],
     ];
     for (const [title, make, paths, fragment] of cases) {
         it(`rejects ${title} before creating anything`, () => rejects(make, paths, fragment));

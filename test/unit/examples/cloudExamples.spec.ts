@@ -14,17 +14,20 @@ installMocks();
 
 // Each example is its own npm package that depends on "pulumi-unikernel": file:../.. (what a user
 // gets from `npm install` there). Here the name resolves to this checkout's build, without an install.
- 
+
 const Module = require("module") as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = (request: string, ...rest: unknown[]) =>
     resolveFilename(request === "pulumi-unikernel" ? path.join(ROOT, "dist", "index.js") : request, ...rest);
 
 /** Loads an example program with its config and returns its exports, resolved. */
-async function runExample(name: string, config: Record<string, string>): Promise<{ outputs: Record<string, unknown>; types: string[] }> {
+async function runExample(
+    name: string,
+    config: Record<string, string>,
+): Promise<{ outputs: Record<string, unknown>; types: string[] }> {
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`project:${k}`, v])));
     const mark = created.length;
-     
+
     const program = require(path.join(ROOT, "examples", name, "index.ts")) as Record<string, pulumi.Output<unknown>>;
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(program)) outputs[key] = await unwrap(value);
@@ -65,6 +68,9 @@ describe("cloud examples under mocks", function () {
         assert.match(outputs.imageName as string, /^app-[0-9a-f]{16}$/);
         assert.deepEqual(outputs.guestOsFeatures, []);
         assert.deepEqual(outputs.urls, ["http://198.51.100.7:8080"]);
-        assert.equal(outputs.consoleCommand, "gcloud compute instances get-serial-port-output app --zone us-central1-a");
+        assert.equal(
+            outputs.consoleCommand,
+            "gcloud compute instances get-serial-port-output app --zone us-central1-a",
+        );
     });
 });

@@ -12,17 +12,31 @@ function server(onConnection: (socket: net.Socket) => void): Promise<{ port: num
     return new Promise((resolve) => {
         const sockets: net.Socket[] = [];
         // A client that hangs up early resets the connection: that is not the server's failure.
-        const s = net.createServer((socket) => { sockets.push(socket); socket.on("error", () => undefined); onConnection(socket); });
-        s.listen(0, "127.0.0.1", () => resolve({
-            port: (s.address() as net.AddressInfo).port,
-            close: () => new Promise((r) => { sockets.forEach((x) => x.destroy()); s.close(() => r()); }),
-        }));
+        const s = net.createServer((socket) => {
+            sockets.push(socket);
+            socket.on("error", () => undefined);
+            onConnection(socket);
+        });
+        s.listen(0, "127.0.0.1", () =>
+            resolve({
+                port: (s.address() as net.AddressInfo).port,
+                close: () =>
+                    new Promise((r) => {
+                        sockets.forEach((x) => x.destroy());
+                        s.close(() => r());
+                    }),
+            }),
+        );
     });
 }
 
 describe("TCP readiness", () => {
     it("answers when the service replies to the probe (an HTTP server)", async () => {
-        const s = await server((socket) => socket.once("data", (d) => socket.end(String(d).startsWith("HEAD / HTTP/1.0") ? "HTTP/1.0 200 OK\r\n\r\n" : "?")));
+        const s = await server((socket) =>
+            socket.once("data", (d) =>
+                socket.end(String(d).startsWith("HEAD / HTTP/1.0") ? "HTTP/1.0 200 OK\r\n\r\n" : "?"),
+            ),
+        );
         try {
             assert.equal(await tcpAnswers(s.port, "127.0.0.1", 500), true);
         } finally {
@@ -71,7 +85,9 @@ describe("TCP readiness", () => {
 describe("the private-host probe script (bash /dev/tcp)", () => {
     // Asynchronous: the servers live in this process and must keep answering while bash runs.
     function probe(port: number): Promise<number | null> {
-        return new Promise((resolve) => spawn("bash", ["-c", PROBE_SCRIPT, "probe.sh", String(port)]).on("close", (code) => resolve(code)));
+        return new Promise((resolve) =>
+            spawn("bash", ["-c", PROBE_SCRIPT, "probe.sh", String(port)]).on("close", (code) => resolve(code)),
+        );
     }
 
     it("succeeds when the service replies, fails when it stays silent, closes, or is not there", async () => {

@@ -15,11 +15,18 @@ describe("resolveBootMode", () => {
     });
 
     it("refuses BIOS on arm64 at the path given, with the reason given", () => {
-        assert.deepEqual(resolveBootMode("arm64", "bios").problems, [{ path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" }]);
-        assert.deepEqual(resolveBootMode("arm64", "bios", "image.boot", "Graviton has UEFI only").problems, [{ path: "image.boot", message: "is bios, but Graviton has UEFI only" }]);
+        assert.deepEqual(resolveBootMode("arm64", "bios").problems, [
+            { path: "bootMode", message: "is bios, but arm64 boots by UEFI only; use uefi" },
+        ]);
+        assert.deepEqual(resolveBootMode("arm64", "bios", "image.boot", "Graviton has UEFI only").problems, [
+            { path: "image.boot", message: "is bios, but Graviton has UEFI only" },
+        ]);
     });
 
     it("refuses a value that is no boot mode", () => {
-        assert.match(resolveBootMode("x86_64", "coreboot").problems[0].message, /got "coreboot"; expected one of bios, uefi|got "coreboot"; expected bios or uefi/);
+        assert.match(
+            resolveBootMode("x86_64", "coreboot").problems[0].message,
+            /got "coreboot"; expected one of bios, uefi|got "coreboot"; expected bios or uefi/,
+        );
     });
 });

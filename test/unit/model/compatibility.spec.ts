@@ -1,7 +1,16 @@
 import { strict as assert } from "assert";
 import {
-    KERNEL_CAPABILITIES, KERNEL_FAMILIES, PLATFORMS, VENUES, VENUE_REQUIREMENTS,
-    assessDisk, assessVenue, ec2Architecture, ec2Venue, gceArchitecture, gceVenue,
+    KERNEL_CAPABILITIES,
+    KERNEL_FAMILIES,
+    PLATFORMS,
+    VENUES,
+    VENUE_REQUIREMENTS,
+    assessDisk,
+    assessVenue,
+    ec2Architecture,
+    ec2Venue,
+    gceArchitecture,
+    gceVenue,
 } from "../../../src/model";
 
 const unikraftQemu = { family: "unikraft" as const, platform: "qemu" as const, architecture: "x86_64" as const };
@@ -26,7 +35,10 @@ describe("assessVenue", () => {
         });
 
         it("suggests the Nanos engine and the places where it does boot", () => {
-            assert.ok(answer.alternatives.includes("the ops engine (Nanos), whose kernels boot on EC2 Nitro instance types"), answer.alternatives.join("\n"));
+            assert.ok(
+                answer.alternatives.includes("the ops engine (Nanos), whose kernels boot on EC2 Nitro instance types"),
+                answer.alternatives.join("\n"),
+            );
             assert.ok(answer.alternatives.includes(VENUE_REQUIREMENTS["gce-virtio"].title));
             assert.ok(answer.alternatives.includes(VENUE_REQUIREMENTS["kvm-host"].title));
             assert.ok(!answer.alternatives.includes(VENUE_REQUIREMENTS["gce-gvnic"].title));
@@ -35,8 +47,13 @@ describe("assessVenue", () => {
 
     context("a Nanos kernel on the same Nitro type", () => {
         it("is bootable from its BIOS disk, with nothing missing", () => {
-            assert.deepEqual(assessVenue(nanosQemu, "ec2-nitro", { network: true, block: true }),
-                { bootable: true, bootProtocol: "bios-disk", reasons: [], missingDrivers: [], alternatives: [] });
+            assert.deepEqual(assessVenue(nanosQemu, "ec2-nitro", { network: true, block: true }), {
+                bootable: true,
+                bootProtocol: "bios-disk",
+                reasons: [],
+                missingDrivers: [],
+                alternatives: [],
+            });
         });
     });
 
@@ -44,18 +61,84 @@ describe("assessVenue", () => {
         ["Unikraft qemu on local QEMU", unikraftQemu, "local-qemu", true, "multiboot"],
         ["Unikraft qemu on a KVM host", unikraftQemu, "kvm-host", true, "multiboot"],
         ["Unikraft qemu on GCE N2 (virtio)", unikraftQemu, gceVenue("n2-standard-2")!, true, "multiboot"],
-        ["Unikraft qemu on GCE C3 (gVNIC only)", unikraftQemu, gceVenue("c3-standard-4")!, false, "no gVNIC network driver"],
-        ["Unikraft qemu on EC2 Xen (t2)", unikraftQemu, ec2Venue("t2.micro")!, false, "no Xen PV or ENA network driver"],
-        ["Unikraft fc on a Firecracker host", { family: "unikraft", platform: "fc", architecture: "x86_64" }, "firecracker-host", true, "lxboot"],
-        ["Unikraft fc on local QEMU", { family: "unikraft", platform: "fc", architecture: "x86_64" }, "local-qemu", false, "boots only by lxboot"],
-        ["Unikraft qemu on a Firecracker host", unikraftQemu, "firecracker-host", false, "boots only by multiboot, efi-stub"],
-        ["Unikraft qemu/arm64 on GCE T2A needs gVNIC", { family: "unikraft", platform: "qemu", architecture: "arm64" }, "gce-gvnic", false, "no gVNIC"],
-        ["Unikraft qemu/arm is not built for anything", { family: "unikraft", platform: "qemu", architecture: "arm" }, "local-qemu", false, "is not built for arm"],
+        [
+            "Unikraft qemu on GCE C3 (gVNIC only)",
+            unikraftQemu,
+            gceVenue("c3-standard-4")!,
+            false,
+            "no gVNIC network driver",
+        ],
+        [
+            "Unikraft qemu on EC2 Xen (t2)",
+            unikraftQemu,
+            ec2Venue("t2.micro")!,
+            false,
+            "no Xen PV or ENA network driver",
+        ],
+        [
+            "Unikraft fc on a Firecracker host",
+            { family: "unikraft", platform: "fc", architecture: "x86_64" },
+            "firecracker-host",
+            true,
+            "lxboot",
+        ],
+        [
+            "Unikraft fc on local QEMU",
+            { family: "unikraft", platform: "fc", architecture: "x86_64" },
+            "local-qemu",
+            false,
+            "boots only by lxboot",
+        ],
+        [
+            "Unikraft qemu on a Firecracker host",
+            unikraftQemu,
+            "firecracker-host",
+            false,
+            "boots only by multiboot, efi-stub",
+        ],
+        [
+            "Unikraft qemu/arm64 on GCE T2A needs gVNIC",
+            { family: "unikraft", platform: "qemu", architecture: "arm64" },
+            "gce-gvnic",
+            false,
+            "no gVNIC",
+        ],
+        [
+            "Unikraft qemu/arm is not built for anything",
+            { family: "unikraft", platform: "qemu", architecture: "arm" },
+            "local-qemu",
+            false,
+            "is not built for arm",
+        ],
         ["Nanos on GCE C3", nanosQemu, "gce-gvnic", true, "bios-disk"],
-        ["Nanos on EC2 Xen", { family: "nanos", platform: "xen", architecture: "x86_64" }, "ec2-xen", true, "bios-disk"],
-        ["Nanos arm64 on Nitro (Graviton) boots UEFI", { family: "nanos", platform: "qemu", architecture: "arm64" }, "ec2-nitro", true, "uefi-disk"],
-        ["Nanos arm64 on EC2 Xen: no arm64 Xen types", { family: "nanos", platform: "qemu", architecture: "arm64" }, "ec2-xen", false, "do not run arm64"],
-        ["Unikraft xen on EC2 Xen HVM: PV boot is not offered", { family: "unikraft", platform: "xen", architecture: "x86_64" }, "ec2-xen", false, "boots only by xen-pv"],
+        [
+            "Nanos on EC2 Xen",
+            { family: "nanos", platform: "xen", architecture: "x86_64" },
+            "ec2-xen",
+            true,
+            "bios-disk",
+        ],
+        [
+            "Nanos arm64 on Nitro (Graviton) boots UEFI",
+            { family: "nanos", platform: "qemu", architecture: "arm64" },
+            "ec2-nitro",
+            true,
+            "uefi-disk",
+        ],
+        [
+            "Nanos arm64 on EC2 Xen: no arm64 Xen types",
+            { family: "nanos", platform: "qemu", architecture: "arm64" },
+            "ec2-xen",
+            false,
+            "do not run arm64",
+        ],
+        [
+            "Unikraft xen on EC2 Xen HVM: PV boot is not offered",
+            { family: "unikraft", platform: "xen", architecture: "x86_64" },
+            "ec2-xen",
+            false,
+            "boots only by xen-pv",
+        ],
     ];
     for (const [title, kernel, venue, bootable, detail] of table) {
         it(`${title}: ${bootable ? "bootable" : "not bootable"}`, () => {
@@ -64,8 +147,14 @@ describe("assessVenue", () => {
             if (bootable) {
                 assert.equal(answer.bootProtocol, detail);
             } else {
-                assert.ok(answer.reasons.some((r) => r.includes(detail)), `"${detail}" not in ${JSON.stringify(answer.reasons)}`);
-                assert.ok(answer.alternatives.length > 0 || kernel.architecture === "arm", "an unbootable kernel gets alternatives");
+                assert.ok(
+                    answer.reasons.some((r) => r.includes(detail)),
+                    `"${detail}" not in ${JSON.stringify(answer.reasons)}`,
+                );
+                assert.ok(
+                    answer.alternatives.length > 0 || kernel.architecture === "arm",
+                    "an unbootable kernel gets alternatives",
+                );
             }
         });
     }
@@ -95,7 +184,10 @@ describe("assessDisk", () => {
         assert.deepEqual(answer.reasons, [
             "a unikraft fc/x86_64 kernel boots only by lxboot (lxboot: no Multiboot header, no PE header); a BIOS disk needs a Multiboot kernel (loaded by GRUB) or a disk with its own BIOS loader",
         ]);
-        assert.deepEqual(answer.alternatives, ["build for qemu/x86_64 instead of fc/x86_64", "run the kernel directly on a Firecracker host"]);
+        assert.deepEqual(answer.alternatives, [
+            "build for qemu/x86_64 instead of fc/x86_64",
+            "run the kernel directly on a Firecracker host",
+        ]);
     });
 
     const table: [Parameters<typeof assessDisk>[0], "bios" | "uefi", boolean][] = [
@@ -114,15 +206,25 @@ describe("assessDisk", () => {
     }
 
     it("suggests the other firmware when that one works", () => {
-        assert.deepEqual(assessDisk({ family: "unikraft", platform: "qemu", architecture: "arm64" }, "bios").alternatives, ["a UEFI disk"]);
+        assert.deepEqual(
+            assessDisk({ family: "unikraft", platform: "qemu", architecture: "arm64" }, "bios").alternatives,
+            ["a UEFI disk"],
+        );
     });
 });
 
 describe("instance type classification", () => {
     const ec2: [string, string | undefined, string][] = [
-        ["m5.large", "ec2-nitro", "x86_64"], ["t3.micro", "ec2-nitro", "x86_64"], ["t2.micro", "ec2-xen", "x86_64"],
-        ["m4.xlarge", "ec2-xen", "x86_64"], ["i3.metal", "ec2-nitro", "x86_64"], ["c7g.large", "ec2-nitro", "arm64"],
-        ["t4g.nano", "ec2-nitro", "arm64"], ["a1.medium", "ec2-nitro", "arm64"], ["m6gd.large", "ec2-nitro", "arm64"], ["nonsense", undefined, "x86_64"],
+        ["m5.large", "ec2-nitro", "x86_64"],
+        ["t3.micro", "ec2-nitro", "x86_64"],
+        ["t2.micro", "ec2-xen", "x86_64"],
+        ["m4.xlarge", "ec2-xen", "x86_64"],
+        ["i3.metal", "ec2-nitro", "x86_64"],
+        ["c7g.large", "ec2-nitro", "arm64"],
+        ["t4g.nano", "ec2-nitro", "arm64"],
+        ["a1.medium", "ec2-nitro", "arm64"],
+        ["m6gd.large", "ec2-nitro", "arm64"],
+        ["nonsense", undefined, "x86_64"],
     ];
     for (const [type, venue, arch] of ec2) {
         it(`EC2 ${type} is ${venue ?? "not an instance type"} on ${arch}`, () => {
@@ -131,8 +233,12 @@ describe("instance type classification", () => {
         });
     }
     const gce: [string, string | undefined, string][] = [
-        ["n2-standard-2", "gce-virtio", "x86_64"], ["e2-micro", "gce-virtio", "x86_64"], ["c3-standard-4", "gce-gvnic", "x86_64"],
-        ["t2a-standard-1", "gce-gvnic", "arm64"], ["c4a-standard-2", "gce-gvnic", "arm64"], ["bogus", undefined, "x86_64"],
+        ["n2-standard-2", "gce-virtio", "x86_64"],
+        ["e2-micro", "gce-virtio", "x86_64"],
+        ["c3-standard-4", "gce-gvnic", "x86_64"],
+        ["t2a-standard-1", "gce-gvnic", "arm64"],
+        ["c4a-standard-2", "gce-gvnic", "arm64"],
+        ["bogus", undefined, "x86_64"],
     ];
     for (const [type, venue, arch] of gce) {
         it(`GCE ${type} is ${venue ?? "not a machine type"} on ${arch}`, () => {

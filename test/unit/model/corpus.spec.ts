@@ -8,7 +8,14 @@
 import { strict as assert } from "assert";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { Application, applicationFromOpsConfig, emitKraftfile, emitOpsConfig, parseKraftfile, parseOpsConfig } from "../../../src/model";
+import {
+    Application,
+    applicationFromOpsConfig,
+    emitKraftfile,
+    emitOpsConfig,
+    parseKraftfile,
+    parseOpsConfig,
+} from "../../../src/model";
 
 const CORPUS = path.resolve(__dirname, "..", "..", "fixtures", "corpus");
 
@@ -20,7 +27,10 @@ interface Expectation {
     model?: Partial<Application>;
 }
 
-const expectations = JSON.parse(readFileSync(path.join(CORPUS, "expectations.json"), "utf8")) as Record<string, Expectation>;
+const expectations = JSON.parse(readFileSync(path.join(CORPUS, "expectations.json"), "utf8")) as Record<
+    string,
+    Expectation
+>;
 
 describe("the Kraftfile and ops config corpus", () => {
     it("has at least 150 files, Kraftfiles and ops configs both", () => {
@@ -34,7 +44,9 @@ describe("the Kraftfile and ops config corpus", () => {
         it(`${file}: ${expected.valid ? "valid" : "invalid"}${expected.warnings.length ? `, warnings at ${expected.warnings.join(", ")}` : ""}`, () => {
             const text = readFileSync(path.join(CORPUS, file), "utf8");
             const kraftfile = file.startsWith("kraftfiles/");
-            const parsed = kraftfile ? parseKraftfile(text, { file, defaultName: "from-dir" }) : parseOpsConfig(text, file);
+            const parsed = kraftfile
+                ? parseKraftfile(text, { file, defaultName: "from-dir" })
+                : parseOpsConfig(text, file);
             const shown = JSON.stringify({ problems: parsed.problems, warnings: parsed.warnings }, null, 2);
             assert.equal(parsed.value !== undefined, expected.valid, shown);
             assert.deepEqual(parsed.problems.map((p) => p.path).sort(), [...expected.problems].sort(), shown);
@@ -46,7 +58,8 @@ describe("the Kraftfile and ops config corpus", () => {
             if (!parsed.value) return;
             const app = kraftfile
                 ? (parsed.value as { application: Application }).application
-                : applicationFromOpsConfig(parsed.value as Parameters<typeof applicationFromOpsConfig>[0], "from-dir").value!;
+                : applicationFromOpsConfig(parsed.value as Parameters<typeof applicationFromOpsConfig>[0], "from-dir")
+                      .value!;
             for (const [key, value] of Object.entries(expected.model ?? {})) {
                 assert.deepEqual(app[key as keyof Application], value, `application.${key}`);
             }
