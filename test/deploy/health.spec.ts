@@ -32,7 +32,7 @@ describe("deploy: health checks fail the update with the console tail", function
                 projectName: "unikernel-health",
                 stackName: "never-ready",
                 program: async () => {
-                    const unikernel = require(ROOT) as typeof import("../../src");
+                    const unikernel = require(path.join(ROOT, "dist", "index.js")) as typeof import("../../src");
                     const image = new unikernel.UnikernelImage("hello", {
                         directory: DEMO_DIR,
                         engine: unikernel.Engine.Make,

@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
     ["contract"],
     ["clouds", "measure"],
     ["cli", "components"],
+    ["provider"],
 ];
 
 const layerOf = (folder: string) => LAYERS.findIndex((layer) => layer.includes(folder));
