@@ -24,6 +24,9 @@ async function main(destroy: boolean): Promise<void> {
     const onOutput = (text: string) => process.stdout.write(text);
     if (destroy) {
         await stack.destroy({ onOutput });
+        process.stdout.write(
+            "\n`pulumi` above is the CLI the set-up built: `. .unikernel/pulumi.env` puts it on PATH (./scripts/quickstart --help)\n",
+        );
         return;
     }
     const up = await stack.up({ onOutput });
@@ -32,7 +35,16 @@ async function main(destroy: boolean): Promise<void> {
     const text = readFileSync(consoleLog, "utf8").replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
     const line = text.split(/\r?\n/).find((l) => l.includes("Hello from"));
     process.stdout.write(`\nconsole (${consoleLog}):\n  ${line ?? "(no demo line yet)"}\n`);
-    process.stdout.write("stop it with: ./scripts/quickstart --destroy\n");
+    process.stdout.write(
+        [
+            "stop it with: ./scripts/quickstart --destroy",
+            "the same stack with the Pulumi CLI built here, by hand (./scripts/quickstart --help):",
+            "  . .unikernel/pulumi.env",
+            `  export PULUMI_BACKEND_URL="${env.PULUMI_BACKEND_URL}" PULUMI_CONFIG_PASSPHRASE=${env.PULUMI_CONFIG_PASSPHRASE === "quickstart-local-only" ? "quickstart-local-only" : "<yours>"}`,
+            "  (cd .unikernel/quickstart && pulumi stack output --stack quickstart)",
+            "",
+        ].join("\n"),
+    );
 }
 
 main(process.argv.includes("--destroy")).catch((error: Error) => {
