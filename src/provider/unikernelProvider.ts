@@ -38,6 +38,30 @@ const COMPONENTS: Readonly<Record<string, () => Promise<ComponentClass>>> = {
     GcpService: async () => (await import("../components/gcpService")).GcpService,
 };
 
+/**
+ * Path inputs, by component. A program in another language runs in its own process and directory;
+ * the provider runs in the package's, so a relative path would silently name another file.
+ */
+const PATH_INPUTS: Readonly<Record<string, readonly string[]>> = {
+    UnikernelImage: ["directory"],
+    LocalService: ["diskPath", "kernelPath"],
+    PrivateHostService: ["diskPath", "kernelPath"],
+    AwsImage: ["diskPath"],
+    GcpImage: ["diskPath"],
+};
+
+/** Relative path inputs, each with the fix; known values only (an Output is checked by the component). */
+export function relativePathProblems(component: string, inputs: pulumi.Inputs): string[] {
+    return (PATH_INPUTS[component] ?? []).flatMap((key) => {
+        const value: unknown = inputs[key];
+        if (typeof value !== "string" || value === "" || value.startsWith("/")) return [];
+        return [
+            `${component}.${key}: got ${JSON.stringify(value)}, a relative path; the provider runs in its own directory, ` +
+                `not your program's, so give an absolute path (Pulumi YAML: "\${pulumi.cwd}/${value}"; Python: os.path.abspath(...))`,
+        ];
+    });
+}
+
 /** The provider over a schema given as its JSON text (schema.json). */
 export class UnikernelProvider implements provider.Provider {
     public readonly version: string;
@@ -68,6 +92,8 @@ export class UnikernelProvider implements provider.Provider {
                 `unknown resource type ${JSON.stringify(type)}; this provider has ${Object.keys(this.parsed.resources).join(", ")}`,
             );
         }
+        const relative = relativePathProblems(type.split(":")[2], inputs);
+        if (relative.length) throw new Error(relative.join("\n"));
         const component = await load();
         const instance = new component(name, inputs as never, options);
         // The outputs are the schema's properties, read off the instance as the source-based host does.

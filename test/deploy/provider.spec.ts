@@ -4,10 +4,9 @@
  * (Pulumi YAML, run by the YAML language host built from Go modules).
  */
 import * as assert from "assert";
-import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync } from "fs";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { parse, stringify } from "yaml";
 import { DEMO_LINE } from "../helpers/demoKernel";
 import { ROOT, alive, pulumi, pulumiCommand, useBackend } from "./backend";
 
@@ -43,14 +42,14 @@ describe("deploy: the component provider (get-schema, Pulumi YAML through packag
     });
 
     it("examples/yaml: package add, up (build, disk, QEMU), destroy", async () => {
-        // The example as a user would have it after `pulumi package add pulumi-unikernel`: the
-        // package by name and version rather than by source path, its kernel directory absolute.
-        const project = parse(readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8"));
-        delete project.packages;
-        project.resources.hello.properties.directory = path.join(ROOT, "examples", "hello-kernel");
-        const dir = path.join(backend.work, "project");
-        mkdirSync(dir);
-        writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
+        // The example as shipped, beside the demo kernel as in the repository, then its README's
+        // steps for this machine: `pulumi package add pulumi-unikernel` (the plugin the set-up
+        // installed; with Pulumi's Node.js host it would be `pulumi package add ../..`), then up.
+        const examples = path.join(backend.work, "examples");
+        const dir = path.join(examples, "yaml");
+        mkdirSync(dir, { recursive: true });
+        symlinkSync(path.join(ROOT, "examples", "hello-kernel"), path.join(examples, "hello-kernel"));
+        copyFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         const add = pulumi(["package", "add", "pulumi-unikernel"], backend.env, dir);
         assert.equal(add.status, 0, add.stderr);
         assert.match(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"), /pulumi-unikernel: pulumi-unikernel@0\.1\.0/);

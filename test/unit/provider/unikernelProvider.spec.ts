@@ -56,6 +56,17 @@ describe("UnikernelProvider", () => {
         );
     });
 
+    it("refuses a relative path input, which would name a file in the provider's directory", async () => {
+        await assert.rejects(
+            provider.construct("rel", "pulumi-unikernel:index:UnikernelImage", { directory: "../hello-kernel" }, {}),
+            /UnikernelImage\.directory: got "\.\.\/hello-kernel", a relative path.*\$\{pulumi\.cwd\}\/\.\.\/hello-kernel/,
+        );
+        await assert.rejects(
+            provider.construct("rel", "pulumi-unikernel:index:LocalService", { diskPath: "d.img", digest: "1" }, {}),
+            /LocalService\.diskPath: got "d\.img", a relative path/,
+        );
+    });
+
     it("refuses an unknown type token, and a schema naming a class it cannot construct", async () => {
         await assert.rejects(
             provider.construct("x", "pulumi-unikernel:index:Nope", {}, {}),
