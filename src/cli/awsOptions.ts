@@ -1,6 +1,6 @@
 /** Options the `aws` commands share: the region, an endpoint override, and a chain of roles to assume. */
 import { Command, InvalidArgumentError } from "commander";
-import { UnikernelError } from "../model";
+import { UsageError } from "../model";
 import type { AssumeRole } from "../model";
 import { safeText } from "./optionValues";
 
@@ -43,7 +43,7 @@ export function rolesOf(options: RoleOptions): AssumeRole[] {
         ["--role-session-name", options.roleSessionName],
     ] as const) {
         if (values && values.length !== arns.length) {
-            throw new UnikernelError(
+            throw new UsageError(
                 `${flag} was given ${values.length} time(s) for ${arns.length} --role-arn; give it once per role, in order ("" for none)`,
             );
         }

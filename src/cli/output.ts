@@ -1,6 +1,6 @@
 /** How every verb prints: results on stdout (text or one JSON object), progress and errors on stderr. */
 import { Command } from "commander";
-import { UnikernelError, ValidationError, formatProblem, printable } from "../model";
+import { UnikernelError, UsageError, ValidationError, formatProblem, printable } from "../model";
 
 /** Exit codes of every verb: a contract scripts depend on. */
 export const enum ExitCode {
@@ -63,6 +63,11 @@ export async function runVerb(io: CliIo, json: boolean, body: () => Promise<numb
     } catch (error) {
         if (!isExpectedFailure(error)) {
             throw error;
+        }
+        if (error instanceof UsageError) {
+            // A usage error, as commander reports its own: stderr only, exit 2, nothing on stdout.
+            io.err(`unikernel: ${printable(error.message, true)}\n(run \`unikernel --help\` for usage)\n`);
+            return ExitCode.Usage;
         }
         // Messages quote file names, file contents and tools' output: printed without control codes.
         const message =

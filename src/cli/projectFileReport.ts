@@ -22,18 +22,26 @@ export async function loadOrReport(target: string, json: boolean, io: CliIo): Pr
     }
 }
 
-/** Warnings on stderr, one per line: `file:line: warning: \`path\`: message`. */
-export function reportWarnings(warnings: readonly Problem[], file: string, io: CliIo): void {
+/**
+ * Where findings go: `validate` is a linter, so its findings are its output (stdout); `kraftfile`
+ * writes the file on stdout, so its findings go to stderr.
+ */
+export type FindingsStream = "out" | "err";
+
+/** Warnings, one per line: `file:line: warning: \`path\`: message`. */
+export function reportWarnings(warnings: readonly Problem[], file: string, io: CliIo, stream: FindingsStream): void {
     for (const warning of warnings) {
         const where = `${warning.file ?? file}${warning.line ? `:${warning.line}` : ""}`;
-        io.err(`${printable(`${where}: warning: ${warning.path ? `\`${warning.path}\`: ` : ""}${warning.message}`)}\n`);
+        io[stream](
+            `${printable(`${where}: warning: ${warning.path ? `\`${warning.path}\`: ` : ""}${warning.message}`)}\n`,
+        );
     }
 }
 
-/** Problems on stderr, one per line, then their count. */
-export function reportProblems(problems: readonly Problem[], file: string, io: CliIo): void {
+/** Problems, one per line, then their count. */
+export function reportProblems(problems: readonly Problem[], file: string, io: CliIo, stream: FindingsStream): void {
     for (const problem of problems) {
-        io.err(`${formatProblem({ ...problem, file: problem.file ?? file })}\n`);
+        io[stream](`${formatProblem({ ...problem, file: problem.file ?? file })}\n`);
     }
-    io.err(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
+    io[stream](`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
 }

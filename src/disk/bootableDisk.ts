@@ -17,6 +17,7 @@ import {
     assessDisk,
     findUnsafeCharacter,
     resolveBootMode,
+    UsageError,
 } from "../model";
 import { runTool } from "../internal/exec";
 import { withWorkDir, writeAtomically } from "../internal/files";
@@ -112,7 +113,7 @@ export async function makeBootableDisk(options: DiskOptions): Promise<DiskResult
     }
     if (path.resolve(options.out).includes("@@")) {
         // mtools reads `<image>@@<offset>`: a second "@@" in the path would move the partition.
-        throw new DiskInputError(
+        throw new UsageError(
             `the output path ${options.out} holds "@@", which mtools reads as an offset marker; choose another name`,
         );
     }

@@ -7,7 +7,7 @@
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BootMode, MachineArchitecture } from "../model";
+import { BootMode, MachineArchitecture, UsageError } from "../model";
 import { DiskInputError } from "../disk/diskInputError";
 import { inspectDisk } from "../disk/inspectDisk";
 import { directBootProblem } from "../disk/kernelImage";
@@ -48,10 +48,10 @@ const MAX_KERNEL_BYTES = 512 * 1024 * 1024;
 /** Checks a run request and completes it (disk format, console path). Throws {@link DiskInputError} for what cannot run. */
 export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
     if (Boolean(request.kernel) === Boolean(request.disk)) {
-        throw new DiskInputError("give exactly one of --kernel or --disk");
+        throw new UsageError("give exactly one of --kernel or --disk");
     }
     if (request.detach && !request.pidfile) {
-        throw new DiskInputError(
+        throw new UsageError(
             "--detach needs --pidfile, so the VM can be stopped later with `unikernel stop --pidfile`",
         );
     }
@@ -60,7 +60,7 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
         request.readyPort !== undefined &&
         !request.ports.some((p) => p.protocol === "tcp" && p.host === request.readyPort)
     ) {
-        throw new DiskInputError(
+        throw new UsageError(
             `--ready-port ${request.readyPort} is not a forwarded TCP host port; add --port ${request.readyPort}:<guest port>`,
         );
     }

@@ -11,5 +11,11 @@ export class UnikernelError extends Error {
     }
 }
 
+/**
+ * A request that breaks a rule no file or machine state decides: options that contradict each
+ * other, or a value a rule refuses. The CLI exits 2 for it, as for any usage error.
+ */
+export class UsageError extends UnikernelError {}
+
 /** A step that could not finish for a reason outside the package (a tool, the machine, a lock). */
 export class StepFailure extends UnikernelError {}

@@ -1,19 +1,21 @@
 /** `unikernel build`: an application to an artifact (kernel or disk) in the cache; unchanged inputs reuse it. */
 import { Command, InvalidArgumentError, Option } from "commander";
+import * as path from "path";
 import {
     ENGINES,
     EngineName,
     KERNEL_FAMILIES,
     KernelFamily,
     Target,
-    ValidationError,
+    UsageError,
+    formatProblem,
     parseApplication,
     targetId,
 } from "../../model";
 import { BuildResult } from "../../contract/build";
 import { buildArtifact } from "../../engines/build";
 import { detectEngine } from "../../engines/detect";
-import { BuildInputError, BuildRequest } from "../../engines/engine";
+import { BuildRequest } from "../../engines/engine";
 import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../../engines/make";
 import { parseKeyValue, parseTargetOption, parseWholeNumber, safeText } from "../optionValues";
 import { CommandRegistration, ExitCode, printResult, runVerb } from "../output";
@@ -101,6 +103,16 @@ export const registerBuildCommand: CommandRegistration = (program: Command, io, 
 };
 
 function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
+    // Where --kernel-path points is a rule on the value (a symbolic link out is checked later, on disk).
+    if (options.kernelPath !== undefined && !options.allowOutside) {
+        const climbs = path.normalize(options.kernelPath).split(path.sep)[0] === "..";
+        if (path.isAbsolute(options.kernelPath) || climbs) {
+            throw new UsageError(
+                `--kernel-path ${JSON.stringify(options.kernelPath)} ${path.isAbsolute(options.kernelPath) ? "is an absolute path" : "climbs out of the application directory"}; ` +
+                    "give it relative to the directory, or pass --allow-outside",
+            );
+        }
+    }
     const engine = options.engine ?? detectEngine(dir, Boolean(options.kernel || options.disk));
     const variables = Object.fromEntries(
         (options.makeVar ?? []).map((assignment) => {
@@ -114,10 +126,12 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
         try {
             raw = JSON.parse(options.applicationJson);
         } catch (error) {
-            throw new BuildInputError(`--application-json is not JSON: ${(error as Error).message}`);
+            throw new UsageError(`--application-json is not JSON: ${(error as Error).message}`);
         }
         const parsed = parseApplication(raw, "application");
-        if (!parsed.value) throw new ValidationError(parsed.problems, "--application-json");
+        if (!parsed.value) {
+            throw new UsageError(`--application-json: ${parsed.problems.map(formatProblem).join("; ")}`);
+        }
         application = parsed.value;
     }
     return {

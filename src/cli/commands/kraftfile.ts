@@ -31,10 +31,10 @@ async function printKraftfile(target: string, json: boolean, upgrade: boolean, i
         return ExitCode.Failed;
     }
     if (!project.kraftfile) {
-        reportProblems(project.problems, project.file, io);
+        reportProblems(project.problems, project.file, io, "err");
         return ExitCode.Failed;
     }
-    reportWarnings(project.warnings, project.file, io);
+    reportWarnings(project.warnings, project.file, io, "err");
     io.out(json ? `${JSON.stringify(project.kraftfile, null, 2)}\n` : emitKraftfile(project.kraftfile, { upgrade }));
     return ExitCode.Ok;
 }

@@ -7,7 +7,9 @@ import { CliIo, CommandRegistration, ExitCode } from "../output";
 export const registerValidateCommand: CommandRegistration = (program, io, setExit) => {
     program
         .command("validate")
-        .description("Check a Kraftfile or ops config.json and print every problem (exit 1 when invalid).")
+        .description(
+            "Check a Kraftfile or ops config.json and print every problem and warning on stdout (exit 1 when invalid).",
+        )
         .argument("[path]", "a project directory, a Kraftfile, or an ops config.json", ".")
         .option(
             "--json",
@@ -31,7 +33,7 @@ async function validate(target: string, json: boolean, io: CliIo): Promise<numbe
         );
         return valid ? ExitCode.Ok : ExitCode.Failed;
     }
-    reportWarnings(project.warnings, project.file, io);
+    reportWarnings(project.warnings, project.file, io, "out");
     if (valid) {
         const app = project.application;
         const what = project.kind === "kraftfile" ? `Kraftfile ${project.kraftfile?.spec}` : "ops config";
@@ -42,7 +44,7 @@ async function validate(target: string, json: boolean, io: CliIo): Promise<numbe
             `${project.file}: valid ${what}, application "${app?.name}", targets ${app?.targets.map((t) => `${t.platform}/${t.architecture}`).join(", ") || "none"}${warned}\n`,
         );
     } else {
-        reportProblems(project.problems, project.file, io);
+        reportProblems(project.problems, project.file, io, "out");
     }
     return valid ? ExitCode.Ok : ExitCode.Failed;
 }

@@ -17,12 +17,12 @@ function unikernel(...args: string[]) {
 
 describe("unikernel validate", () => {
     context("on a directory with a broken Kraftfile", () => {
-        it("prints every problem with file, line and path, and exits 1", () => {
+        it("prints every problem with file, line and path on stdout (a linter's output), and exits 1", () => {
             const run = unikernel("validate", fixture("broken"));
-            assert.equal(run.code, 1, run.stderr);
-            assert.equal(run.stdout, "");
+            assert.equal(run.code, 1, run.stdout);
+            assert.equal(run.stderr, "");
             const file = path.join(fixture("broken"), "Kraftfile");
-            assert.deepEqual(run.stderr.trimEnd().split("\n"), [
+            assert.deepEqual(run.stdout.trimEnd().split("\n"), [
                 `${file}:2: warning: \`name\`: got "web server", which kraft normalizes to "webserver" (lower case; only a-z, 0-9, "_" and "-"); "webserver" names the kernel and the images`,
                 `${file}:6: \`targets[1].platform\`: got "vmware"; expected one of qemu, fc, xen (aliases: kvm for qemu, firecracker for fc)`,
                 `${file}:8: \`targets[2].arch\`: got "sparc"; expected one of x86_64, arm64, arm (aliases: amd64, aarch64)`,
