@@ -68,6 +68,11 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
     let diskFormat: string | undefined;
     if (request.disk) {
         diskFormat = (await inspectDisk(request.disk)).qemuFormat;
+        // A raw disk with no partition table cannot boot under BIOS or UEFI: fail now, not after --timeout.
+        if (diskFormat === "raw") {
+            const problem = await rawBootProblem(request.disk);
+            if (problem) throw new DiskInputError(`cannot boot ${request.disk}: ${problem}`);
+        }
     } else {
         // Checked before QEMU starts: a file that is not a kernel fails now, with the reason.
         const problem = directBootProblem(await readKernel(request.kernel!), request.architecture);
@@ -93,6 +98,25 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
         consoleLog,
         ...(request.detach ? { pidfile: request.pidfile, readyPort: request.readyPort } : {}),
     };
+}
+
+/**
+ * Why a raw disk cannot boot, or undefined. BIOS needs the MBR's 0x55AA signature; UEFI needs a
+ * partition table, MBR or GPT ("EFI PART" in sector 1; a GPT disk also carries a protective MBR).
+ */
+async function rawBootProblem(file: string): Promise<string | undefined> {
+    const handle = await fs.open(file, "r");
+    try {
+        const head = Buffer.alloc(1024);
+        const { bytesRead } = await handle.read(head, 0, head.length, 0);
+        const mbr = bytesRead >= 512 && head[510] === 0x55 && head[511] === 0xaa;
+        const gpt = bytesRead >= 520 && head.toString("latin1", 512, 520) === "EFI PART";
+        return mbr || gpt
+            ? undefined
+            : "it has no partition table (no MBR boot signature 0x55AA at byte 510, no GPT header in sector 1), so neither BIOS nor UEFI can boot it; make one with `unikernel disk`";
+    } finally {
+        await handle.close();
+    }
 }
 
 async function readKernel(file: string): Promise<Buffer> {

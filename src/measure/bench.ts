@@ -69,6 +69,8 @@ export interface SubjectResult {
     /** CPU seconds QEMU used during `idleSeconds` of guest idleness. */
     idleCpuSeconds: number | null;
     accel: "kvm" | "tcg";
+    /** Why a measurement is missing (n/a), and the flag that fixes it. */
+    notes: string[];
 }
 
 export interface BenchReport {
@@ -186,6 +188,9 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
         }
         let qemuRssKiB: number | null = null;
         let idleCpuSeconds: number | null = null;
+        const notes: string[] = [];
+        const stayHint =
+            'give a command line that keeps the guest running with --stay-cmdline (the demo kernel\'s is its --cmdline plus "stay")';
         if (settings.idleSeconds > 0) {
             const pidfile = path.join(work, "idle.pid");
             const running = await runDetached({
@@ -194,6 +199,11 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                 pidfile,
             });
             try {
+                if (!running.matched) {
+                    notes.push(
+                        `idle CPU and RSS n/a: the guest did not print its ready line again for the idle run; ${stayHint}`,
+                    );
+                }
                 if (running.matched) {
                     const before = await cpuSeconds(running.pid);
                     await new Promise((r) => setTimeout(r, settings.idleSeconds * 1000));
@@ -202,6 +212,11 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                     // A guest that powered off during the idle window cannot be measured: say so (null).
                     idleCpuSeconds = Number.isFinite(after) ? Math.round((after - before) * 100) / 100 : null;
                     if (!Number.isFinite(qemuRssKiB)) qemuRssKiB = null;
+                    if (idleCpuSeconds === null || qemuRssKiB === null) {
+                        notes.push(
+                            `idle CPU and RSS n/a: the guest powered off during the ${settings.idleSeconds} s idle window, so QEMU was gone; ${stayHint}`,
+                        );
+                    }
                     progress(
                         `${subject.name}: idle ${settings.idleSeconds} s: ${idleCpuSeconds ?? "n/a"} CPU s, RSS ${qemuRssKiB ?? "n/a"} KiB`,
                     );
@@ -221,6 +236,7 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
             qemuRssKiB,
             idleCpuSeconds,
             accel,
+            notes,
         };
     } finally {
         await fs.rm(work, { recursive: true, force: true });

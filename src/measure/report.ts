@@ -39,6 +39,8 @@ export function reportTable(report: BenchReport): string {
             `| ${r.name} | ${size(r.imageBytes)} | ${r.firstOutputMs.median} (${r.firstOutputMs.min}-${r.firstOutputMs.max}) | ${r.readyMs.median} (${r.readyMs.min}-${r.readyMs.max}) | ${fixed(r.minMemoryMiB)} | ${fixed(r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024, 1)} | ${fixed(perTen, 2)} |`,
         );
     }
+    const notes = report.results.flatMap((r) => (r.notes ?? []).map((n) => `- ${r.name}: ${n}`));
+    if (notes.length) lines.push("", ...notes);
     return `${lines.join("\n")}\n`;
 }
 

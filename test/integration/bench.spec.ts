@@ -93,6 +93,30 @@ describe("unikernel bench", function () {
         assert.ok(text.includes(">unikernel<"));
     });
 
+    it("says why idle CPU and RSS are n/a when the guest powers off, and which flag fixes it", async () => {
+        // The demo kernel without "stay" prints its line and powers off: nothing is left to measure.
+        const run = await unikernelAsync([
+            "bench",
+            "--kernel",
+            demoKernel(),
+            "--cmdline",
+            "bench",
+            "--expect",
+            DEMO_LINE,
+            "--runs",
+            "1",
+            "--no-memory-search",
+            "--idle-seconds",
+            "2",
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /\| n\/a \| n\/a \|/);
+        assert.match(
+            run.stdout,
+            /- unikernel: idle CPU and RSS n\/a: the guest (powered off|did not print).*--stay-cmdline/,
+        );
+    });
+
     it("measures the Linux baseline made from Debian packages in the same run", async () => {
         const run = await unikernelAsync([
             "bench",

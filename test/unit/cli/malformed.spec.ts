@@ -766,6 +766,12 @@ const CASES: Case[] = [
         message: /cannot boot .* with QEMU's -kernel: it is not a kernel/,
     },
     {
+        title: "run of random bytes as a raw disk (at once, not after the timeout)",
+        args: (f) => ["run", "--disk", f.random, "--timeout", "300"],
+        code: 1,
+        message: /cannot boot .*: it has no partition table/,
+    },
+    {
         title: "run of an ELF cut short",
         args: (f) => ["run", "--kernel", f.truncatedElf],
         code: 1,
