@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { registerAwsCommands } from "./commands/aws";
 import { registerBenchCommand } from "./commands/bench";
+import { registerCacheCommands } from "./commands/cache";
 import { registerBuildCommand } from "./commands/build";
 import { registerConvertCommand } from "./commands/convert";
 import { registerDiskCommand } from "./commands/disk";
@@ -29,6 +30,7 @@ const COMMANDS: readonly CommandRegistration[] = [
     registerStopCommand,
     registerAwsCommands,
     registerBenchCommand,
+    registerCacheCommands,
 ];
 
 const processIo: CliIo = {

@@ -5,12 +5,12 @@
  * once, with the reason, instead of after the boot timeout.
  */
 import { promises as fs } from "fs";
-import * as os from "os";
 import * as path from "path";
 import { BootMode, MachineArchitecture, UsageError } from "../model";
 import { DiskInputError } from "../disk/diskInputError";
 import { inspectDisk } from "../disk/inspectDisk";
 import { directBootProblem } from "../disk/kernelImage";
+import { privateCacheDir } from "../internal/cacheDir";
 import { checkOutputPath } from "../internal/files";
 import { checkTool } from "../internal/toolCheck";
 import { QEMU_AARCH64, QEMU_X86_64 } from "../internal/tools";
@@ -79,9 +79,11 @@ export async function prepareRun(request: RunRequest): Promise<PreparedRun> {
         if (problem) throw new DiskInputError(`cannot boot ${request.kernel} with QEMU's -kernel: ${problem}`);
     }
     if (request.console) await checkOutputPath(request.console, "--console");
-    // The default console goes into a directory of its own (mkdtemp: private, no name to guess).
+    // The default console goes into a directory of its own under the cache's runs/ (mkdtemp: private,
+    // no name to guess), not /tmp: `unikernel cache ls` shows it and `cache prune` removes it.
     const consoleLog =
-        request.console ?? path.join(await fs.mkdtemp(path.join(os.tmpdir(), "unikernel-console-")), "console.log");
+        request.console ??
+        path.join(await fs.mkdtemp(path.join(await privateCacheDir("runs"), `${runStamp()}-`)), "console.log");
     return {
         architecture: request.architecture,
         kernel: request.kernel,
@@ -117,6 +119,11 @@ async function rawBootProblem(file: string): Promise<string | undefined> {
     } finally {
         await handle.close();
     }
+}
+
+/** A sortable stamp for a run's directory name: 20261129T235600. */
+function runStamp(): string {
+    return new Date().toISOString().replace(/[-:]/g, "").slice(0, 15);
 }
 
 async function readKernel(file: string): Promise<Buffer> {
