@@ -24,7 +24,10 @@ export async function generateSchema(): Promise<string> {
     const components = getPulumiComponents(await import(path.join(ROOT, "src", "index")));
     const schema = JSON.parse(
         await new ComponentProvider({ components, name: providerName(), dirname: ROOT }).getSchema(),
-    ) as unknown;
+    ) as { language?: Record<string, Record<string, unknown>> };
+    // Python codegen names the module "pulumi_" + the package name, which would be
+    // pulumi_pulumi_unikernel; name it as the npm package reads. (The provider serves this file as is.)
+    schema.language = { ...schema.language, python: { ...schema.language?.python, packageName: "pulumi_unikernel" } };
     return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
