@@ -44,6 +44,7 @@ function nodeSchema(script: string): () => void {
 }
 
 const explicit = `
+require("@pulumi/pulumi/provider"); // what src/provider/main.ts loads to serve
 const { UnikernelProvider } = require("./dist/provider/unikernelProvider");
 const p = new UnikernelProvider(require("fs").readFileSync("schema.json", "utf8"));
 p.getSchema().then((s) => process.stdout.write(s));`;

@@ -6,11 +6,13 @@
  */
 import { promises as fs } from "fs";
 import * as path from "path";
-import { cacheRoot } from "../internal/cacheDir";
-import { checkQemuPidfile } from "./ownProcess";
+import * as lockfile from "proper-lockfile";
+import { cacheRoot, privateCacheDir } from "../internal/cacheDir";
+import { livePidInName } from "../internal/cleanup";
+import { checkQemuPidfile, commandLineOf } from "./ownProcess";
 
 /** The kinds of cache entries, in the order `ls` lists them. */
-export type CacheEntryKind = "artifact" | "disk" | "local" | "run" | "tmp" | "tool";
+export type CacheEntryKind = "artifact" | "disk" | "image" | "local" | "run" | "tmp" | "tool";
 
 export interface CacheEntry {
     kind: CacheEntryKind;
@@ -34,18 +36,29 @@ const FLAT_DIRS: Readonly<Record<string, CacheEntryKind>> = {
 /** Top-level folders holding tools the set-up or `bench` fetched: large, slow to make again, never pruned. */
 const TOOL_DIRS = /^(grub|linux-baseline|moto-venv|pulumi-.+|engine-.+)$/;
 
-/** Every entry under the cache root (none when it does not exist). */
+/** Every entry under the cache root, made if missing and checked to be this user's own first. */
 export async function listCache(root = cacheRoot()): Promise<CacheEntry[]> {
+    if (root === cacheRoot()) await privateCacheDir();
     const top = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
     const entries: CacheEntry[] = [];
+    const inUse = await qemuArguments();
     for (const dirent of top) {
         const full = path.join(root, dirent.name);
+        // Real directories only: a link in the cache is never followed, so prune cannot leave it.
+        if (!dirent.isDirectory()) continue;
         if (Object.hasOwn(FLAT_DIRS, dirent.name)) {
             const kind = FLAT_DIRS[dirent.name];
             for (const child of await fs.readdir(full).catch(() => [])) {
                 // A build's lock file goes with its artifact, and is reported with it.
                 if (kind === "artifact" && child.endsWith(".lock")) continue;
-                entries.push({ kind, name: path.join(dirent.name, child), ...(await usage(path.join(full, child))) });
+                const entry: CacheEntry = {
+                    kind,
+                    name: path.join(dirent.name, child),
+                    ...(await usage(path.join(full, child))),
+                };
+                const writer = livePidInName(child);
+                if (writer !== undefined) entry.keep = `a run in progress (pid ${writer}) is writing it`;
+                entries.push(entry);
             }
         } else if (dirent.name === "local") {
             for (const dir of await serviceDirs(full)) {
@@ -56,7 +69,7 @@ export async function listCache(root = cacheRoot()): Promise<CacheEntry[]> {
                 if (pid.kind === "foreign") entry.keep = `its pidfile names a process not proven gone: ${pid.reason}`;
                 entries.push(entry);
             }
-        } else if (dirent.isDirectory() && TOOL_DIRS.test(dirent.name)) {
+        } else if (TOOL_DIRS.test(dirent.name)) {
             entries.push({
                 kind: "tool",
                 name: dirent.name,
@@ -65,11 +78,13 @@ export async function listCache(root = cacheRoot()): Promise<CacheEntry[]> {
             });
         }
     }
-    for (const entry of entries.filter((e) => e.kind === "artifact")) {
-        const lock = path.join(root, `${entry.name}.lock`);
-        if (await exists(lock)) entry.keep = "a build holds its lock";
+    for (const entry of entries) {
+        const full = path.join(root, entry.name);
+        const qemu = inUse.find((q) => q.args.some((arg) => arg.includes(full)));
+        if (qemu && entry.keep === undefined) entry.keep = `a running QEMU (pid ${qemu.pid}) uses it`;
+        if (entry.kind === "artifact" && (await buildHoldsLock(full))) entry.keep = "a build holds its lock";
     }
-    const order: CacheEntryKind[] = ["artifact", "disk", "local", "run", "tmp", "tool"];
+    const order: CacheEntryKind[] = ["artifact", "disk", "image", "local", "run", "tmp", "tool"];
     return entries.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
 }
 
@@ -100,7 +115,27 @@ export async function pruneCache(options: PruneOptions, root = cacheRoot()): Pro
             kept.push(entry);
             continue;
         }
-        if (!options.dryRun) await fs.rm(path.join(root, entry.name), { recursive: true, force: true });
+        const full = path.join(root, entry.name);
+        if (!options.dryRun) {
+            if (entry.kind === "artifact") {
+                // Under the build's own lock, taken without waiting: a build that starts now waits
+                // for the removal, and one holding it keeps its artifact.
+                const release = await lockfile
+                    .lock(full, { realpath: false, lockfilePath: `${full}.lock`, stale: 20_000 })
+                    .catch(() => undefined);
+                if (!release) {
+                    kept.push({ ...entry, keep: "a build took its lock" });
+                    continue;
+                }
+                try {
+                    await fs.rm(full, { recursive: true, force: true });
+                } finally {
+                    await release();
+                }
+            } else {
+                await fs.rm(full, { recursive: true, force: true });
+            }
+        }
         removed.push(entry);
     }
     return {
@@ -138,9 +173,20 @@ async function usage(file: string): Promise<{ sizeBytes: number; modified: strin
     return { sizeBytes, modified: new Date(newest).toISOString() };
 }
 
-async function exists(file: string): Promise<boolean> {
-    return fs.lstat(file).then(
-        () => true,
-        () => false,
-    );
+/** True while a build holds the artifact's lock (a lock left by a crashed build goes stale after 20 s). */
+async function buildHoldsLock(artifact: string): Promise<boolean> {
+    return lockfile
+        .check(artifact, { realpath: false, lockfilePath: `${artifact}.lock`, stale: 20_000 })
+        .catch(() => false);
+}
+
+/** The arguments of every running QEMU on this machine, ours or not: what they name is in use. */
+async function qemuArguments(): Promise<{ pid: number; args: string[] }[]> {
+    const pids = (await fs.readdir("/proc").catch(() => [] as string[])).filter((n) => /^\d+$/.test(n)).map(Number);
+    const found: { pid: number; args: string[] }[] = [];
+    for (const pid of pids) {
+        const argv = await commandLineOf(pid);
+        if (argv && /^qemu-system-/.test(path.basename(argv[0] ?? ""))) found.push({ pid, args: argv });
+    }
+    return found;
 }

@@ -29,7 +29,7 @@ export interface RunRequest {
     expect?: RegExp;
     timeoutSeconds: number;
     ports: PortForward[];
-    /** Where the console goes; default: a new private directory under the temp directory. */
+    /** Where the console goes; default: a new private directory under the cache's runs/. */
     console?: string;
     accel?: "kvm" | "tcg";
     /** Leave the VM running after the ready line; needs `pidfile`. */

@@ -105,6 +105,12 @@ export async function sweepStale(dir: string, prefix: string): Promise<void> {
     );
 }
 
+/** The pid in a temporary's name when that process still runs (it may be writing it), else undefined. */
+export function livePidInName(name: string): number | undefined {
+    const pid = Number(PID_IN_NAME.exec(name)?.[1]);
+    return pid && processExists(pid) ? pid : undefined;
+}
+
 function processExists(pid: number): boolean {
     try {
         process.kill(pid, 0);

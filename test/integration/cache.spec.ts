@@ -3,7 +3,7 @@
  * out, with a real QEMU started by `run --detach` holding one local VM's pidfile.
  */
 import { strict as assert } from "assert";
-import { existsSync, mkdirSync, rmSync, truncateSync, utimesSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, truncateSync, utimesSync, writeFileSync } from "fs";
 import * as path from "path";
 import { jsonOf, unikernel } from "../helpers/cli";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
@@ -71,12 +71,17 @@ describe("unikernel cache ls and prune", function () {
         touchOld(at("grub", "boot.img"));
         touchOld(at("grub"));
 
+        // The running VM boots a kernel from the cache: prune must keep what a live QEMU names.
+        mkdirSync(at("artifacts", "d".repeat(64)));
+        copyFileSync(demoKernel(), at("artifacts", "d".repeat(64), "kernel.elf"));
+        touchOld(at("artifacts", "d".repeat(64), "kernel.elf"));
+        touchOld(at("artifacts", "d".repeat(64)));
         runningPidfile = at("local", "proj", "stack", "running", "qemu.pid");
         const run = unikernel(
             [
                 "run",
                 "--kernel",
-                demoKernel(),
+                at("artifacts", "d".repeat(64), "kernel.elf"),
                 "--cmdline",
                 "cache stay",
                 "--expect",
@@ -109,6 +114,7 @@ describe("unikernel cache ls and prune", function () {
                 `artifact artifacts/${"a".repeat(64)}`,
                 `artifact artifacts/${"b".repeat(64)}`,
                 `artifact artifacts/${"c".repeat(64)}`,
+                `artifact artifacts/${"d".repeat(64)}`,
                 "disk disks/old.img",
                 "local local/proj/stack/foreign",
                 "local local/proj/stack/running",
@@ -121,6 +127,7 @@ describe("unikernel cache ls and prune", function () {
         assert.ok(byName.get("disks/old.img")!.sizeBytes < 1024 * 1024, "a sparse disk counts the blocks it uses");
         assert.ok(Date.parse(byName.get("disks/old.img")!.modified) < Date.now() - 39 * 86_400_000);
         assert.match(byName.get(`artifacts/${"c".repeat(64)}`)!.keep ?? "", /holds its lock/);
+        assert.match(byName.get(`artifacts/${"d".repeat(64)}`)!.keep ?? "", /a running QEMU \(pid \d+\) uses it/);
         assert.match(byName.get("local/proj/stack/running")!.keep ?? "", /its VM runs \(QEMU pid \d+\)/);
         assert.match(byName.get("local/proj/stack/foreign")!.keep ?? "", /not proven gone/);
         assert.match(byName.get("grub")!.keep ?? "", /never pruned/);

@@ -349,6 +349,7 @@ describe("unikernel disk, convert and run", function () {
         assert.equal(fc.code, 1);
         assert.match(jsonOf(fc).error as string, /boots only by lxboot/);
         assert.equal(existsSync(path.join(root, "fc.img")), false);
-        assert.equal(unikernel(["run", "--kernel", demoKernel(), "--disk", "x"]).code, 1);
+        // Both --kernel and --disk contradict each other: a usage error, whatever the files are.
+        assert.equal(unikernel(["run", "--kernel", demoKernel(), "--disk", "x"]).code, 2);
     });
 });

@@ -113,10 +113,9 @@ describe("unikernel run --ready-port", function () {
             "/tmp/x.pid",
             "--json",
         ]);
-        assert.equal(run.code, 1);
-        assert.match(
-            String(jsonOf(run).error),
-            /--ready-port 8080 is not a forwarded TCP host port; add --port 8080:<guest port>/,
-        );
+        // Options that contradict each other: a usage error (exit 2, nothing on stdout even with --json).
+        assert.equal(run.code, 2);
+        assert.equal(run.stdout, "");
+        assert.match(run.stderr, /--ready-port 8080 is not a forwarded TCP host port; add --port 8080:<guest port>/);
     });
 });

@@ -109,7 +109,7 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
         if (path.isAbsolute(options.kernelPath) || climbs) {
             throw new UsageError(
                 `--kernel-path ${JSON.stringify(options.kernelPath)} ${path.isAbsolute(options.kernelPath) ? "is an absolute path" : "climbs out of the application directory"}; ` +
-                    "give it relative to the directory, or pass --allow-outside",
+                    "give it relative to the directory, or pass --allow-outside (UnikernelImage: `allowOutsideDirectory`)",
             );
         }
     }

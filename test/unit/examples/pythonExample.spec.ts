@@ -54,7 +54,8 @@ describe("examples/python against schema.json", () => {
     const schema = JSON.parse(readFileSync(path.join(ROOT, "schema.json"), "utf8")) as Schema;
     let used: Used;
     before(() => {
-        execFileSync("python3", ["-m", "py_compile", PROGRAM]);
+        // Compiled in memory (py_compile would write __pycache__ into the example).
+        execFileSync("python3", ["-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", PROGRAM]);
         used = JSON.parse(execFileSync("python3", ["-c", EXTRACT, PROGRAM], { encoding: "utf8" })) as Used;
     });
 
