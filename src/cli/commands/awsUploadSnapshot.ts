@@ -1,4 +1,5 @@
 /** `unikernel aws upload-snapshot`: a raw disk to an encrypted EBS snapshot with the EBS direct APIs. */
+import { withProgress } from "../progress";
 import { Command } from "commander";
 import { uploadSnapshot } from "../../clouds/aws/ebsDirect";
 import { UploadSnapshotResult } from "../../contract/awsSnapshot";
@@ -45,18 +46,20 @@ export function registerUploadSnapshotCommand(aws: Command, io: CliIo, setExit: 
     addRoleOptions(upload).action(async (options: UploadCliOptions) => {
         setExit(
             await runVerb(io, Boolean(options.json), async () => {
-                const uploaded = await uploadSnapshot({
-                    disk: options.disk,
-                    region: options.region,
-                    endpoint: options.endpoint,
-                    description: options.description,
-                    tags: Object.fromEntries(options.tag ?? []),
-                    clientToken: options.clientToken,
-                    kmsKeyArn: options.kmsKeyArn,
-                    concurrency: options.concurrency,
-                    assumeRoles: rolesOf(options),
-                    log: (t) => io.err(t),
-                });
+                const uploaded = await withProgress(io, Boolean(options.json), "upload-snapshot:", () =>
+                    uploadSnapshot({
+                        disk: options.disk,
+                        region: options.region,
+                        endpoint: options.endpoint,
+                        description: options.description,
+                        tags: Object.fromEntries(options.tag ?? []),
+                        clientToken: options.clientToken,
+                        kmsKeyArn: options.kmsKeyArn,
+                        concurrency: options.concurrency,
+                        assumeRoles: rolesOf(options),
+                        log: (t) => io.err(t),
+                    }),
+                );
                 const result: UploadSnapshotResult = uploaded; // the contract a component reads, and more
                 printResult(
                     io,

@@ -1,4 +1,5 @@
 /** `unikernel convert`: a disk to a format clouds import, verified before it is renamed into place. */
+import { withProgress } from "../progress";
 import { InvalidArgumentError } from "commander";
 import { DISK_FORMATS, DiskFormat, parseDiskFormat } from "../../model";
 import { ConvertCommandResult } from "../../contract/convert";
@@ -26,7 +27,9 @@ export const registerConvertCommand: CommandRegistration = (program, io, setExit
                         [QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool),
                     );
                     io.err(`convert: ${disk} -> ${options.format} ${options.out}\n`);
-                    const converted = await convertDisk(disk, options.format, options.out);
+                    const converted = await withProgress(io, Boolean(options.json), `convert: ${options.format}`, () =>
+                        convertDisk(disk, options.format, options.out),
+                    );
                     const result: ConvertCommandResult = converted; // the contract a component reads, and more
                     printResult(
                         io,

@@ -1,4 +1,5 @@
 /** `unikernel disk`: a kernel to a bootable raw disk (BIOS: MBR + GRUB; UEFI: GPT + ESP). */
+import { withProgress } from "../progress";
 import { Option } from "commander";
 import {
     BOOT_MODES,
@@ -65,22 +66,24 @@ export const registerDiskCommand: CommandRegistration = (program, io, setExit) =
                     io.err(
                         `disk: making a ${options.boot.toUpperCase()} ${options.arch} disk from ${options.kernel}\n`,
                     );
-                    const disk = await makeBootableDisk({
-                        kernel: options.kernel,
-                        initrd: options.initrd,
-                        cmdline: options.cmdline,
-                        boot: options.boot,
-                        architecture: options.arch,
-                        sizeBytes: options.size,
-                        out: options.out,
-                        kernelDescription: options.target
-                            ? {
-                                  family: options.family,
-                                  platform: options.target.platform,
-                                  architecture: options.target.architecture,
-                              }
-                            : undefined,
-                    });
+                    const disk = await withProgress(io, Boolean(options.json), "disk: making", () =>
+                        makeBootableDisk({
+                            kernel: options.kernel,
+                            initrd: options.initrd,
+                            cmdline: options.cmdline,
+                            boot: options.boot,
+                            architecture: options.arch,
+                            sizeBytes: options.size,
+                            out: options.out,
+                            kernelDescription: options.target
+                                ? {
+                                      family: options.family,
+                                      platform: options.target.platform,
+                                      architecture: options.target.architecture,
+                                  }
+                                : undefined,
+                        }),
+                    );
                     for (const change of disk.kernelChanges) io.err(`disk: ${change}\n`);
                     const result: DiskCommandResult = disk; // the contract a component reads, and more
                     printResult(
