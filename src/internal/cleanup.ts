@@ -93,7 +93,7 @@ export async function sweepStale(dir: string, prefix: string): Promise<void> {
         names
             .filter((name) => name.startsWith(prefix))
             .map(async (name) => {
-                const pid = Number(PID_IN_NAME.exec(name)?.[1]);
+                const pid = pidInName(name);
                 if (!pid || pid === process.pid) return;
                 const full = path.join(dir, name);
                 const stat = await fs.lstat(full).catch(() => undefined);
@@ -107,8 +107,13 @@ export async function sweepStale(dir: string, prefix: string): Promise<void> {
 
 /** The pid in a temporary's name when that process still runs (it may be writing it), else undefined. */
 export function livePidInName(name: string): number | undefined {
-    const pid = Number(PID_IN_NAME.exec(name)?.[1]);
+    const pid = pidInName(name);
     return pid && processExists(pid) ? pid : undefined;
+}
+
+/** The pid in a temporary's name (0 when it has none). */
+function pidInName(name: string): number {
+    return Number(PID_IN_NAME.exec(name)?.[1] ?? 0);
 }
 
 function processExists(pid: number): boolean {

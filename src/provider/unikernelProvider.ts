@@ -86,13 +86,14 @@ export class UnikernelProvider implements provider.Provider {
         options: pulumi.ComponentResourceOptions,
     ): Promise<provider.ConstructResult> {
         const resource = this.parsed.resources[type];
-        const load = COMPONENTS[type.split(":")[2] ?? ""];
+        const className = type.split(":")[2] ?? "";
+        const load = COMPONENTS[className];
         if (!resource || !load || !type.startsWith(`${this.parsed.name}:index:`)) {
             throw new Error(
                 `unknown resource type ${JSON.stringify(type)}; this provider has ${Object.keys(this.parsed.resources).join(", ")}`,
             );
         }
-        const relative = relativePathProblems(type.split(":")[2], inputs);
+        const relative = relativePathProblems(className, inputs);
         if (relative.length) throw new Error(relative.join("\n"));
         const component = await load();
         const instance = new component(name, inputs as never, options);
