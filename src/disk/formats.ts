@@ -3,16 +3,20 @@
  * (fixed, 1 MiB aligned, as Azure and EC2 want it) and the GCE archive (a file named `disk.raw` in a
  * GNU-format gzip tar, sparse-aware, a whole number of GiB). Conversion is qemu-img and GNU tar;
  * every result is checked after it is written, and its digest recorded.
+ *
+ * A disk that is not a whole number of MiB (VHD) or GiB (GCE) is padded with zeros at the end, as
+ * Azure's and GCE's import rules ask, with a note in the result; a GPT's backup header moves to the
+ * new end. The result is checked and hashed at the same time (the check is other processes, the
+ * hash is this one), so a conversion costs about the tool plus one read of what it wrote.
  */
-import { createReadStream, promises as fs } from "fs";
+import { promises as fs } from "fs";
 import * as path from "path";
-import { createGunzip } from "zlib";
 import { StepFailure } from "../model";
 import { runTool } from "../internal/exec";
 import { withWorkDir, writeAtomically } from "../internal/files";
 import { sha256File } from "../internal/hashing";
-import { DiskInputError } from "./diskInputError";
 import { DiskFormat, InputDiskFormat } from "../model";
+import { readGceArchive } from "./gceArchive";
 import { OpenDisk, inspectDisk, withInspectedDisk } from "./inspectDisk";
 
 /** What a conversion produced and how it was checked. */
@@ -26,6 +30,8 @@ export interface ConvertResult {
     virtualSizeBytes: number;
     /** The checks that passed, in words (`qemu-img check: no errors`, `tar lists only disk.raw`). */
     checks: string[];
+    /** What was changed on the way, in words (`padded from ... to ... bytes: ...`); absent when nothing was. */
+    notes?: string[];
 }
 
 const MIB = 1024 * 1024;
@@ -52,37 +58,95 @@ export async function detectDiskFormat(file: string): Promise<{ format: InputDis
  */
 export async function convertDisk(input: string, format: DiskFormat, out: string): Promise<ConvertResult> {
     return withInspectedDisk(input, async (source) => {
+        const padding = paddingOf(format, source.virtualSizeBytes);
         if (format === "gce") {
-            return makeGceArchive(source, out);
+            return makeGceArchive(source, out, padding);
         }
-        if (format === "vhd" && source.virtualSizeBytes % MIB !== 0) {
-            throw new DiskInputError(
-                `a fixed VHD must be a whole number of MiB, and ${input} is ${source.virtualSizeBytes} bytes; resize it first`,
-            );
+        if (padding) {
+            return withWorkDir("pad", async (work) => {
+                const raw = await paddedRawCopy(source, work, padding.sizeBytes);
+                return writeConverted({ toolPath: raw, qemuFormat: "raw" }, format, out, padding);
+            });
         }
-        const options =
-            format === "vmdk"
-                ? ["-o", "subformat=streamOptimized"]
-                : format === "vhd"
-                  ? ["-o", "subformat=fixed,force_size=on"]
-                  : [];
-        return writeAtomically(out, async (temp) => {
-            // The source through the descriptor that was checked, never by its name again.
-            await runTool(
-                "qemu-img",
-                ["convert", "-f", source.qemuFormat, "-O", QEMU_FORMAT[format], ...options, source.toolPath, temp],
-                { inheritFd: source.fd },
-            );
-            const checks = await verifyImage(temp, format, source.virtualSizeBytes);
-            return {
-                path: path.resolve(out),
-                format,
-                sha256: await sha256File(temp),
-                sizeBytes: (await fs.stat(temp)).size,
-                virtualSizeBytes: source.virtualSizeBytes,
-                checks,
-            };
+        return writeConverted(source, format, out, undefined);
+    });
+}
+
+/** How a disk grows to the size a format must have: a fixed VHD whole MiB, a GCE disk whole GiB. */
+interface Padding {
+    sizeBytes: number;
+    note: string;
+}
+
+function paddingOf(format: DiskFormat, virtualSizeBytes: number): Padding | undefined {
+    const unit = format === "vhd" ? MIB : format === "gce" ? GIB : undefined;
+    if (unit === undefined || virtualSizeBytes % unit === 0) return undefined;
+    const sizeBytes = Math.ceil(virtualSizeBytes / unit) * unit;
+    const rule =
+        format === "vhd"
+            ? "a fixed VHD must be a whole number of MiB (Azure's rule)"
+            : "a GCE image must be a whole number of GiB";
+    return {
+        sizeBytes,
+        note: `padded from ${virtualSizeBytes} to ${sizeBytes} bytes with zeros at the end: ${rule}`,
+    };
+}
+
+/**
+ * A sparse raw copy of `source` in `work` (its data read, its runs of zeros left as holes), grown to
+ * `sizeBytes`; a GPT's backup header (which must be the last sector) is moved to the new end.
+ * A raw source is copied by `cp --sparse=always`, which starts faster than qemu-img and does the same.
+ */
+async function paddedRawCopy(source: OpenDisk, work: string, sizeBytes: number): Promise<string> {
+    const raw = path.join(work, "disk.raw");
+    // Through the descriptor that was checked, never by its name again.
+    if (source.format === "raw") {
+        await runTool("cp", ["--sparse=always", source.toolPath, raw], { inheritFd: source.fd });
+    } else {
+        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", "raw", source.toolPath, raw], {
+            inheritFd: source.fd,
         });
+    }
+    if (sizeBytes !== source.virtualSizeBytes) {
+        await fs.truncate(raw, sizeBytes);
+        if (await hasGpt(raw)) {
+            await runTool("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", "--relocate", "gpt-bak-std", raw]);
+        }
+    }
+    return raw;
+}
+
+/** Converts with qemu-img into `out`, then checks and hashes the result at once before it is renamed into place. */
+async function writeConverted(
+    source: { toolPath: string; qemuFormat: string; fd?: number; virtualSizeBytes?: number },
+    format: Exclude<DiskFormat, "gce">,
+    out: string,
+    padding: Padding | undefined,
+): Promise<ConvertResult> {
+    const options =
+        format === "vmdk"
+            ? ["-o", "subformat=streamOptimized"]
+            : format === "vhd"
+              ? ["-o", "subformat=fixed,force_size=on"]
+              : [];
+    const virtualSizeBytes = padding?.sizeBytes ?? source.virtualSizeBytes!;
+    return writeAtomically(out, async (temp) => {
+        // The source through the descriptor that was checked, never by its name again.
+        await runTool(
+            "qemu-img",
+            ["convert", "-f", source.qemuFormat, "-O", QEMU_FORMAT[format], ...options, source.toolPath, temp],
+            source.fd === undefined ? {} : { inheritFd: source.fd },
+        );
+        const [checks, sha256] = await Promise.all([verifyImage(temp, format, virtualSizeBytes), sha256File(temp)]);
+        return {
+            path: path.resolve(out),
+            format,
+            sha256,
+            sizeBytes: (await fs.stat(temp)).size,
+            virtualSizeBytes,
+            checks,
+            ...(padding ? { notes: [padding.note] } : {}),
+        };
     });
 }
 
@@ -92,7 +156,7 @@ async function verifyImage(
     format: Exclude<DiskFormat, "gce">,
     virtualSizeBytes: number,
 ): Promise<string[]> {
-    const result = await inspectDisk(file).catch((error: Error) => {
+    const result = await inspectDisk(file, { justWritten: true }).catch((error: Error) => {
         throw new StepFailure(`the ${format} image just written fails its check: ${error.message}`);
     });
     if (result.format !== format) {
@@ -105,12 +169,8 @@ async function verifyImage(
     }
     const checks = [...result.checks, `virtual size ${virtualSizeBytes} bytes`];
     if (format === "vmdk") {
-        const { stdout } = await runTool("qemu-img", ["info", "--output=json", "-f", "vmdk", file]);
-        const createType = (JSON.parse(stdout) as { "format-specific"?: { data?: Record<string, unknown> } })[
-            "format-specific"
-        ]?.data?.["create-type"];
-        if (createType !== "streamOptimized")
-            throw new StepFailure(`the VMDK just written is ${String(createType)}, not streamOptimized`);
+        if (result.vmdkCreateType !== "streamOptimized")
+            throw new StepFailure(`the VMDK just written is ${String(result.vmdkCreateType)}, not streamOptimized`);
         checks.push("streamOptimized VMDK");
     }
     if (format === "vhd" && (result.fileSizeBytes - 512) % MIB !== 0) {
@@ -122,62 +182,27 @@ async function verifyImage(
 }
 
 /**
- * The GCE image archive: `disk.raw` (a sparse copy, padded to a whole number of GiB, its backup GPT
- * moved to the new end) in a GNU-format gzip tar.
+ * The GCE image archive (./gceArchive.ts), from a sparse raw copy: qemu-img reads only the source's
+ * data and leaves its runs of zeros as holes (as `cp --sparse=always` does), so tar stores only data.
  */
-async function makeGceArchive(source: OpenDisk, out: string): Promise<ConvertResult> {
+async function makeGceArchive(source: OpenDisk, out: string, padding: Padding | undefined): Promise<ConvertResult> {
     return withWorkDir("gce", async (work) => {
-        const raw = path.join(work, "disk.raw");
-        await runTool("qemu-img", ["convert", "-f", source.qemuFormat, "-O", "raw", source.toolPath, raw], {
-            inheritFd: source.fd,
-        });
-        const size = Math.ceil(source.virtualSizeBytes / GIB) * GIB;
-        if (size !== source.virtualSizeBytes) {
-            await fs.truncate(raw, size);
-            if (await hasGpt(raw)) {
-                await runTool("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", "--relocate", "gpt-bak-std", raw]);
-            }
-        }
+        const size = padding?.sizeBytes ?? source.virtualSizeBytes;
+        await paddedRawCopy(source, work, size);
         return writeAtomically(out, async (temp) => {
             await runTool("tar", ["--force-local", "--format=gnu", "--sparse", "-czf", temp, "-C", work, "disk.raw"]);
-            const checks = await verifyGceArchive(temp);
+            const archive = await readGceArchive(temp);
             return {
                 path: path.resolve(out),
                 format: "gce" as const,
-                sha256: await sha256File(temp),
+                sha256: archive.sha256,
                 sizeBytes: (await fs.stat(temp)).size,
                 virtualSizeBytes: size,
-                checks,
+                checks: archive.checks,
+                ...(padding ? { notes: [padding.note] } : {}),
             };
         });
     });
-}
-
-/** Lists the archive: exactly `disk.raw`, a whole number of GiB, in a GNU-format header. */
-export async function verifyGceArchive(file: string): Promise<string[]> {
-    const { stdout } = await runTool("tar", [
-        "--force-local",
-        "--list",
-        "--verbose",
-        "--gzip",
-        "--file",
-        path.resolve(file),
-    ]);
-    const entries = stdout.trim().split("\n").filter(Boolean);
-    const names = entries.map((line) => line.split(/\s+/).pop());
-    if (entries.length !== 1 || names[0] !== "disk.raw") {
-        throw new StepFailure(`${file} must hold exactly disk.raw; it holds ${names.join(", ") || "nothing"}`);
-    }
-    const size = Number(entries[0].split(/\s+/)[2]);
-    if (!Number.isInteger(size) || size % GIB !== 0) {
-        throw new StepFailure(`disk.raw in ${file} is ${entries[0].split(/\s+/)[2]} bytes, not a whole number of GiB`);
-    }
-    const header = await firstGunzippedBytes(file, 512);
-    const magic = header.toString("latin1", 257, 265);
-    if (magic !== "ustar  \0") {
-        throw new StepFailure(`${file} is not a GNU-format tar (header magic ${JSON.stringify(magic)})`);
-    }
-    return ["tar lists only disk.raw", `disk.raw is ${size / GIB} GiB`, "GNU tar format"];
 }
 
 async function hasGpt(file: string): Promise<boolean> {
@@ -189,22 +214,4 @@ async function hasGpt(file: string): Promise<boolean> {
     } finally {
         await handle.close();
     }
-}
-
-function firstGunzippedBytes(file: string, count: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let total = 0;
-        const stream = createReadStream(file).pipe(createGunzip());
-        stream.on("data", (chunk: Buffer) => {
-            chunks.push(chunk);
-            total += chunk.length;
-            if (total >= count) {
-                stream.destroy();
-                resolve(Buffer.concat(chunks).subarray(0, count));
-            }
-        });
-        stream.on("error", reject);
-        stream.on("end", () => resolve(Buffer.concat(chunks).subarray(0, count)));
-    });
 }

@@ -8,6 +8,9 @@
  * format, and an image that names any other file is refused. Then the content is checked for
  * truncation: `qemu-img check` for qcow2 and VMDK, the footer's size and checksum for a fixed VHD,
  * and for a raw disk the partition table must lie inside the file.
+ *
+ * A raw disk has no header that could name anything, and its size is the file's: it is checked
+ * without starting qemu-img at all (each start costs more than the rest of the check).
  */
 import { constants as fsConstants, promises as fs } from "fs";
 import * as path from "path";
@@ -37,6 +40,20 @@ export interface InspectedDisk {
     fileSizeBytes: number;
     /** The checks that passed, in words. */
     checks: string[];
+    /** A VMDK's layout, as its descriptor says (`streamOptimized`, `monolithicSparse`). */
+    vmdkCreateType?: string;
+}
+
+/** Options of {@link inspectDisk}. */
+export interface InspectOptions {
+    /**
+     * The file is one qemu-img just wrote for this process (a conversion's result, read back from the
+     * page cache it was written to). Its header is read here instead of by `qemu-img info`, and instead
+     * of `qemu-img check` its own tables are checked to lie inside the file (what `check` finds in a
+     * fresh image: one cut short); starting those two tools cost more than the conversion. Never for
+     * a file from outside, which qemu-img reads and checks in full.
+     */
+    justWritten?: boolean;
 }
 
 /** VMDK layouts whose only extent is the file itself. */
@@ -66,8 +83,8 @@ export interface OpenDisk extends InspectedDisk {
 const TOOL_PATH = "/proc/self/fd/3";
 
 /** Checks a disk file and returns its format and size; throws a {@link DiskInputError} saying what is wrong. */
-export async function inspectDisk(file: string): Promise<InspectedDisk> {
-    return withInspectedDisk(file, ({ fd: _fd, toolPath: _toolPath, ...disk }) => Promise.resolve(disk));
+export async function inspectDisk(file: string, options: InspectOptions = {}): Promise<InspectedDisk> {
+    return withInspectedDisk(file, ({ fd: _fd, toolPath: _toolPath, ...disk }) => Promise.resolve(disk), options);
 }
 
 /**
@@ -76,7 +93,11 @@ export async function inspectDisk(file: string): Promise<InspectedDisk> {
  * a file swapped in under the same name after the check (one with a backing file, say) is never
  * the one converted or uploaded.
  */
-export async function withInspectedDisk<T>(file: string, body: (disk: OpenDisk) => Promise<T>): Promise<T> {
+export async function withInspectedDisk<T>(
+    file: string,
+    body: (disk: OpenDisk) => Promise<T>,
+    options: InspectOptions = {},
+): Promise<T> {
     const absolute = path.resolve(file);
     const handle = await fs
         .open(absolute, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
@@ -86,14 +107,19 @@ export async function withInspectedDisk<T>(file: string, body: (disk: OpenDisk) 
             );
         });
     try {
-        const disk = await checkOpenDisk(file, absolute, handle);
+        const disk = await checkOpenDisk(file, absolute, handle, options);
         return await body(disk);
     } finally {
         await handle.close();
     }
 }
 
-async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHandle): Promise<OpenDisk> {
+async function checkOpenDisk(
+    file: string,
+    absolute: string,
+    handle: fs.FileHandle,
+    options: InspectOptions,
+): Promise<OpenDisk> {
     const stat = await handle.stat();
     if (!stat.isFile()) {
         throw new DiskInputError(
@@ -116,8 +142,13 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
     // The footer first: qemu-img's own message for a damaged one says less.
     const footerCheck = format === "vhd" ? checkFixedVhdFooter(file, tail, stat.size) : undefined;
     // A VMDK's own header, before qemu-img opens anything it could name.
-    if (format === "vmdk") await checkVmdkHeader(file, handle, head);
-    const info = await qemuImgInfo(fd, qemuFormat, file);
+    const vmdk = format === "vmdk" ? await checkVmdkHeader(file, handle, head) : undefined;
+    const info: QemuImgInfo =
+        format === "raw"
+            ? { format: "raw", "virtual-size": stat.size }
+            : options.justWritten
+              ? writtenHeaderInfo(format, head, tail, vmdk)
+              : await qemuImgInfo(fd, qemuFormat, file);
     const checks = [`format ${format} (from its header)`];
     if (info["backing-filename"] !== undefined || info["full-backing-filename"] !== undefined) {
         throw new DiskInputError(
@@ -140,7 +171,8 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
         }
     }
     if (format === "vmdk") {
-        checkSingleFileVmdk(file, data);
+        // From the descriptor in the file (checkVmdkHeader) for a file just written, else from qemu-img.
+        if (!options.justWritten) checkSingleFileVmdk(file, data);
         checks.push("one extent, in the file itself");
     }
     const virtualSizeBytes = info["virtual-size"];
@@ -159,9 +191,14 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
     }
     switch (format) {
         case "qcow2":
-        case "vmdk":
-            checks.push(await checkImage(fd, qemuFormat, file));
+        case "vmdk": {
+            checks.push(
+                options.justWritten
+                    ? await checkWrittenLayout(file, handle, format, head, stat.size)
+                    : await checkImage(fd, qemuFormat, file),
+            );
             break;
+        }
         case "vhd":
             checks.push(footerCheck!);
             break;
@@ -180,6 +217,7 @@ async function checkOpenDisk(file: string, absolute: string, handle: fs.FileHand
         virtualSizeBytes,
         fileSizeBytes: stat.size,
         checks,
+        ...(format === "vmdk" ? { vmdkCreateType: String(data["create-type"]) } : {}),
         fd,
         toolPath: TOOL_PATH,
     };
@@ -237,7 +275,13 @@ interface QemuImgInfo {
  * here, from the bytes, before qemu-img sees the file; so is an embedded descriptor of another
  * layout or with extents that are not sparse extents of this file.
  */
-async function checkVmdkHeader(shown: string, handle: fs.FileHandle, head: Buffer): Promise<void> {
+/** What a sparse VMDK's own header and embedded descriptor say. */
+interface VmdkHeader {
+    capacityBytes: number;
+    createType?: string;
+}
+
+async function checkVmdkHeader(shown: string, handle: fs.FileHandle, head: Buffer): Promise<VmdkHeader> {
     if (head.length < 44) throw new DiskInputError(`the disk ${shown} has a VMDK header cut short`);
     const capacity = head.readBigUInt64LE(12);
     const descriptorSector = head.readBigUInt64LE(28);
@@ -247,7 +291,8 @@ async function checkVmdkHeader(shown: string, handle: fs.FileHandle, head: Buffe
             `the disk ${shown} is a VMDK whose header holds no data but points at a descriptor, which names its data in other files; refused`,
         );
     }
-    if (descriptorSector === 0n) return;
+    const capacityBytes = Number(capacity) * 512;
+    if (descriptorSector === 0n) return { capacityBytes };
     if (descriptorSectors > 128n)
         throw new DiskInputError(
             `the disk ${shown} has a VMDK descriptor of ${descriptorSectors} sectors, far more than a descriptor needs`,
@@ -264,6 +309,51 @@ async function checkVmdkHeader(shown: string, handle: fs.FileHandle, head: Buffe
         throw new DiskInputError(
             `the disk ${shown} embeds a VMDK descriptor of layout ${createType ?? "unknown"} whose extents are not this file's sparse data; refused`,
         );
+    }
+    return { capacityBytes, createType };
+}
+
+/**
+ * What `qemu-img info` would say of an image qemu-img just wrote, read from its own header instead
+ * of starting qemu-img (for a fixed VHD, `info` reads the whole file: seconds for 1 GiB). The same
+ * facts: the virtual size, a backing file named, an external data file, the corrupt flag, a VMDK's
+ * layout. Only for {@link InspectOptions.justWritten}: for a file from outside, qemu-img's own
+ * reading of it is what counts.
+ */
+function writtenHeaderInfo(
+    format: Exclude<InputDiskFormat, "raw">,
+    head: Buffer,
+    tail: Buffer,
+    vmdk: VmdkHeader | undefined,
+): QemuImgInfo {
+    switch (format) {
+        case "qcow2": {
+            const version = head.readUInt32BE(4);
+            const incompatible = version >= 3 && head.length >= 80 ? head.readBigUInt64BE(72) : 0n;
+            return {
+                format: "qcow2",
+                "virtual-size": Number(head.readBigUInt64BE(24)),
+                ...(head.readBigUInt64BE(8) !== 0n ? { "backing-filename": "(named in the qcow2 header)" } : {}),
+                "format-specific": {
+                    data: {
+                        ...(incompatible & 4n ? { "data-file": "(named in the qcow2 header)" } : {}),
+                        corrupt: (incompatible & 2n) !== 0n,
+                    },
+                },
+            };
+        }
+        case "vmdk":
+            return {
+                format: "vmdk",
+                "virtual-size": vmdk!.capacityBytes,
+                "format-specific": { data: { "create-type": vmdk!.createType } },
+            };
+        case "vhd":
+            return { format: "vpc", "virtual-size": Number(tail.readBigUInt64BE(0x30)) };
+        default: {
+            const unreachable: never = format;
+            throw new Error(`unhandled format ${String(unreachable)}`);
+        }
     }
 }
 
@@ -320,6 +410,115 @@ async function checkImage(fd: number, format: string, shown: string): Promise<st
         }
         throw error;
     }
+}
+
+/**
+ * The layout of a qcow2 or streamOptimized VMDK qemu-img just wrote lies inside the file: for qcow2
+ * the L1 table, the L2 tables it points at and every data cluster they point at, the refcount table
+ * and its blocks; for a stream VMDK the footer and end-of-stream marker at its end, and the grain
+ * directory the footer points at. A qcow2 with extended L2 entries (never what convert writes) gets
+ * `qemu-img check`.
+ */
+async function checkWrittenLayout(
+    shown: string,
+    handle: fs.FileHandle,
+    format: "qcow2" | "vmdk",
+    head: Buffer,
+    size: number,
+): Promise<string> {
+    const read = async (offset: number, length: number) => {
+        const buffer = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, offset);
+        if (bytesRead !== length)
+            throw new DiskInputError(`the image ${shown} is cut short: nothing at byte ${offset}`);
+        return buffer;
+    };
+    const inside = (what: string, offset: number, length: number) => {
+        if (offset + length > size)
+            throw new DiskInputError(
+                `the image ${shown} is cut short: its ${what} ends at byte ${offset + length}, past the file's ${size}`,
+            );
+    };
+    if (format === "qcow2") {
+        const incompatible = head.readUInt32BE(4) >= 3 ? head.readBigUInt64BE(72) : 0n;
+        if (incompatible & 16n) return checkImage(handle.fd, "qcow2", shown);
+        const clusterBits = head.readUInt32BE(20);
+        const clusterBytes = 2 ** clusterBits;
+        const l1Entries = head.readUInt32BE(36);
+        const l1Offset = Number(head.readBigUInt64BE(40));
+        const refcountOffset = Number(head.readBigUInt64BE(48));
+        const refcountClusters = head.readUInt32BE(56);
+        inside("L1 table", l1Offset, l1Entries * 8);
+        inside("refcount table", refcountOffset, refcountClusters * clusterBytes);
+        const tables = [
+            {
+                what: "L2 table",
+                entries: l1Entries && (await read(l1Offset, l1Entries * 8)),
+                mask: 0x00fffffffffffe00n,
+            },
+            {
+                what: "refcount block",
+                entries: refcountClusters && (await read(refcountOffset, refcountClusters * clusterBytes)),
+                mask: ~0x1ffn & 0xffffffffffffffffn,
+            },
+        ];
+        const l2Tables: number[] = [];
+        for (const table of tables) {
+            if (!table.entries) continue;
+            for (let i = 0; i < table.entries.length; i += 8) {
+                const offset = Number(table.entries.readBigUInt64BE(i) & table.mask);
+                if (!offset) continue;
+                inside(table.what, offset, clusterBytes);
+                if (table.what === "L2 table") l2Tables.push(offset);
+            }
+        }
+        // Data clusters: a standard entry's offset is bits 9-55; a compressed one (bit 62) keeps its
+        // offset in the low 62 - (cluster_bits - 8) bits.
+        const compressedMask = (1n << BigInt(62 - (clusterBits - 8))) - 1n;
+        for (const l2 of l2Tables) {
+            const entries = await read(l2, clusterBytes);
+            for (let i = 0; i < entries.length; i += 8) {
+                const entry = entries.readBigUInt64BE(i);
+                if (entry & (1n << 62n)) {
+                    const offset = Number(entry & compressedMask);
+                    if (offset >= size) inside("compressed cluster", offset, 1);
+                    continue;
+                }
+                const offset = Number(entry & 0x00fffffffffffe00n);
+                if (offset) inside("data cluster", offset, clusterBytes);
+            }
+        }
+        return "qcow2 tables and clusters inside the file";
+    }
+    // A stream VMDK as qemu-img writes it: the grain directory where the header says, its grain
+    // tables, and every grain (a 12-byte marker, then its compressed bytes). A directory kept at the
+    // end (a footer, as other writers do) gets `qemu-img check`.
+    const gdSector = head.readBigUInt64LE(56);
+    if (gdSector === 0xffffffffffffffffn) return checkImage(handle.fd, "vmdk", shown);
+    const capacitySectors = Number(head.readBigUInt64LE(12));
+    const grainSectors = Number(head.readBigUInt64LE(20));
+    const tableEntries = head.readUInt32LE(44);
+    const markers = (head.readUInt32LE(8) & (1 << 17)) !== 0;
+    if (!grainSectors || !tableEntries) throw new DiskInputError(`the image ${shown} has a VMDK header without grains`);
+    const directoryEntries = Math.ceil(capacitySectors / (grainSectors * tableEntries));
+    inside("grain directory", Number(gdSector) * 512, directoryEntries * 4);
+    const directory = await read(Number(gdSector) * 512, directoryEntries * 4);
+    for (let d = 0; d < directoryEntries; d++) {
+        const tableSector = directory.readUInt32LE(d * 4);
+        if (!tableSector) continue;
+        const table = await read(tableSector * 512, tableEntries * 4);
+        for (let g = 0; g < tableEntries; g++) {
+            const grainSector = table.readUInt32LE(g * 4);
+            if (grainSector <= 1) continue; // 0: not allocated; 1: a grain of zeros
+            if (markers) {
+                const marker = await read(grainSector * 512, 12);
+                inside("grain", grainSector * 512, 12 + marker.readUInt32LE(8));
+            } else {
+                inside("grain", grainSector * 512, grainSectors * 512);
+            }
+        }
+    }
+    return "VMDK grain directory, tables and grains inside the file";
 }
 
 /** A fixed VHD footer: type 2, its checksum right, and its current size equal to the data before it. */

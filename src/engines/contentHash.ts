@@ -3,13 +3,17 @@
  * application's files (honouring .gitignore, .dockerignore and .kraftignore at its root), the rendered
  * Kraftfile or ops config, the engine and its version, the flags, and for prebuilt the file bytes.
  * Paths are relative and entries sorted, so the same inputs give the same digest on any machine.
+ *
+ * Speed: an unchanged file is not read again (the hash index, ./hashIndex.ts, keyed on its status
+ * as git's index is), and the files that must be read are read several at a time.
  */
 import { promises as fs } from "fs";
 import * as path from "path";
 import ignore from "ignore";
 import { readBoundedFile } from "../internal/files";
-import { canonicalJson, sha256, sha256File } from "../internal/hashing";
+import { canonicalJson, sha256, sha256File, sha256FileWithStat } from "../internal/hashing";
 import { BuildInputError } from "./engine";
+import { HashIndex, nowNs } from "./hashIndex";
 import { isInside } from "./inputPaths";
 
 /** Entries never hashed: VCS data, dependency trees, and the package's own scratch space. */
@@ -20,6 +24,12 @@ const IGNORE_FILES = [".gitignore", ".dockerignore", ".kraftignore"];
 
 /** The largest ignore file read: real ones are a few KiB. */
 const MAX_IGNORE_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Files read at once when hashing: enough to keep the disk and the thread pool busy while the main
+ * thread hashes, few enough not to run out of descriptors on a large tree.
+ */
+const HASH_CONCURRENCY = 8;
 
 /** One hashed file. */
 export interface TreeEntry {
@@ -62,6 +72,7 @@ export async function hashTree(
         if (text !== undefined) rules.add(text.toString("utf8"));
     }
     const entries: TreeEntry[] = [];
+    const files: string[] = [];
     const walk = async (rel: string): Promise<void> => {
         const items = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
         for (const item of items) {
@@ -79,13 +90,48 @@ export async function hashTree(
                     executable: false,
                 });
             } else if (item.isFile()) {
-                const stat = await fs.stat(full);
-                entries.push({ path: relPath, sha256: await sha256File(full), executable: (stat.mode & 0o111) !== 0 });
+                files.push(relPath);
             }
         }
     };
     await walk("");
+    const index = await HashIndex.open(root);
+    await forEachConcurrently(files, HASH_CONCURRENCY, async (relPath) => {
+        const full = path.join(dir, relPath);
+        const stat = await fs.stat(full, { bigint: true });
+        let sha = stat.isFile() ? index.lookup(relPath, stat) : undefined;
+        let mode = stat.mode;
+        if (sha === undefined) {
+            const readAt = nowNs();
+            const read = await sha256FileWithStat(full);
+            index.record(relPath, read.stat, read.sha256, readAt);
+            sha = read.sha256;
+            mode = read.stat.mode;
+        }
+        entries.push({ path: relPath, sha256: sha, executable: (mode & 0o111n) !== 0n });
+    });
+    await index.save();
     return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Runs `body` over `items`, at most `limit` at a time; the first failure rejects and starts no more. */
+async function forEachConcurrently<T>(
+    items: readonly T[],
+    limit: number,
+    body: (item: T) => Promise<void>,
+): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < items.length) {
+            try {
+                await body(items[next++]);
+            } catch (error) {
+                next = items.length;
+                throw error;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function hashLink(

@@ -12,7 +12,7 @@ import { livePidInName } from "../internal/cleanup";
 import { checkQemuPidfile, commandLineOf } from "./ownProcess";
 
 /** The kinds of cache entries, in the order `ls` lists them. */
-export type CacheEntryKind = "artifact" | "disk" | "image" | "local" | "run" | "tmp" | "tool";
+export type CacheEntryKind = "artifact" | "disk" | "image" | "index" | "local" | "run" | "tmp" | "tool";
 
 export interface CacheEntry {
     kind: CacheEntryKind;
@@ -25,10 +25,14 @@ export interface CacheEntry {
     keep?: string;
 }
 
-/** Top-level folders whose children are entries: built artifacts, disks, `run`'s consoles, leftovers. */
+/**
+ * Top-level folders whose children are entries: built artifacts, disks, the content hash's index of
+ * each application directory, `run`'s consoles, leftovers.
+ */
 const FLAT_DIRS: Readonly<Record<string, CacheEntryKind>> = {
     artifacts: "artifact",
     disks: "disk",
+    "hash-index": "index",
     runs: "run",
     tmp: "tmp",
 };
@@ -84,7 +88,7 @@ export async function listCache(root = cacheRoot()): Promise<CacheEntry[]> {
         if (qemu && entry.keep === undefined) entry.keep = `a running QEMU (pid ${qemu.pid}) uses it`;
         if (entry.kind === "artifact" && (await buildHoldsLock(full))) entry.keep = "a build holds its lock";
     }
-    const order: CacheEntryKind[] = ["artifact", "disk", "image", "local", "run", "tmp", "tool"];
+    const order: CacheEntryKind[] = ["artifact", "disk", "image", "index", "local", "run", "tmp", "tool"];
     return entries.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
 }
 

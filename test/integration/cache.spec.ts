@@ -49,6 +49,10 @@ describe("unikernel cache ls and prune", function () {
         writeFileSync(at("disks", "old.img"), "");
         truncateSync(at("disks", "old.img"), 1024 ** 3);
         touchOld(at("disks", "old.img"));
+        // The content hash's index of a directory hashed long ago.
+        mkdirSync(at("hash-index"));
+        writeFileSync(at("hash-index", `${"e".repeat(64)}.json`), '{"format":1,"root":"/gone","entries":{}}');
+        touchOld(at("hash-index", `${"e".repeat(64)}.json`));
         // Local VM state: a stopped service, a running one (below), one whose pidfile names a live non-QEMU process.
         for (const svc of ["stopped", "running", "foreign"])
             mkdirSync(at("local", "proj", "stack", svc), { recursive: true });
@@ -116,6 +120,7 @@ describe("unikernel cache ls and prune", function () {
                 `artifact artifacts/${"c".repeat(64)}`,
                 `artifact artifacts/${"d".repeat(64)}`,
                 "disk disks/old.img",
+                `index hash-index/${"e".repeat(64)}.json`,
                 "local local/proj/stack/foreign",
                 "local local/proj/stack/running",
                 "local local/proj/stack/stopped",
@@ -140,7 +145,7 @@ describe("unikernel cache ls and prune", function () {
 
     it("prunes by age only what may go, and a dry run removes nothing", () => {
         const dry = jsonOf(unikernel(["cache", "prune", "--all", "--dry-run", "--json"], env()));
-        assert.equal((dry.removed as Entry[]).length, 6);
+        assert.equal((dry.removed as Entry[]).length, 7);
         assert.ok(existsSync(at("artifacts", "b".repeat(64))) && existsSync(at("disks", "old.img")), "nothing removed");
 
         const pruned = jsonOf(unikernel(["cache", "prune", "--older-than", "30", "--json"], env()));
@@ -149,6 +154,7 @@ describe("unikernel cache ls and prune", function () {
             [
                 `artifacts/${"a".repeat(64)}`,
                 "disks/old.img",
+                `hash-index/${"e".repeat(64)}.json`,
                 "local/proj/stack/stopped",
                 "runs/20250101T000000-abcdef",
                 "tmp/leftover.tmp",
@@ -161,6 +167,7 @@ describe("unikernel cache ls and prune", function () {
         for (const gone of [
             at("artifacts", "a".repeat(64)),
             at("disks", "old.img"),
+            at("hash-index", `${"e".repeat(64)}.json`),
             at("local", "proj", "stack", "stopped"),
             at("tmp", "leftover.tmp"),
         ]) {

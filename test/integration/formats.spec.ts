@@ -56,7 +56,12 @@ describe("convertDisk", function () {
     context("the GCE archive", () => {
         it("holds exactly disk.raw in a GNU tar, padded to 1 GiB, with the disk's bytes first", async () => {
             const out = await convertDisk(bios.path, "gce", path.join(dir, "bios.tar.gz"));
-            assert.deepEqual(out.checks, ["tar lists only disk.raw", "disk.raw is 1 GiB", "GNU tar format"]);
+            assert.deepEqual(out.checks, [
+                "tar lists only disk.raw",
+                "disk.raw is 1 GiB",
+                "GNU tar format",
+                "gzip stream whole",
+            ]);
             assert.equal(out.virtualSizeBytes, GIB);
             assert.ok(out.sizeBytes < 2 * 1024 * 1024, `sparse-aware: ${out.sizeBytes} bytes for a 1 GiB disk`);
             const listing = execFileSync("tar", ["-tvzf", out.path], { encoding: "utf8" }).trim().split("\n");
@@ -122,13 +127,51 @@ describe("convertDisk", function () {
                 /nope\.img cannot be read: no such file/,
             );
         });
+    });
 
-        it("refuses a fixed VHD from a disk that is not whole MiB, leaving no output", async () => {
+    context("a disk that is not a whole number of MiB", () => {
+        it("pads a fixed VHD to the next MiB with zeros, and says so in the result", async () => {
             const odd = path.join(dir, "odd.raw");
-            await fs.writeFile(odd, Buffer.alloc(1024 * 1024 + 512, 1));
-            const out = path.join(dir, "odd.vhd");
-            await assert.rejects(convertDisk(odd, "vhd", out), /a fixed VHD must be a whole number of MiB/);
-            await assert.rejects(fs.access(out));
+            const bytes = Buffer.alloc(1024 * 1024 + 512, 1);
+            await fs.writeFile(odd, bytes);
+            const out = await convertDisk(odd, "vhd", path.join(dir, "odd.vhd"));
+            assert.equal(out.virtualSizeBytes, 2 * 1024 * 1024);
+            assert.equal(out.sizeBytes, 2 * 1024 * 1024 + 512);
+            assert.deepEqual(out.notes, [
+                `padded from ${bytes.length} to ${2 * 1024 * 1024} bytes with zeros at the end: a fixed VHD must be a whole number of MiB (Azure's rule)`,
+            ]);
+            const back = await convertDisk(out.path, "raw", path.join(dir, "odd-back.raw"));
+            assert.equal(back.sha256, sha256(Buffer.concat([bytes, Buffer.alloc(2 * 1024 * 1024 - bytes.length)])));
+            const whole = await convertDisk(bios.path, "vhd", path.join(dir, "whole.vhd"));
+            assert.equal(whole.notes, undefined, "nothing to note for a whole MiB");
+        });
+
+        it("moves a GPT's backup header to the padded end, and the VHD still boots", async () => {
+            // The UEFI demo disk grown by one sector, its backup GPT moved to that new last sector.
+            const grown = path.join(dir, "uefi-plus-one.raw");
+            await fs.copyFile(uefi.path, grown);
+            await fs.truncate(grown, uefi.sizeBytes + 512);
+            execFileSync("sfdisk", ["--no-reread", "--no-tell-kernel", "-q", "--relocate", "gpt-bak-std", grown], {
+                stdio: "pipe",
+            });
+            const out = await convertDisk(grown, "vhd", path.join(dir, "uefi-plus-one.vhd"));
+            assert.equal(out.virtualSizeBytes, uefi.sizeBytes + 1024 * 1024);
+            assert.match(out.notes?.[0] ?? "", /^padded from /);
+            const back = await convertDisk(out.path, "raw", path.join(dir, "uefi-plus-one-back.raw"));
+            const verify = execFileSync("sfdisk", ["--verify", back.path], { encoding: "utf8" });
+            assert.match(verify, /No errors detected/, verify);
+            const run = await runLocal({
+                architecture: "x86_64",
+                disk: out.path,
+                diskFormat: "vpc",
+                boot: "uefi",
+                memoryMiB: 64,
+                expect: new RegExp(DEMO_LINE),
+                timeoutMs: 120_000,
+                consoleLog: path.join(dir, "vhd-uefi.log"),
+                accel: "tcg",
+            });
+            assert.ok(run.matched, run.consoleTail);
         });
     });
 });

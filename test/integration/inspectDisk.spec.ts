@@ -132,6 +132,33 @@ describe("inspectDisk and convertDisk on hostile images", function () {
         await refusedEverywhere(cut, /fails `qemu-img check`/);
     });
 
+    it("checks a conversion's result without qemu-img, and still refuses one cut short", async () => {
+        for (const format of ["qcow2", "vmdk"] as const) {
+            const full = await convertDisk(bios, format, path.join(dir, `written.${format}`));
+            assert.ok(
+                full.checks.includes(
+                    format === "qcow2"
+                        ? "qcow2 tables and clusters inside the file"
+                        : "VMDK grain directory, tables and grains inside the file",
+                ),
+                full.checks.join("; "),
+            );
+            const bytes = await fs.readFile(full.path);
+            // Half, and just inside the last byte in use (what follows it is zero padding, which
+            // qemu-img check does not miss either).
+            const last = bytes.length - 1 - [...bytes].reverse().findIndex((b) => b !== 0);
+            for (const length of [Math.floor(bytes.length / 2), last - 8]) {
+                const cut = path.join(dir, `written-cut.${format}`);
+                await fs.writeFile(cut, bytes.subarray(0, length));
+                await assert.rejects(
+                    inspectDisk(cut, { justWritten: true }),
+                    (e: Error) => e instanceof DiskInputError && /cut short/.test(e.message),
+                    `${format} cut to ${length} of ${bytes.length} bytes`,
+                );
+            }
+        }
+    });
+
     it("refuses raw disks whose MBR or GPT partitions end past the end of the file", async () => {
         const cutBios = path.join(dir, "cut-bios.img");
         await fs.writeFile(cutBios, (await fs.readFile(bios)).subarray(0, 4 * 1024 * 1024));

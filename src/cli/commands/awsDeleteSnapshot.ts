@@ -1,6 +1,5 @@
 /** `unikernel aws delete-snapshot`: what an AwsImage's destroy runs for the snapshot its upload made. */
 import { Command } from "commander";
-import { deleteSnapshot } from "../../clouds/aws/ebsDirect";
 import { parseUploadSnapshotResult } from "../../contract/awsSnapshot";
 import {
     RoleOptions,
@@ -46,6 +45,7 @@ export function registerDeleteSnapshotCommand(aws: Command, io: CliIo, setExit: 
                     printResult(io, Boolean(options.json), { deleted: false }, "no snapshot to delete");
                     return ExitCode.Ok;
                 }
+                const { deleteSnapshot } = await import("../../clouds/aws/ebsDirect");
                 const deleted = await deleteSnapshot({
                     snapshotId,
                     region: options.region,

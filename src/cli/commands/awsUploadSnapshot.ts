@@ -1,7 +1,6 @@
 /** `unikernel aws upload-snapshot`: a raw disk to an encrypted EBS snapshot with the EBS direct APIs. */
 import { withProgress } from "../progress";
 import { Command } from "commander";
-import { uploadSnapshot } from "../../clouds/aws/ebsDirect";
 import { UploadSnapshotResult } from "../../contract/awsSnapshot";
 import { RoleOptions, addRoleOptions, parseEndpoint, parseRegion, rolesOf } from "../awsOptions";
 import { parseKeyValue, parseWholeNumber, safeText } from "../optionValues";
@@ -46,6 +45,7 @@ export function registerUploadSnapshotCommand(aws: Command, io: CliIo, setExit: 
     addRoleOptions(upload).action(async (options: UploadCliOptions) => {
         setExit(
             await runVerb(io, Boolean(options.json), async () => {
+                const { uploadSnapshot } = await import("../../clouds/aws/ebsDirect");
                 const uploaded = await withProgress(io, Boolean(options.json), "upload-snapshot:", () =>
                     uploadSnapshot({
                         disk: options.disk,

@@ -7,10 +7,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { promises as fs } from "fs";
 import * as path from "path";
-import { BenchError, BenchSubject, runBench } from "../../measure/bench";
-import { linuxBaseline } from "../../measure/linuxBaseline";
-import { reportSvg, reportTable } from "../../measure/report";
-import { inspectDisk } from "../../disk/inspectDisk";
+import type { BenchSubject } from "../../measure/bench";
 import { checkTool } from "../../internal/toolCheck";
 import { QEMU_X86_64 } from "../../internal/tools";
 import { CliIo, ExitCode, printResult, runVerb } from "../output";
@@ -117,6 +114,9 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
     const range = options.memoryRange ?? [1, options.memory];
     if (options.memorySearch && range[0] >= range[1])
         problems.push(`--memory-range ${range.join(":")}: the low end must be below the high end`);
+    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+    const { BenchError, runBench } = await import("../../measure/bench");
+    const { reportSvg, reportTable } = await import("../../measure/report");
     if (problems.length) throw new BenchError(problems.join("; "));
     await checkTool(QEMU_X86_64);
 
@@ -128,7 +128,9 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
             cmdline: options.cmdline,
             stayCmdline: options.stayCmdline,
             disk: options.disk,
-            diskFormat: options.disk ? (await inspectDisk(options.disk)).qemuFormat : undefined,
+            diskFormat: options.disk
+                ? (await (await import("../../disk/inspectDisk")).inspectDisk(options.disk)).qemuFormat
+                : undefined,
             boot: options.boot,
             expect: expect!,
             memoryMiB: options.memory,
@@ -136,6 +138,7 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
         },
     ];
     if (options.baseline === "linux") {
+        const { linuxBaseline } = await import("../../measure/linuxBaseline");
         const linux = await linuxBaseline((line) => io.err(`bench: ${line}\n`));
         subjects.push({
             name: "linux (debian cloud + busybox)",

@@ -13,9 +13,7 @@ import {
     targetId,
 } from "../../model";
 import { BuildResult } from "../../contract/build";
-import { buildArtifact } from "../../engines/build";
-import { detectEngine } from "../../engines/detect";
-import { BuildRequest } from "../../engines/engine";
+import type { BuildRequest } from "../../engines/engine";
 import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../../engines/make";
 import { parseKeyValue, parseTargetOption, parseWholeNumber, safeText } from "../optionValues";
 import { CommandRegistration, ExitCode, printResult, runVerb } from "../output";
@@ -87,7 +85,10 @@ export const registerBuildCommand: CommandRegistration = (program: Command, io, 
         .action(async (dir: string, options: BuildCliOptions) => {
             setExit(
                 await runVerb(io, Boolean(options.json), async () => {
-                    const artifact = await buildArtifact(buildRequestOf(dir, options), (text) => io.err(text));
+                    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+                    const { buildArtifact } = await import("../../engines/build");
+                    const request = await buildRequestOf(dir, options);
+                    const artifact = await buildArtifact(request, (text) => io.err(text));
                     const result: BuildResult = artifact; // the contract a component reads, and more
                     printResult(
                         io,
@@ -102,7 +103,7 @@ export const registerBuildCommand: CommandRegistration = (program: Command, io, 
         });
 };
 
-function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
+async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<BuildRequest> {
     // Where --kernel-path points is a rule on the value (a symbolic link out is checked later, on disk).
     if (options.kernelPath !== undefined && !options.allowOutside) {
         const climbs = path.normalize(options.kernelPath).split(path.sep)[0] === "..";
@@ -113,6 +114,7 @@ function buildRequestOf(dir: string, options: BuildCliOptions): BuildRequest {
             );
         }
     }
+    const { detectEngine } = await import("../../engines/detect");
     const engine = options.engine ?? detectEngine(dir, Boolean(options.kernel || options.disk));
     const variables = Object.fromEntries(
         (options.makeVar ?? []).map((assignment) => {

@@ -1,5 +1,5 @@
 /** `unikernel cache ls` and `cache prune`: what the cache holds, and removing what can be made again. */
-import { CacheEntry, listCache, pruneCache } from "../../hosts/cacheEntries";
+import type { CacheEntry } from "../../hosts/cacheEntries";
 import { cacheRoot } from "../../internal/cacheDir";
 import { UsageError } from "../../model";
 import { parseWholeNumber } from "../optionValues";
@@ -20,6 +20,8 @@ export const registerCacheCommands: CommandRegistration = (program, io, setExit)
         .action(async (options: { json?: boolean }) => {
             setExit(
                 await runVerb(io, Boolean(options.json), async () => {
+                    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+                    const { listCache } = await import("../../hosts/cacheEntries");
                     const entries = await listCache();
                     const totalBytes = entries.reduce((sum, e) => sum + e.sizeBytes, 0);
                     const text = entries.length
@@ -50,6 +52,7 @@ export const registerCacheCommands: CommandRegistration = (program, io, setExit)
                     if ((options.olderThan === undefined) === !options.all) {
                         throw new UsageError("give exactly one of --older-than <days> and --all");
                     }
+                    const { pruneCache } = await import("../../hosts/cacheEntries");
                     const result = await pruneCache({
                         olderThanDays: options.olderThan,
                         all: options.all,

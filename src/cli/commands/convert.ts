@@ -3,7 +3,6 @@ import { withProgress } from "../progress";
 import { InvalidArgumentError } from "commander";
 import { DISK_FORMATS, DiskFormat, parseDiskFormat } from "../../model";
 import { ConvertCommandResult } from "../../contract/convert";
-import { convertDisk } from "../../disk/formats";
 import { checkOutputPath } from "../../internal/files";
 import { checkTool } from "../../internal/toolCheck";
 import { GNU_TAR, QEMU_IMG, SFDISK } from "../../internal/tools";
@@ -26,6 +25,8 @@ export const registerConvertCommand: CommandRegistration = (program, io, setExit
                     await Promise.all(
                         [QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool),
                     );
+                    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+                    const { convertDisk } = await import("../../disk/formats");
                     io.err(`convert: ${disk} -> ${options.format} ${options.out}\n`);
                     const converted = await withProgress(io, Boolean(options.json), `convert: ${options.format}`, () =>
                         convertDisk(disk, options.format, options.out),
@@ -35,7 +36,8 @@ export const registerConvertCommand: CommandRegistration = (program, io, setExit
                         io,
                         Boolean(options.json),
                         result,
-                        `${converted.path}\n  ${converted.format}, ${converted.sizeBytes} bytes, sha256 ${converted.sha256}\n  ${converted.checks.join("; ")}`,
+                        `${converted.path}\n  ${converted.format}, ${converted.sizeBytes} bytes, sha256 ${converted.sha256}\n  ${converted.checks.join("; ")}` +
+                            (converted.notes ?? []).map((note) => `\n  note: ${note}`).join(""),
                     );
                     return ExitCode.Ok;
                 }),

@@ -11,7 +11,6 @@ import {
     Target,
 } from "../../model";
 import { DiskCommandResult } from "../../contract/disk";
-import { formatBytes, makeBootableDisk } from "../../disk/bootableDisk";
 import { checkOutputPath } from "../../internal/files";
 import { checkTool } from "../../internal/toolCheck";
 import { GRUB_MKIMAGE, MTOOLS, QEMU_IMG, SFDISK } from "../../internal/tools";
@@ -66,6 +65,8 @@ export const registerDiskCommand: CommandRegistration = (program, io, setExit) =
                     io.err(
                         `disk: making a ${options.boot.toUpperCase()} ${options.arch} disk from ${options.kernel}\n`,
                     );
+                    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+                    const { formatBytes, makeBootableDisk } = await import("../../disk/bootableDisk");
                     const disk = await withProgress(io, Boolean(options.json), "disk: making", () =>
                         makeBootableDisk({
                             kernel: options.kernel,

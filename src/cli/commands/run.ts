@@ -2,9 +2,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { BOOT_MODES, BootMode, MACHINE_ARCHITECTURES, MachineArchitecture } from "../../model";
 import { RunDetachedResult } from "../../contract/run";
-import { runDetached, runLocal } from "../../hosts/localRun";
 import { PortForward, parsePortForward } from "../../hosts/qemu";
-import { prepareRun } from "../../hosts/runRequest";
 import { initrdPath, parseMemoryMiB, parsePort, parseTimeoutSeconds, safeText } from "../optionValues";
 import { CliIo, CommandRegistration, ExitCode, printResult, runVerb } from "../output";
 
@@ -72,6 +70,9 @@ export const registerRunCommand: CommandRegistration = (program, io, setExit) =>
 };
 
 async function runCommand(options: RunCliOptions, io: CliIo): Promise<number> {
+    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+    const { prepareRun } = await import("../../hosts/runRequest");
+    const { runDetached, runLocal } = await import("../../hosts/localRun");
     const run = await prepareRun({
         kernel: options.kernel,
         initrd: options.initrd,

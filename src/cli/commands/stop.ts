@@ -1,6 +1,5 @@
 /** `unikernel stop`: stops a VM started with `run --detach`, and only that VM. */
 import { StopCommandResult } from "../../contract/run";
-import { stopDetached } from "../../hosts/localRun";
 import { safeText } from "../optionValues";
 import { CommandRegistration, ExitCode, printResult, runVerb } from "../output";
 
@@ -14,6 +13,8 @@ export const registerStopCommand: CommandRegistration = (program, io, setExit) =
         .action(async (options: { pidfile: string; json?: boolean }) => {
             setExit(
                 await runVerb(io, Boolean(options.json), async () => {
+                    // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
+                    const { stopDetached } = await import("../../hosts/localRun");
                     const result: StopCommandResult = await stopDetached(options.pidfile);
                     if (result.stale) {
                         io.err(

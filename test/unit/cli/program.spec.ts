@@ -4,6 +4,8 @@
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const root = path.resolve(__dirname, "..", "..", "..");
@@ -163,5 +165,59 @@ describe("unikernel kraftfile", () => {
         const run = unikernel("kraftfile", fixture("ops-web"));
         assert.equal(run.code, 1);
         assert.match(run.stderr, /is an ops config, not a Kraftfile/);
+    });
+});
+
+describe("unikernel start-up", () => {
+    // Every Pulumi step runs the CLI: `--version` and `--help` must not load the cloud SDKs or the
+    // modules that do the work (the time this saves is a row of `npm run bench:pipeline`).
+    it("loads no cloud SDK, engine, disk or host module to parse arguments", () => {
+        const probe = spawnSync(
+            process.execPath,
+            [
+                "-e",
+                `const { runCli } = require(${JSON.stringify(path.join(root, "dist", "cli", "program.js"))});
+                 runCli(["--help"], { out: () => true, err: () => true }).then((code) => {
+                     process.stdout.write(JSON.stringify({ code, loaded: Object.keys(require.cache) }));
+                 });`,
+            ],
+            { encoding: "utf8", cwd: root },
+        );
+        assert.equal(probe.status, 0, probe.stderr);
+        const { code, loaded } = JSON.parse(probe.stdout) as { code: number; loaded: string[] };
+        assert.equal(code, 0);
+        const rel = loaded.map((file) => path.relative(root, file));
+        assert.ok(
+            rel.some((file) => file.startsWith("dist/cli/commands/")),
+            "the commands were registered",
+        );
+        const heavy = rel.filter((file) =>
+            /^node_modules\/(@aws-sdk|@smithy|@pulumi|proper-lockfile)\/|^dist\/(clouds|engines\/build|disk\/(formats|bootableDisk)|hosts\/(localRun|runRequest|cacheEntries)|measure)\b/.test(
+                file,
+            ),
+        );
+        assert.deepEqual(heavy, []);
+    });
+});
+
+describe("unikernel convert", () => {
+    it("pads a disk that is not a whole number of MiB to a fixed VHD, and says so in notes", () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "convert-note-"));
+        try {
+            const odd = path.join(dir, "odd.raw");
+            writeFileSync(odd, Buffer.alloc(1024 * 1024 + 512, 1));
+            const run = unikernel("convert", odd, "--format", "vhd", "--out", path.join(dir, "odd.vhd"), "--json");
+            assert.equal(run.code, 0, run.stderr);
+            const result = JSON.parse(run.stdout) as { virtualSizeBytes: number; notes: string[]; sizeBytes: number };
+            assert.equal(result.virtualSizeBytes, 2 * 1024 * 1024);
+            assert.equal(result.sizeBytes, 2 * 1024 * 1024 + 512);
+            assert.deepEqual(result.notes, [
+                "padded from 1049088 to 2097152 bytes with zeros at the end: a fixed VHD must be a whole number of MiB (Azure's rule)",
+            ]);
+            const text = unikernel("convert", odd, "--format", "vhd", "--out", path.join(dir, "again.vhd"));
+            assert.match(text.stdout, /\n {2}note: padded from 1049088 to 2097152 bytes/);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
