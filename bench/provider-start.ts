@@ -32,7 +32,7 @@ function median(body: () => void): number {
 }
 
 /** Runs a script in a fresh node and checks it printed a schema of the package. */
-function nodeSchema(script: string): () => void {
+export function nodeSchema(script: string): () => void {
     return () => {
         const out = execFileSync(process.execPath, ["-e", script], {
             cwd: ROOT,
@@ -43,7 +43,8 @@ function nodeSchema(script: string): () => void {
     };
 }
 
-const explicit = `
+/** What the plugin does on start for a schema request: load the provider server, serve schema.json. */
+export const explicit = `
 require("@pulumi/pulumi/provider"); // what src/provider/main.ts loads to serve
 const { UnikernelProvider } = require("./dist/provider/unikernelProvider");
 const p = new UnikernelProvider(require("fs").readFileSync("schema.json", "utf8"));
@@ -85,4 +86,4 @@ function main(): void {
     for (const [label, ms] of rows) console.log(`| ${label} | ${ms.toFixed(0)} | ${(ms / floor).toFixed(1)} |`);
 }
 
-main();
+if (require.main === module) main();
