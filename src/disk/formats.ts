@@ -6,8 +6,8 @@
  *
  * A disk that is not a whole number of MiB (VHD) or GiB (GCE) is padded with zeros at the end, as
  * Azure's and GCE's import rules ask, with a note in the result; a GPT's backup header moves to the
- * new end. The result is checked and hashed at the same time (the check is other processes, the
- * hash is this one), so a conversion costs about the tool plus one read of what it wrote.
+ * new end. The result is checked (in process, reading only its headers and tables) while it is
+ * hashed, so a conversion costs about the tool plus one read of what it wrote.
  */
 import { promises as fs } from "fs";
 import * as path from "path";

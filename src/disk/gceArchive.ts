@@ -35,7 +35,7 @@ interface Member {
 /** A number field of a tar header: octal text, or GNU's base-256 (high bit set) for large values. */
 function numberField(block: Buffer, offset: number, length: number): number {
     if (block[offset] & 0x80) {
-        let value = 0;
+        let value = block[offset] & 0x7f;
         for (let i = offset + 1; i < offset + length; i++) value = value * 256 + block[i];
         return value;
     }
@@ -63,8 +63,10 @@ class TarWalker {
     private pending = Buffer.alloc(0);
     /** Bytes of member data still to skip. */
     private skip = 0;
-    /** GNU sparse extension blocks follow the header just read. */
+    /** GNU sparse extension blocks follow the header just read (before its data). */
     private extended = false;
+    /** The data to skip once the extension blocks are read. */
+    private dataAfterExtensions = 0;
     private zeroBlocks = 0;
 
     push(chunk: Buffer): void {
@@ -100,6 +102,7 @@ class TarWalker {
         }
         if (this.extended) {
             this.extended = block[504] !== 0;
+            if (!this.extended) this.skip = this.dataAfterExtensions;
             return;
         }
         if (block.every((b) => b === 0)) {
@@ -117,8 +120,11 @@ class TarWalker {
             realSize: sparse && gnu ? numberField(block, 483, 12) : size,
             gnu,
         });
+        // An old-GNU sparse header is followed by its extension blocks, and only then by its data.
         this.extended = sparse && gnu && block[482] !== 0;
-        this.skip = Math.ceil(size / BLOCK) * BLOCK;
+        const data = Math.ceil(size / BLOCK) * BLOCK;
+        if (this.extended) this.dataAfterExtensions = data;
+        else this.skip = data;
     }
 }
 

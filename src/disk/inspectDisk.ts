@@ -414,10 +414,10 @@ async function checkImage(fd: number, format: string, shown: string): Promise<st
 
 /**
  * The layout of a qcow2 or streamOptimized VMDK qemu-img just wrote lies inside the file: for qcow2
- * the L1 table, the L2 tables it points at and every data cluster they point at, the refcount table
- * and its blocks; for a stream VMDK the footer and end-of-stream marker at its end, and the grain
- * directory the footer points at. A qcow2 with extended L2 entries (never what convert writes) gets
- * `qemu-img check`.
+ * the L1 table, the L2 tables it points at and every data cluster they point at (a compressed one by
+ * its start), the refcount table and its blocks; for a stream VMDK the grain directory the header
+ * points at, its grain tables and every grain (marker and compressed bytes). A qcow2 with extended L2
+ * entries, or a VMDK whose directory is at its end (a footer), gets `qemu-img check` instead.
  */
 async function checkWrittenLayout(
     shown: string,
@@ -443,6 +443,10 @@ async function checkWrittenLayout(
         const incompatible = head.readUInt32BE(4) >= 3 ? head.readBigUInt64BE(72) : 0n;
         if (incompatible & 16n) return checkImage(handle.fd, "qcow2", shown);
         const clusterBits = head.readUInt32BE(20);
+        // qcow2 allows 512 B to 2 MiB clusters; anything else is not a header qemu-img wrote.
+        if (clusterBits < 9 || clusterBits > 21) {
+            throw new DiskInputError(`the image ${shown} has a qcow2 cluster size of 2^${clusterBits} bytes`);
+        }
         const clusterBytes = 2 ** clusterBits;
         const l1Entries = head.readUInt32BE(36);
         const l1Offset = Number(head.readBigUInt64BE(40));
@@ -475,7 +479,7 @@ async function checkWrittenLayout(
         // Data clusters: a standard entry's offset is bits 9-55; a compressed one (bit 62) keeps its
         // offset in the low 62 - (cluster_bits - 8) bits.
         const compressedMask = (1n << BigInt(62 - (clusterBits - 8))) - 1n;
-        for (const l2 of l2Tables) {
+        for (const l2 of new Set(l2Tables)) {
             const entries = await read(l2, clusterBytes);
             for (let i = 0; i < entries.length; i += 8) {
                 const entry = entries.readBigUInt64BE(i);
@@ -499,13 +503,20 @@ async function checkWrittenLayout(
     const grainSectors = Number(head.readBigUInt64LE(20));
     const tableEntries = head.readUInt32LE(44);
     const markers = (head.readUInt32LE(8) & (1 << 17)) !== 0;
-    if (!grainSectors || !tableEntries) throw new DiskInputError(`the image ${shown} has a VMDK header without grains`);
+    // qemu-img writes 512 entries per grain table and 64 KiB grains; far larger is not its header.
+    if (!grainSectors || grainSectors > 2048 || !tableEntries || tableEntries > 4096) {
+        throw new DiskInputError(`the image ${shown} has a VMDK header with implausible grains or grain tables`);
+    }
     const directoryEntries = Math.ceil(capacitySectors / (grainSectors * tableEntries));
     inside("grain directory", Number(gdSector) * 512, directoryEntries * 4);
     const directory = await read(Number(gdSector) * 512, directoryEntries * 4);
+    const seenTables = new Set<number>();
     for (let d = 0; d < directoryEntries; d++) {
         const tableSector = directory.readUInt32LE(d * 4);
         if (!tableSector) continue;
+        if (seenTables.has(tableSector)) continue;
+        seenTables.add(tableSector);
+        inside("grain table", tableSector * 512, tableEntries * 4);
         const table = await read(tableSector * 512, tableEntries * 4);
         for (let g = 0; g < tableEntries; g++) {
             const grainSector = table.readUInt32LE(g * 4);

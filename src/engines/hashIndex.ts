@@ -25,8 +25,24 @@ import { sha256 } from "../internal/hashing";
 /** A file's change must be this much older than its read for its entry to be kept (clock ticks, NFS skew). */
 const SETTLE_NS = 2_000_000_000n;
 
-/** The largest index read; a tree that big is hashed without one rather than risk memory. */
-const MAX_INDEX_BYTES = 256 * 1024 * 1024;
+/** The largest index read (about 200,000 files); a tree that big is hashed without one rather than risk memory. */
+const MAX_INDEX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * File systems whose `stat` may answer from a cache without asking the server (NFS, SMB/CIFS, Ceph,
+ * FUSE mounts such as virtiofs and sshfs, 9p) or whose ctime is not a change time (vfat reports the
+ * creation time): on them a changed file could look unchanged, so every file is read (statfs magic).
+ */
+const UNTRUSTED_FILE_SYSTEMS: ReadonlySet<number> = new Set([
+    0x6969, // NFS
+    0x517b, // SMB
+    0xff534d42, // CIFS
+    0xfe534d42, // SMB2
+    0x00c36400, // Ceph
+    0x65735546, // FUSE (virtiofs, sshfs, ...)
+    0x01021997, // 9p (v9fs)
+    0x4d44, // vfat / msdos
+]);
 
 const INDEX_FORMAT = 1;
 
@@ -58,7 +74,8 @@ function isEntry(value: unknown): value is IndexEntry {
 
 /** The known SHA-256s of one directory's files, and the ones learnt on this walk. */
 export class HashIndex {
-    private readonly seen: Record<string, IndexEntry> = {};
+    // Prototype-free: a file named __proto__ is a key like any other.
+    private readonly seen: Record<string, IndexEntry> = Object.create(null) as Record<string, IndexEntry>;
     private changed = false;
 
     private constructor(
@@ -67,12 +84,24 @@ export class HashIndex {
         private readonly known: Readonly<Record<string, IndexEntry>>,
     ) {}
 
-    /** The index of `root` (a real path), or an empty one when there is none or it cannot be read. */
+    /**
+     * The index of `root` (a real path), or an empty one that is never written when it is switched
+     * off, the file system's `stat` cannot be trusted, or the cache cannot be used (hashing goes on
+     * without it: the index is an optimisation, never a reason for a preview to fail).
+     */
     static async open(root: string): Promise<HashIndex> {
-        if (process.env.UNIKERNEL_HASH_INDEX === "off") return new HashIndex(undefined, root, {});
-        const file = path.join(await privateCacheDir("hash-index"), `${sha256(root)}.json`);
+        const none = new HashIndex(undefined, root, Object.create(null) as Record<string, IndexEntry>);
+        if (process.env.UNIKERNEL_HASH_INDEX === "off") return none;
+        const fsType = await fs.statfs(root).then(
+            (s) => s.type,
+            () => undefined,
+        );
+        if (fsType === undefined || UNTRUSTED_FILE_SYSTEMS.has(fsType)) return none;
+        const dir = await privateCacheDir("hash-index").catch(() => undefined);
+        if (!dir) return none;
+        const file = path.join(dir, `${sha256(root)}.json`);
         const text = await readBoundedFile(file, MAX_INDEX_BYTES).catch(() => undefined);
-        let known: Record<string, IndexEntry> = {};
+        const known = Object.create(null) as Record<string, IndexEntry>;
         try {
             // Read as what it is until checked: any JSON at all.
             const parsed = text
@@ -86,11 +115,9 @@ export class HashIndex {
                 typeof entries === "object" &&
                 !Array.isArray(entries)
             ) {
-                known = Object.fromEntries(
-                    Object.entries(entries as Record<string, unknown>).filter((pair): pair is [string, IndexEntry] =>
-                        isEntry(pair[1]),
-                    ),
-                );
+                for (const [rel, entry] of Object.entries(entries as Record<string, unknown>)) {
+                    if (isEntry(entry)) known[rel] = entry;
+                }
             }
         } catch {
             // A torn or foreign file: start again, every file is read.

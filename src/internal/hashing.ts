@@ -49,7 +49,7 @@ export async function sha256FileWithStat(file: string): Promise<{ sha256: string
         if (extents) {
             for (const extent of extents) {
                 if (extent.data) await hashRange(handle, buffer, hash, extent.start, extent.length);
-                else hashZeros(hash, extent.length);
+                else await hashZeros(hash, extent.length);
             }
         } else {
             // Read to the end, not to the size (a file may grow while it is read). A buffer one byte
@@ -110,9 +110,20 @@ async function hashRange(handle: fs.FileHandle, buffer: Buffer, hash: Hash, star
     }
 }
 
-function hashZeros(hash: Hash, length: number): void {
-    for (let left = length; left > 0; left -= ZEROS.length)
+/** Bytes of zeros hashed between two yields to the event loop (about 40 ms of hashing). */
+const ZEROS_PER_TURN = 64 * 1024 * 1024;
+
+/** Feeds `length` zeros to the hash, giving the event loop a turn every 64 MiB (signals, timers, progress). */
+async function hashZeros(hash: Hash, length: number): Promise<void> {
+    let sinceYield = 0;
+    for (let left = length; left > 0; left -= ZEROS.length) {
         hash.update(ZEROS.subarray(0, Math.min(ZEROS.length, left)));
+        sinceYield += ZEROS.length;
+        if (sinceYield >= ZEROS_PER_TURN) {
+            sinceYield = 0;
+            await new Promise((resolve) => setImmediate(resolve));
+        }
+    }
 }
 
 /** Hex SHA-256 of a string or bytes. */

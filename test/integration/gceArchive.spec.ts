@@ -114,6 +114,27 @@ describe("readGceArchive", function () {
         assert.match(await verdict("trailing.tar.gz", gzipSync(trailing)), /data after its end/);
     });
 
+    it("reads a sparse member with extension blocks (many extents), ending in a GPT", async () => {
+        // 40 scattered data extents: more than the 4 a header holds and the 21 an extension block
+        // holds, so the member has extension blocks before its data; the backup GPT ends the disk.
+        const raw = path.join(dir, "scattered.raw");
+        await fs.writeFile(raw, "");
+        await fs.truncate(raw, GIB);
+        execFileSync("sfdisk", ["-q", raw], { input: "label: gpt\n,,L\n", stdio: ["pipe", "ignore", "ignore"] });
+        const handle = await fs.open(raw, "r+");
+        for (let i = 1; i <= 40; i++) await handle.write(Buffer.alloc(4096, i), 0, 4096, i * 20 * 1024 * 1024);
+        await handle.close();
+        const out = await convertDisk(raw, "gce", path.join(dir, "scattered.tar.gz"));
+        assert.ok(out.checks.includes("tar lists only disk.raw"), out.checks.join("; "));
+        const unpacked = path.join(dir, "unpacked-scattered");
+        await fs.mkdir(unpacked);
+        execFileSync("tar", ["-xzf", out.path, "-C", unpacked]);
+        assert.equal(await sha256File(path.join(unpacked, "disk.raw")), await sha256File(raw));
+        const header = gunzipSync(await fs.readFile(out.path)).subarray(0, 512);
+        assert.equal(String.fromCharCode(header[156]), "S");
+        assert.equal(header[482], 1, "the header says extension blocks follow");
+    });
+
     it("archives a raw disk of a whole GiB byte for byte", async () => {
         const raw = path.join(dir, "whole.raw");
         await fs.writeFile(raw, Buffer.alloc(1024 * 1024, 3));

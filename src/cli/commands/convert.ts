@@ -23,7 +23,15 @@ export const registerConvertCommand: CommandRegistration = (program, io, setExit
                 await runVerb(io, Boolean(options.json), async () => {
                     await checkOutputPath(options.out);
                     await Promise.all(
-                        [QEMU_IMG, ...(options.format === "gce" ? [GNU_TAR, SFDISK] : [])].map(checkTool),
+                        [
+                            QEMU_IMG,
+                            // sfdisk moves a GPT's backup header when a disk is padded (GCE, VHD).
+                            ...(options.format === "gce"
+                                ? [GNU_TAR, SFDISK]
+                                : options.format === "vhd"
+                                  ? [SFDISK]
+                                  : []),
+                        ].map(checkTool),
                     );
                     // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
                     const { convertDisk } = await import("../../disk/formats");
