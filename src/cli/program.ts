@@ -12,6 +12,7 @@ import { registerBuildCommand } from "./commands/build";
 import { registerConvertCommand } from "./commands/convert";
 import { registerDiskCommand } from "./commands/disk";
 import { registerKraftfileCommand } from "./commands/kraftfile";
+import { registerRegistryCommands } from "./commands/registry";
 import { registerRunCommand } from "./commands/run";
 import { registerStopCommand } from "./commands/stop";
 import { registerValidateCommand } from "./commands/validate";
@@ -28,6 +29,7 @@ const COMMANDS: readonly CommandRegistration[] = [
     registerConvertCommand,
     registerRunCommand,
     registerStopCommand,
+    registerRegistryCommands,
     registerAwsCommands,
     registerBenchCommand,
     registerCacheCommands,

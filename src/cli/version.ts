@@ -1,11 +1,6 @@
-/** The package version, read from package.json at run time so it never drifts from the release. */
-import { readFileSync } from "fs";
-import * as path from "path";
+/** The package version `--version` prints (read from package.json at run time). */
+import { packageVersion } from "../internal/packageVersion";
 
-/** Returns the version in package.json (two levels up from dist/cli or src/cli). */
 export function version(): string {
-    const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
-        version: string;
-    };
-    return manifest.version;
+    return packageVersion();
 }

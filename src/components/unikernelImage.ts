@@ -19,6 +19,7 @@ import {
     parseDiskFormat,
     parseEngine,
     parseKernelFamily,
+    parseOciReference,
     parseTarget,
     resolveBootMode,
 } from "../model";
@@ -84,6 +85,17 @@ export class UnikernelImage extends pulumi.ComponentResource {
     public readonly diskSizeBytes: pulumi.Output<number>;
     /** Paths of the extra formats, by format name. */
     public readonly formatPaths: pulumi.Output<Record<string, string>>;
+    /**
+     * The build's package in `registry` (`<registry>/<repository>@sha256:<manifest digest>`), pushed or
+     * pulled by this build; undefined without a registry. Promote by this reference.
+     */
+    public readonly package: pulumi.Output<string | undefined>;
+    /** The git commit of `directory` the artifact was built from, when it is a git checkout. */
+    public readonly sourceRevision: pulumi.Output<string | undefined>;
+    /** True when that checkout had uncommitted changes when it was built. */
+    public readonly sourceDirty: pulumi.Output<boolean | undefined>;
+    /** When the engine ran (ISO 8601, UTC); for a build pulled from `registry`, when it ran there. */
+    public readonly builtAt: pulumi.Output<string | undefined>;
 
     /**
      * @param name The component name; children are named `${name}-build`, `${name}-disk`, `${name}-<format>`.
@@ -117,7 +129,12 @@ export class UnikernelImage extends pulumi.ComponentResource {
         this.diskSha256 = children.disk.sha256;
         this.diskSizeBytes = children.disk.sizeBytes;
         this.formatPaths = children.formatPaths;
+        this.package = children.artifact.apply((a) => a.package);
+        this.sourceRevision = children.artifact.apply((a) => a.provenance?.revision);
+        this.sourceDirty = children.artifact.apply((a) => a.provenance?.dirty);
+        this.builtAt = children.artifact.apply((a) => a.provenance?.builtAt);
         this.registerOutputs({
+            package: this.package,
             digest: this.digest,
             artifactPath: this.artifactPath,
             diskPath: this.diskPath,
@@ -141,6 +158,8 @@ export interface ResolvedImageArgs {
     cmdline?: string;
     formats: DiskFormat[];
     allowOutsideDirectory: boolean;
+    registry?: string;
+    registryInsecure: boolean;
 }
 
 /** Checks the inputs and applies defaults; returns every problem at once. @internal */
@@ -163,10 +182,31 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
         ["prebuiltInitrd", "the build command"],
         ["prebuiltDisk", "the build command"],
         ["cmdline", "a kernel command line"],
+        ["registry", "the build command"],
     ] as const) {
         const value = args[key];
         const problem = typeof value === "string" ? checkSafeText(value, key, where) : undefined;
         if (problem) problems.push(problem);
+    }
+    if (typeof args.registry === "string" && !problems.some((p) => p.path === "registry")) {
+        const parsed = parseOciReference(args.registry, "push");
+        const problem =
+            typeof parsed === "string"
+                ? parsed
+                : parsed.tag
+                  ? `names a tag (:${parsed.tag}); builds are tagged build-<digest>`
+                  : undefined;
+        if (problem) {
+            problems.push({
+                path: "registry",
+                message: `got ${JSON.stringify(args.registry)}, which ${problem}; expected <registry>/<repository>, e.g. "ghcr.io/acme/unikernels"`,
+            });
+        }
+    } else if (args.registry !== undefined && typeof args.registry !== "string") {
+        problems.push({
+            path: "registry",
+            message: `got ${JSON.stringify(args.registry)}; expected <registry>/<repository>`,
+        });
     }
     if (args.makeGoal !== undefined && !problems.some((p) => p.path === "makeGoal") && !MAKE_GOAL.test(args.makeGoal)) {
         problems.push({
@@ -300,6 +340,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             cmdline: args.cmdline,
             formats: [...new Set(formats)],
             allowOutsideDirectory: Boolean(args.allowOutsideDirectory),
+            registry: args.registry,
+            registryInsecure: Boolean(args.registryInsecure),
         },
     };
 }
@@ -389,10 +431,13 @@ function createImageSteps(
                         make: p.request.make,
                         prebuilt: p.request.prebuilt,
                         allowOutsideDirectory: p.request.allowOutsideDirectory,
+                        registry: p.registry,
+                        registryInsecure: p.registryInsecure,
                     }),
                 ),
             ),
-            triggers: [planned.digest],
+            // A new registry reruns the build step, which pushes there (or pulls from there).
+            triggers: planned.apply((p) => (p.registry ? [p.digest, p.registry] : [p.digest])),
         },
         { parent },
     );

@@ -72,4 +72,20 @@ export interface UnikernelImageArgs {
      * @default false
      */
     allowOutsideDirectory?: pulumi.Input<boolean>;
+    /**
+     * A build cache in an OCI registry, `<registry>/<repository>` (no tag): before building, the build
+     * with this content digest is looked up there (tag `build-<digest>`) and pulled, each file checked
+     * against its SHA-256, instead of built; what is built is pushed there. A second machine or stack
+     * with the same inputs builds nothing. Credentials come from skopeo's auth file
+     * (`skopeo login`, `REGISTRY_AUTH_FILE`). Anyone who can push to the repository can put a kernel
+     * under a digest: use a repository only your builders can write to.
+     * @default - no registry: the local cache only.
+     */
+    registry?: pulumi.Input<string>;
+    /**
+     * Talk to `registry` over plain HTTP without certificate checks: for a registry on loopback or a
+     * trusted network only.
+     * @default false
+     */
+    registryInsecure?: pulumi.Input<boolean>;
 }

@@ -14,6 +14,9 @@ export interface BuildCommand {
     make?: { kernel: string; goal?: string; variables?: Record<string, string> };
     prebuilt?: { kernel?: string; initrd?: string; disk?: string };
     allowOutsideDirectory?: boolean;
+    /** A build cache in an OCI registry: `<registry>/<repository>`. */
+    registry?: string;
+    registryInsecure?: boolean;
 }
 
 /** The argv of `unikernel build`, ending in `--json`. */
@@ -40,12 +43,17 @@ export function buildArgv(c: BuildCommand): string[] {
         ...(c.prebuilt?.initrd ? ["--initrd", c.prebuilt.initrd] : []),
         ...(c.prebuilt?.disk ? ["--disk", c.prebuilt.disk] : []),
         ...(c.allowOutsideDirectory ? ["--allow-outside"] : []),
+        ...(c.registry ? ["--registry", c.registry] : []),
+        ...(c.registry && c.registryInsecure ? ["--registry-insecure"] : []),
         "--json",
     ];
 }
 
 /** What `build --json` prints and a component reads (the CLI prints the whole {@link Artifact}). */
-export type BuildResult = Pick<Artifact, "path" | "sha256" | "sizeBytes" | "kernel" | "initrd" | "disk" | "cmdline">;
+export type BuildResult = Pick<
+    Artifact,
+    "path" | "sha256" | "sizeBytes" | "kernel" | "initrd" | "disk" | "cmdline" | "package" | "provenance"
+>;
 
 /** Parses `build --json` output. */
 export function parseBuildResult(stdout: string): BuildResult {
@@ -57,5 +65,7 @@ export function parseBuildResult(stdout: string): BuildResult {
         initrd: "string?",
         disk: "string?",
         cmdline: "string",
+        package: "string?",
+        provenance: "object?",
     });
 }

@@ -50,7 +50,9 @@ export function argvOfCommand(command: string): string[] {
 }
 
 /** The type of each field a result must have (`?` for optional). */
-export type FieldTypes<T> = { [K in keyof T]-?: "string" | "number" | "boolean" | "string?" | "number?" | "boolean?" };
+export type FieldTypes<T> = {
+    [K in keyof T]-?: "string" | "number" | "boolean" | "object" | "string?" | "number?" | "boolean?" | "object?";
+};
 
 /**
  * Parses a verb's JSON stdout and checks the fields a component reads: a step that printed

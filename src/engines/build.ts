@@ -33,6 +33,8 @@ import { kraftEngine } from "./kraft";
 import { makeEngine } from "./make";
 import { opsEngine } from "./ops";
 import { prebuiltEngine } from "./prebuilt";
+import { provenanceOf } from "./provenance";
+import { RemoteCache, cacheName, pullBuild, pushBuild } from "./remoteCache";
 
 /** Every engine by name. */
 export const ENGINE_IMPLEMENTATIONS: Readonly<Record<EngineName, Engine>> = {
@@ -124,8 +126,15 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
                 `build: ${build.application.name} ${targetId(build.target)} is up to date (${digest.slice(0, 12)}), nothing to do\n`,
             );
             // The digest is content only, so a promoted prebuilt kernel may arrive under another name.
-            return { ...cached, name: build.application.name, cached: true };
+            const artifact = { ...cached, name: build.application.name, cached: true };
+            return request.registry ? ensurePushed(request.registry, entry, artifact, log) : artifact;
         }
+        if (request.registry) {
+            const pulled = await pullIntoEntry(request.registry, entry, digest, build, engineVersion, log);
+            if (pulled) return pulled;
+        }
+        // Before the build writes anything into the directory (its rendered files would read as changes).
+        const provenance = await provenanceOf(build.dir);
         for (const [file, content] of Object.entries(plan.files)) {
             await writeAtomically(path.join(build.dir, file), (temp) => fs.writeFile(temp, content));
         }
@@ -165,12 +174,93 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
                 cmdline: kernelCommandLine(build.application, build.kernelFamily),
                 files,
                 cached: false,
+                provenance,
             };
             await fs.writeFile(path.join(temp, "artifact.json"), `${JSON.stringify(artifact, null, 2)}\n`);
             log(`build: ${artifact.name} ${targetId(artifact.target)} built (${digest.slice(0, 12)})\n`);
             return artifact;
-        });
+        }).then((artifact) => (request.registry ? ensurePushed(request.registry, entry, artifact, log) : artifact));
     });
+}
+
+/**
+ * Pushes a cached artifact to the registry unless its record says it is there already, and records
+ * that it is (so an unchanged build costs no registry round trip). A failed push fails the step and
+ * leaves the local artifact as it was: the next run pushes it.
+ */
+async function ensurePushed(cache: RemoteCache, entry: string, artifact: Artifact, log: BuildLog): Promise<Artifact> {
+    const name = cacheName(cache);
+    const known = artifact.registries ?? [];
+    if (known.includes(name) && artifact.package?.startsWith(`${name}@`)) return artifact;
+    log(`build: pushing ${artifact.digest.slice(0, 12)} to ${name}\n`);
+    const reference = await pushBuild(cache, artifact);
+    const updated: Artifact = {
+        ...artifact,
+        registries: [...known.filter((k) => k !== name), name],
+        package: reference,
+    };
+    await writeAtomically(path.join(entry, "artifact.json"), (temp) =>
+        fs.writeFile(temp, `${JSON.stringify({ ...updated, cached: false, pulled: undefined }, null, 2)}\n`),
+    );
+    return updated;
+}
+
+/**
+ * A local miss looked up in the registry: the package tagged with this digest is pulled into the
+ * cache entry, each file checked against its SHA-256, and recorded like a local build.
+ */
+async function pullIntoEntry(
+    cache: RemoteCache,
+    entry: string,
+    digest: string,
+    build: ResolvedBuild,
+    engineVersion: string,
+    log: BuildLog,
+): Promise<Artifact | undefined> {
+    log(`build: looking up ${digest.slice(0, 12)} in ${cacheName(cache)}\n`);
+    await fs.rm(entry, { recursive: true, force: true });
+    await fs.mkdir(entry, { recursive: true, mode: 0o700 });
+    let found: Awaited<ReturnType<typeof pullBuild>>;
+    try {
+        found = await pullBuild(cache, digest, (role) => path.join(entry, CACHE_FILE_NAMES[role]));
+    } catch (error) {
+        await fs.rm(entry, { recursive: true, force: true });
+        throw error;
+    }
+    if (!found) {
+        await fs.rm(entry, { recursive: true, force: true });
+        log(`build: ${cacheName(cache)} does not have it; building\n`);
+        return undefined;
+    }
+    const primaryRole = found.files.disk ? "disk" : "kernel";
+    const stored: Partial<Record<ArtifactRole, string>> = {};
+    for (const role of Object.keys(found.files) as ArtifactRole[])
+        stored[role] = path.join(entry, CACHE_FILE_NAMES[role]);
+    // Everything but the files follows from the digest, which covers engine, version, target and cmdline.
+    const artifact: Artifact = {
+        digest,
+        engine: build.request.engine,
+        engineVersion,
+        name: build.application.name,
+        target: { platform: build.target.platform, architecture: build.target.architecture },
+        kernelFamily: build.kernelFamily,
+        kind: primaryRole,
+        path: stored[primaryRole]!,
+        ...stored,
+        sha256: found.files[primaryRole]!,
+        sizeBytes: (await fs.stat(stored[primaryRole]!)).size,
+        cmdline: kernelCommandLine(build.application, build.kernelFamily),
+        files: found.files,
+        cached: true,
+        registries: [cacheName(cache)],
+        package: found.reference,
+        ...(found.provenance ? { provenance: found.provenance } : {}),
+    };
+    await writeAtomically(path.join(entry, "artifact.json"), (temp) =>
+        fs.writeFile(temp, `${JSON.stringify({ ...artifact, cached: false }, null, 2)}\n`),
+    );
+    log(`build: pulled ${digest.slice(0, 12)} from ${found.reference}: no engine ran\n`);
+    return { ...artifact, pulled: true };
 }
 
 type ArtifactRole = "kernel" | "initrd" | "disk";

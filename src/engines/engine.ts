@@ -4,6 +4,8 @@
  * plan, hashes it and caches the artifact. Keeping plans pure is what makes argv tests, content
  * hashes and "a second build does no work" possible without running the tools.
  */
+import type { Provenance } from "./provenance";
+import type { RemoteCache } from "./remoteCache";
 import { Application, EngineName, KernelFamily, Problem, Target, UnikernelError } from "../model";
 import { ToolRequirement } from "../internal/toolCheck";
 
@@ -61,6 +63,11 @@ export interface BuildRequest {
      * resolve to is then hashed too. Default: refused, with the path that leaves.
      */
     allowOutsideDirectory?: boolean;
+    /**
+     * A registry repository that caches builds (./remoteCache.ts): on a local miss the build is
+     * pulled from there when it has it, and what is built here is pushed there.
+     */
+    registry?: RemoteCache;
 }
 
 /** A build request with everything decided. */
@@ -135,6 +142,14 @@ export interface Artifact {
     files: Partial<Record<"kernel" | "initrd" | "disk", string>>;
     /** True when the artifact came from the cache and no engine ran. */
     cached: boolean;
+    /** The registry repositories (`registry/repository`) this artifact's package was pushed to or pulled from. */
+    registries?: string[];
+    /** The package reference (`registry/repository@sha256:...`) in the request's registry, when it has one. */
+    package?: string;
+    /** True when the artifact was pulled from the registry in this run (no engine ran here). */
+    pulled?: boolean;
+    /** Where the build came from: source revision, build time, tool version (absent in records of older versions). */
+    provenance?: Provenance;
 }
 
 /** A build input problem found before any tool runs. */

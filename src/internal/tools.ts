@@ -79,3 +79,11 @@ export const OPS: ToolRequirement = {
     install:
         "Install ops: see https://docs.ops.city/ops/getting_started (or build it with `go install github.com/nanovms/ops@latest`)",
 };
+export const SKOPEO: ToolRequirement = {
+    command: "skopeo",
+    versionArgs: ["--version"],
+    versionPattern: /skopeo version (\d+\.\d+\.\d+)/,
+    // --preserve-digests (a manifest reaches the registry byte for byte) arrived in 1.6.
+    minimum: "1.6.0",
+    install: debian("skopeo", "https://github.com/containers/skopeo/blob/main/install.md"),
+};

@@ -14,6 +14,7 @@ export * from "./kconfig";
 export * from "./kraftfile";
 export * from "./library";
 export * from "./memory";
+export * from "./ociReference";
 export * from "./opsConfig";
 export * from "./placement";
 export * from "./platform";

@@ -68,6 +68,14 @@ function cliStdout(create: string): string {
                       sizeBytes: 8760,
                       cmdline: "-- /app",
                   };
+            // With a registry, the build's package there (pushed or pulled).
+            if (argv.includes("--registry")) result.package = `${option("--registry")}@sha256:${"e".repeat(64)}`;
+            result.provenance = {
+                revision: "f".repeat(40),
+                dirty: false,
+                builtAt: "2026-11-30T00:00:00.000Z",
+                toolVersion: "0.1.0",
+            };
             return JSON.stringify(result);
         }
         case "disk": {

@@ -12,7 +12,7 @@ const SRC = path.join(__dirname, "..", "..", "src");
 const LAYERS: readonly (readonly string[])[] = [
     ["model"],
     ["internal"],
-    ["disk"],
+    ["disk", "registry"],
     ["engines", "hosts"],
     ["contract"],
     ["clouds", "measure"],

@@ -6,10 +6,12 @@ import {
     EngineName,
     KERNEL_FAMILIES,
     KernelFamily,
+    OciReference,
     Target,
     UsageError,
     formatProblem,
     parseApplication,
+    parseOciReference,
     targetId,
 } from "../../model";
 import { BuildResult } from "../../contract/build";
@@ -33,7 +35,20 @@ interface BuildCliOptions {
     disk?: string;
     applicationJson?: string;
     allowOutside?: boolean;
+    registry?: OciReference;
+    registryInsecure?: boolean;
     json?: boolean;
+}
+
+/** `--registry`: a repository, without tag or digest (builds are tagged by their digest). */
+function parseRegistryOption(value: string): OciReference {
+    const parsed = parseOciReference(safeText(value), "push");
+    if (typeof parsed === "string") throw new InvalidArgumentError(parsed);
+    if (parsed.tag)
+        throw new InvalidArgumentError(
+            `names a tag (:${parsed.tag}); give <registry>/<repository>: builds are tagged build-<digest>`,
+        );
+    return parsed;
 }
 
 /** Registers `build`. */
@@ -81,6 +96,12 @@ export const registerBuildCommand: CommandRegistration = (program: Command, io, 
             "--allow-outside",
             "let the rootfs, make outputs and symbolic links reach outside dir (what they resolve to is hashed too)",
         )
+        .option(
+            "--registry <registry/repository>",
+            "a build cache in an OCI registry: pull the build from there on a local miss, push what is built",
+            parseRegistryOption,
+        )
+        .option("--registry-insecure", "plain HTTP and no certificate check for --registry (a registry on loopback)")
         .option("--json", "print one JSON object")
         .action(async (dir: string, options: BuildCliOptions) => {
             setExit(
@@ -95,7 +116,8 @@ export const registerBuildCommand: CommandRegistration = (program: Command, io, 
                         Boolean(options.json),
                         result,
                         `${artifact.path}\n  ${artifact.kind} ${artifact.name} ${targetId(artifact.target)}, ${artifact.sizeBytes} bytes, sha256 ${artifact.sha256}` +
-                            `\n  digest ${artifact.digest}${artifact.cached ? " (cached: no engine ran)" : ""}`,
+                            `\n  digest ${artifact.digest}${artifact.pulled ? " (pulled: no engine ran)" : artifact.cached ? " (cached: no engine ran)" : ""}` +
+                            (artifact.package ? `\n  package ${artifact.package}` : ""),
                     );
                     return ExitCode.Ok;
                 }),
@@ -158,6 +180,9 @@ async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<Bu
             : {}),
         ...(engine === "kraft" ? { kraft: { jobs: options.jobs, noCache: !options.cache } } : {}),
         allowOutsideDirectory: Boolean(options.allowOutside),
+        ...(options.registry
+            ? { registry: { repository: options.registry, insecure: Boolean(options.registryInsecure) } }
+            : {}),
     };
 }
 

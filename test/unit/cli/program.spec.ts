@@ -192,7 +192,7 @@ describe("unikernel start-up", () => {
             "the commands were registered",
         );
         const heavy = rel.filter((file) =>
-            /^node_modules\/(@aws-sdk|@smithy|@pulumi|proper-lockfile)\/|^dist\/(clouds|engines\/build|disk\/(formats|bootableDisk)|hosts\/(localRun|runRequest|cacheEntries)|measure)\b/.test(
+            /(^|\/)node_modules\/(@aws-sdk|@smithy|@pulumi|proper-lockfile)\/|^dist\/(clouds|registry|engines\/(build|contentHash|remoteCache)|disk\/(formats|bootableDisk|inspectDisk)|hosts\/(localRun|runRequest|cacheEntries)|measure)\b/.test(
                 file,
             ),
         );

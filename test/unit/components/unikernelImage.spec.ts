@@ -52,6 +52,32 @@ describe("UnikernelImage", () => {
         assert.equal(await unwrap(component.bootMode), "bios");
     });
 
+    it("caches builds in a registry: the build command gets it, reruns when it changes, and the package is an output", async () => {
+        const { component, children } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "cached",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "build/hello.elf",
+                        kernelFamily: uk.KernelFamily.Bare,
+                        registry: "127.0.0.1:5000/ci/hello",
+                        registryInsecure: true,
+                    },
+                    opts,
+                ),
+        );
+        const create = await resolved(children[0].inputs.create);
+        assert.match(create, / --registry 127\.0\.0\.1:5000\/ci\/hello --registry-insecure --json$/);
+        const triggers = (await resolved(children[0].inputs.triggers)) as string[];
+        assert.deepEqual(triggers.slice(1), ["127.0.0.1:5000/ci/hello"]);
+        assert.equal(await unwrap(component.package), `127.0.0.1:5000/ci/hello@sha256:${"e".repeat(64)}`);
+        assert.equal(await unwrap(component.sourceRevision), "f".repeat(40));
+        assert.equal(await unwrap(component.sourceDirty), false);
+        assert.equal(await unwrap(component.builtAt), "2026-11-30T00:00:00.000Z");
+    });
+
     it("makes one convert command per extra format", async () => {
         const { children } = await construct(
             () =>
@@ -270,6 +296,22 @@ describe("UnikernelImage", () => {
                 ),
             ["makeGoal", 'makeVariables["--eval"]', "makeVariables.OK"],
             /make variable name/,
+        ],
+        [
+            "a registry that is a URL, or names a tag",
+            () =>
+                new uk.UnikernelImage(
+                    "bad10",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        registry: "https://ghcr.io/acme/unikernels:latest",
+                    },
+                    opts,
+                ),
+            ["registry"],
+            /transport or scheme/,
         ],
         [
             "a command line with a line break",

@@ -12,6 +12,7 @@ import { buildArgv, parseBuildResult } from "../../../src/contract/build";
 import { argvOfCommand, unikernelCommand } from "../../../src/contract/command";
 import { convertArgv, parseConvertResult } from "../../../src/contract/convert";
 import { diskArgv, parseDiskResult } from "../../../src/contract/disk";
+import { pullArgv, pushArgv } from "../../../src/contract/registry";
 import { parseRunDetachedResult, runDetachedArgv, stopArgv } from "../../../src/contract/run";
 import { StepFailure } from "../../../src/model";
 
@@ -26,7 +27,17 @@ const SAMPLES: string[][] = [
         family: "bare",
         make: { kernel: "k.elf", goal: "all", variables: { A: "1 2" } },
         allowOutsideDirectory: true,
+        registry: "127.0.0.1:5000/ci/app",
+        registryInsecure: true,
     }),
+    pushArgv({
+        file: "/k",
+        to: "127.0.0.1:5000/ci/app:v1",
+        role: "kernel",
+        annotations: { "org.example.note": "a b" },
+        insecure: true,
+    }),
+    pullArgv({ from: `127.0.0.1:5000/ci/app@sha256:${"a".repeat(64)}`, out: "/o", role: "kernel", insecure: true }),
     buildArgv({ dir: "/app", engine: "prebuilt", target, family: "unikraft", prebuilt: { kernel: "k", initrd: "i" } }),
     buildArgv({
         dir: "/app",

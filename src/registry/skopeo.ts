@@ -1,0 +1,94 @@
+/**
+ * skopeo, the containers project's registry client (Debian's `skopeo`), copying between an OCI image
+ * layout on disk and a registry. Digests are kept byte for byte (`--preserve-digests`), and what it
+ * prints on failure is turned into one line that says what to do.
+ */
+import { StepFailure } from "../model";
+import { ToolFailure, runTool } from "../internal/exec";
+import { checkTool } from "../internal/toolCheck";
+import { SKOPEO } from "../internal/tools";
+
+/** One copy: `from` and `to` are skopeo transport references (`oci:<dir>:<tag>`, `docker://<ref>`). */
+export interface SkopeoCopy {
+    from: string;
+    to: string;
+    /** The registry's `host[:port]`, for messages. */
+    registry: string;
+    /** Plain HTTP and no certificate check on the registry side (a registry on loopback). */
+    insecure: boolean;
+    /** Where skopeo writes the manifest digest it pushed. */
+    digestFile?: string;
+    /** skopeo's scratch space (big blobs pass through it): the caller's work directory. */
+    tmpdir: string;
+}
+
+/** A registry that has no such manifest: the caller's "not found". */
+export class ManifestUnknown extends StepFailure {}
+
+/** The registry side of a copy is whichever end is `docker://`. */
+function tlsFlags(copy: SkopeoCopy): string[] {
+    if (!copy.insecure) return [];
+    return copy.from.startsWith("docker://") ? ["--src-tls-verify=false"] : ["--dest-tls-verify=false"];
+}
+
+/** Runs `skopeo copy`; a failure says whether the registry is down, lacks the manifest, or refused. */
+export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
+    await checkTool(SKOPEO);
+    try {
+        await runTool(
+            "skopeo",
+            [
+                "--tmpdir",
+                copy.tmpdir,
+                "copy",
+                "--preserve-digests",
+                "--retry-times",
+                "2",
+                ...tlsFlags(copy),
+                ...(copy.digestFile ? ["--digestfile", copy.digestFile] : []),
+                copy.from,
+                copy.to,
+            ],
+            { tailLines: 6, timeoutMs: 60 * 60_000 },
+        );
+    } catch (error) {
+        if (!(error instanceof ToolFailure)) throw error;
+        throw explain(copy, error);
+    }
+}
+
+function explain(copy: SkopeoCopy, error: ToolFailure): StepFailure {
+    const text = error.tail;
+    const where = `the registry at ${copy.registry}`;
+    if (/manifest unknown|MANIFEST_UNKNOWN|not found: manifest|reading manifest .*: .*not found/i.test(text)) {
+        return new ManifestUnknown(`${where} has no ${copy.from.replace(/^docker:\/\//, "")} (manifest unknown)`);
+    }
+    if (/connection refused|no such host|i\/o timeout|dial tcp|connection reset|no route to host/i.test(text)) {
+        return new StepFailure(`${where} does not answer (${cause(lastLine(text))})`);
+    }
+    if (/server gave HTTP response to HTTPS client/i.test(text)) {
+        return new StepFailure(
+            `${where} speaks plain HTTP, not HTTPS; pass --insecure (\`registryInsecure\`) only for a registry on loopback or a trusted network`,
+        );
+    }
+    if (/unauthorized|authentication required|denied|forbidden/i.test(text)) {
+        return new StepFailure(
+            `${where} refused the request (${lastLine(text)}); log in with \`skopeo login ${copy.registry}\` or point REGISTRY_AUTH_FILE at your auth.json`,
+        );
+    }
+    return new StepFailure(
+        `skopeo could not copy ${copy.from} to ${copy.to} (${where}): ${lastLine(text) || error.message}`,
+    );
+}
+
+/** The innermost cause of a Go error chain (`a: b: dial tcp x: connect: connection refused`). */
+function cause(line: string): string {
+    return line.split(": ").slice(-3).join(": ");
+}
+
+/** skopeo's last message line, without its `time="..." level=fatal msg=` wrapping. */
+function lastLine(text: string): string {
+    const line = text.trim().split("\n").pop() ?? "";
+    const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(line);
+    return (msg ? msg[1].replace(/\\"/g, '"') : line).trim();
+}

@@ -1,0 +1,146 @@
+/**
+ * `unikernel push` and `pull` against a real registry (Debian's docker-registry, the CNCF
+ * distribution registry) on loopback, through real skopeo: the fixed CLI contract, a pull that is
+ * byte for byte the push, an unknown digest, content that no longer matches its digest, and a
+ * registry that does not answer.
+ */
+import { strict as assert } from "assert";
+import { randomBytes } from "crypto";
+import { existsSync, promises as fs, readdirSync } from "fs";
+import * as path from "path";
+import { jsonOf, unikernel } from "../helpers/cli";
+import { demoKernel, tempDir } from "../helpers/demoKernel";
+import { TestRegistry, startRegistry } from "../helpers/registry";
+import { sha256File } from "../../src/internal/hashing";
+
+describe("unikernel push and pull (docker-registry on loopback)", function () {
+    this.timeout(120_000);
+    let registry: TestRegistry;
+    let dir: string;
+    let cache: string;
+    const env = () => ({ UNIKERNEL_CACHE_DIR: cache });
+
+    before(async () => {
+        registry = await startRegistry();
+        dir = tempDir("registry-");
+        cache = path.join(dir, "cache");
+    });
+    after(async () => {
+        await registry?.stop();
+        await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    it("pushes a file and pulls it back by digest, byte for byte (the fixed JSON contract)", async () => {
+        const kernel = demoKernel();
+        const push = unikernel(
+            ["push", kernel, "--to", `${registry.host}/apps/hello:v1`, "--role", "kernel", "--insecure", "--json"],
+            env(),
+        );
+        assert.equal(push.code, 0, push.stderr);
+        const pushed = jsonOf(push);
+        const fileHex = await sha256File(kernel);
+        assert.equal(pushed.artifactSha256, fileHex);
+        assert.match(pushed.digest as string, /^sha256:[0-9a-f]{64}$/);
+        assert.equal(pushed.reference, `${registry.host}/apps/hello@${pushed.digest as string}`);
+
+        const out = path.join(dir, "pulled.elf");
+        const pull = unikernel(["pull", pushed.reference, "--out", out, "--insecure", "--json"], env());
+        assert.equal(pull.code, 0, pull.stderr);
+        assert.deepEqual(jsonOf(pull), { path: out, sha256: fileHex, sizeBytes: (await fs.stat(kernel)).size });
+        assert.deepEqual(await fs.readFile(out), await fs.readFile(kernel));
+
+        // The same file pushed again is the same manifest: a content-addressed tag, no new digest.
+        const again = jsonOf(
+            unikernel(
+                ["push", kernel, "--to", `${registry.host}/apps/hello:v1`, "--role", "kernel", "--insecure", "--json"],
+                env(),
+            ),
+        );
+        assert.equal(again.digest, pushed.digest);
+        const untagged = jsonOf(
+            unikernel(
+                ["push", kernel, "--to", `${registry.host}/apps/hello`, "--role", "kernel", "--insecure", "--json"],
+                env(),
+            ),
+        );
+        assert.equal(untagged.digest, pushed.digest, "the tag is not part of the manifest");
+        assert.equal(untagged.tag, `sha256-${fileHex}`);
+    });
+
+    it("fails a digest the registry does not have: exit 1, nothing at --out, a file there kept", async () => {
+        const out = path.join(dir, "kept.bin");
+        await fs.writeFile(out, "previous good file");
+        const missing = `${registry.host}/apps/hello@sha256:${"0".repeat(64)}`;
+        const run = unikernel(["pull", missing, "--out", out, "--insecure", "--json"], env());
+        assert.equal(run.code, 1);
+        assert.deepEqual(jsonOf(run), {
+            error: `the registry at ${registry.host} has no ${missing} (manifest unknown)`,
+        });
+        assert.equal(await fs.readFile(out, "utf8"), "previous good file");
+        const fresh = path.join(dir, "fresh.bin");
+        assert.equal(unikernel(["pull", missing, "--out", fresh, "--insecure"], env()).code, 1);
+        assert.equal(existsSync(fresh), false);
+    });
+
+    it("refuses content that no longer matches its digest in the registry", async () => {
+        const file = path.join(dir, "blob.bin");
+        await fs.writeFile(file, randomBytes(64 * 1024));
+        const pushed = jsonOf(
+            unikernel(["push", file, "--to", `${registry.host}/apps/data`, "--insecure", "--json"], env()),
+        );
+        // Damage the stored blob in place (same size), as a bad disk or a hostile mirror would.
+        const hex = pushed.artifactSha256 as string;
+        const data = path.join(
+            registry.storage,
+            "docker",
+            "registry",
+            "v2",
+            "blobs",
+            "sha256",
+            hex.slice(0, 2),
+            hex,
+            "data",
+        );
+        const bytes = await fs.readFile(data);
+        bytes[100] ^= 0xff;
+        await fs.writeFile(data, bytes);
+        const out = path.join(dir, "damaged.bin");
+        const run = unikernel(["pull", pushed.reference as string, "--out", out, "--insecure"], env());
+        assert.equal(run.code, 1, run.stdout);
+        assert.match(run.stderr, /digest|does not match/i);
+        assert.equal(existsSync(out), false);
+        assert.deepEqual(readdirSync(path.join(cache, "tmp")), [], "no work directory left behind");
+    });
+
+    it("says which registry does not answer, and which needs --insecure", async () => {
+        const down = "127.0.0.1:9";
+        const pull = unikernel(
+            ["pull", `${down}/apps/hello@sha256:${"1".repeat(64)}`, "--out", path.join(dir, "x"), "--insecure"],
+            env(),
+        );
+        assert.equal(pull.code, 1);
+        assert.match(pull.stderr, /the registry at 127\.0\.0\.1:9 does not answer/);
+        const push = unikernel(["push", demoKernel(), "--to", `${down}/apps/hello`, "--insecure"], env());
+        assert.equal(push.code, 1);
+        assert.match(push.stderr, /the registry at 127\.0\.0\.1:9 does not answer/);
+        const tls = unikernel(["push", demoKernel(), "--to", `${registry.host}/apps/hello`], env());
+        assert.equal(tls.code, 1);
+        assert.match(tls.stderr, /speaks plain HTTP, not HTTPS; pass --insecure/);
+    });
+
+    it("refuses references that are not <registry>/<repository> forms (usage, exit 2)", () => {
+        for (const [args, message] of [
+            [["push", demoKernel(), "--to", "hello"], /no registry host/],
+            [["push", demoKernel(), "--to", "docker://127.0.0.1:5000/a"], /transport or scheme/],
+            [["push", demoKernel(), "--to", "127.0.0.1:5000/Apps"], /repository "Apps"/],
+            [["push", demoKernel(), "--to", `127.0.0.1:5000/a@sha256:${"a".repeat(64)}`], /names a digest/],
+            [["pull", "127.0.0.1:5000/a:v1", "--out", path.join(dir, "y")], /must name a digest/],
+            [["pull", "127.0.0.1:5000/a@sha256:ABC", "--out", path.join(dir, "y")], /not sha256:<64 lower-case hex>/],
+        ] as const) {
+            const run = unikernel([...args], env());
+            assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+            assert.match(run.stderr, message);
+            assert.equal(run.stdout, "");
+        }
+    });
+});
