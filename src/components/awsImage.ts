@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { KernelFamily, Problem, parseKernelFamily, resolveBootMode } from "../model";
+import { KernelFamily, Problem, parseKernelFamily, resolveBootMode, awsProvenanceTags } from "../model";
 import { AmiSettings, amiSettings, createAmi } from "../clouds/aws/ami";
 import { uploadIdentity } from "../clouds/aws/providerCredentials";
 import { createS3Import } from "../clouds/aws/snapshotImport";
@@ -47,9 +47,10 @@ export class AwsImage extends pulumi.ComponentResource {
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
         const tags: pulumi.Output<Record<string, string>> = pulumi
-            .all([args.tags ?? {}, args.digest, resolved])
-            .apply(([t, digest, r]): Record<string, string> => ({
+            .all([args.tags ?? {}, args.digest, resolved, pulumi.output(args.provenance ?? {})])
+            .apply(([t, digest, r, p]): Record<string, string> => ({
                 ...t,
+                ...awsProvenanceTags(p),
                 "unikernel:digest": digest,
                 "unikernel:kernel-family": r.kernelFamily,
                 "unikernel:managed-by": "pulumi-unikernel",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ProvenanceArgs } from "./types";
 import { Architecture, AwsUploadMethod, BootMode, KernelFamily, Platform } from "./enums";
 
 /** Inputs of {@link AwsImage}. */
@@ -47,4 +48,10 @@ export interface AwsImageArgs {
      * @default - the provider's own identity
      */
     uploadRoleArn?: pulumi.Input<string>;
+    /**
+     * Where the image came from (UnikernelImage's `sourceRevision`, `sourceDirty`, `builtAt`,
+     * `engine` + `engineVersion`, `package`), carried on the snapshot and the AMI (tags `unikernel:source-revision`, `unikernel:source-dirty`, `unikernel:built-at`, `unikernel:engine`, `unikernel:package`; a value over 256 characters is left out).
+     * @default - only the digest and kernel family are recorded.
+     */
+    provenance?: pulumi.Input<ProvenanceArgs>;
 }

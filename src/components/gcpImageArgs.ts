@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ProvenanceArgs } from "./types";
 import { Architecture, BootMode, KernelFamily, Platform } from "./enums";
 
 /** Inputs of {@link GcpImage}. */
@@ -24,4 +25,10 @@ export interface GcpImageArgs {
     family?: pulumi.Input<string>;
     /** Labels for the image and the bucket, beside the digest. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Where the image came from (UnikernelImage's `sourceRevision`, `sourceDirty`, `builtAt`,
+     * `engine` + `engineVersion`, `package`), carried on the image and its bucket (labels `unikernel-source-revision`, `unikernel-source-dirty`, `unikernel-built-at`, `unikernel-engine`, within GCE's label rules; all of it, with the package, in the image description).
+     * @default - only the digest and kernel family are recorded.
+     */
+    provenance?: pulumi.Input<ProvenanceArgs>;
 }

@@ -1,4 +1,5 @@
 /** Input shapes shared by several components. Interfaces only, so the provider schema can carry them. */
+import * as pulumi from "@pulumi/pulumi";
 import { Architecture, Platform, Protocol } from "./enums";
 
 /** A Unikraft target: platform and architecture. */
@@ -105,4 +106,18 @@ export interface HostWatchdogArgs {
     intervalSeconds?: number;
     /** Misses in a row before the VM is restarted. @default 3 */
     failures?: number;
+}
+
+/** Where an image came from: pass UnikernelImage's outputs, and the image and its snapshot or bucket carry them. */
+export interface ProvenanceArgs {
+    /** The git commit the image was built from (UnikernelImage.sourceRevision). */
+    sourceRevision?: pulumi.Input<string | undefined>;
+    /** True when that checkout had uncommitted changes (UnikernelImage.sourceDirty). */
+    sourceDirty?: pulumi.Input<boolean | undefined>;
+    /** When the engine ran, ISO 8601 (UnikernelImage.builtAt). */
+    builtAt?: pulumi.Input<string | undefined>;
+    /** The engine and its version, e.g. `make 4.3` (UnikernelImage.engine and engineVersion). */
+    engine?: pulumi.Input<string>;
+    /** The registry package the build is in (UnikernelImage.package). */
+    package?: pulumi.Input<string | undefined>;
 }

@@ -61,6 +61,8 @@ export class UnikernelImage extends pulumi.ComponentResource {
     public readonly digest: pulumi.Output<string>;
     /** The engine that built it. */
     public readonly engine: pulumi.Output<string>;
+    /** The engine's version, as the build found it (`none` for prebuilt files). */
+    public readonly engineVersion: pulumi.Output<string | undefined>;
     /** Kernel family. */
     public readonly kernelFamily: pulumi.Output<string>;
     /** Unikraft platform of the built target. */
@@ -130,6 +132,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
         this.diskSizeBytes = children.disk.sizeBytes;
         this.formatPaths = children.formatPaths;
         this.package = children.artifact.apply((a) => a.package);
+        this.engineVersion = children.artifact.apply((a) => a.engineVersion);
         this.sourceRevision = children.artifact.apply((a) => a.provenance?.revision);
         this.sourceDirty = children.artifact.apply((a) => a.provenance?.dirty);
         this.builtAt = children.artifact.apply((a) => a.provenance?.builtAt);

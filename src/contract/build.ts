@@ -53,7 +53,8 @@ export function buildArgv(c: BuildCommand): string[] {
 export type BuildResult = Pick<
     Artifact,
     "path" | "sha256" | "sizeBytes" | "kernel" | "initrd" | "disk" | "cmdline" | "package" | "provenance"
->;
+> &
+    Partial<Pick<Artifact, "engineVersion">>;
 
 /** Parses `build --json` output. */
 export function parseBuildResult(stdout: string): BuildResult {
@@ -67,5 +68,6 @@ export function parseBuildResult(stdout: string): BuildResult {
         cmdline: "string",
         package: "string?",
         provenance: "object?",
+        engineVersion: "string?",
     });
 }

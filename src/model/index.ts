@@ -20,6 +20,7 @@ export * from "./placement";
 export * from "./platform";
 export * from "./ports";
 export * from "./printable";
+export * from "./provenance";
 export * from "./rootfs";
 export * from "./problem";
 export * from "./safeText";

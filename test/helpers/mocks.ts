@@ -70,6 +70,7 @@ function cliStdout(create: string): string {
                   };
             // With a registry, the build's package there (pushed or pulled).
             if (argv.includes("--registry")) result.package = `${option("--registry")}@sha256:${"e".repeat(64)}`;
+            result.engineVersion = "4.3";
             result.provenance = {
                 revision: "f".repeat(40),
                 dirty: false,

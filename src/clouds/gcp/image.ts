@@ -6,7 +6,15 @@ import * as command from "@pulumi/command";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { BootMode, KERNEL_CAPABILITIES, KernelFamily, Platform } from "../../model";
+import {
+    BootMode,
+    ImageProvenance,
+    KERNEL_CAPABILITIES,
+    KernelFamily,
+    Platform,
+    gcpProvenanceLabels,
+    provenanceDescription,
+} from "../../model";
 import { unikernelCommand } from "../../contract/command";
 import { convertArgv, parseConvertResult } from "../../contract/convert";
 import { cacheRoot } from "../../internal/cacheDir";
@@ -31,6 +39,8 @@ export interface GceImageSource {
     family?: pulumi.Input<string>;
     bucketLocation?: pulumi.Input<string>;
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Each field may be an Output (UnikernelImage's); pulumi.output unwraps them all. */
+    provenance?: pulumi.Input<{ [K in keyof ImageProvenance]?: pulumi.Input<ImageProvenance[K]> }>;
 }
 
 /** The image, and the bucket its archive sits in. */
@@ -42,9 +52,18 @@ export interface GceImage {
 /** The archive step, the private bucket and object, and the image (`${name}-<digest>`). */
 export function createImage(name: string, source: GceImageSource, parent: pulumi.Resource): GceImage {
     const shortDigest = pulumi.output(source.digest).apply((d) => d.slice(0, 16));
+    const provenance = pulumi.output(source.provenance ?? {});
     const labels = pulumi
-        .all([source.labels ?? {}, shortDigest])
-        .apply(([l, d]): Record<string, string> => ({ ...l, "unikernel-digest": d, "managed-by": "pulumi-unikernel" }));
+        .all([source.labels ?? {}, shortDigest, provenance])
+        .apply(([l, d, p]): Record<string, string> => ({
+            ...l,
+            ...gcpProvenanceLabels(p),
+            "unikernel-digest": d,
+            "managed-by": "pulumi-unikernel",
+        }));
+    const description = pulumi
+        .all([source.digest, provenance])
+        .apply(([d, p]) => provenanceDescription(d, p as ImageProvenance));
     const archive = new command.local.Command(
         `${name}-archive`,
         {
@@ -78,6 +97,15 @@ export function createImage(name: string, source: GceImageSource, parent: pulumi
             bucket: bucket.name,
             name: pulumi.interpolate`${name}-${shortDigest}.tar.gz`,
             source: archive.stdout.apply((s) => new pulumi.asset.FileAsset(parseConvertResult(s).path)),
+            // Object metadata is free text: the whole provenance, the package reference included.
+            metadata: pulumi.all([source.digest, provenance]).apply(([d, p]) => ({
+                "unikernel-digest": d,
+                ...Object.fromEntries(
+                    Object.entries(p as ImageProvenance)
+                        .filter(([, v]) => v !== undefined && v !== "")
+                        .map(([k, v]) => [`unikernel-${k}`, String(v)]),
+                ),
+            })),
         },
         { parent },
     );
@@ -89,6 +117,7 @@ export function createImage(name: string, source: GceImageSource, parent: pulumi
             guestOsFeatures: source.features.apply((f) => f.map((type) => ({ type }))),
             family: source.family,
             labels,
+            description,
         },
         { parent },
     );

@@ -4,7 +4,9 @@
 import { strict as assert } from "assert";
 import { uk, opts, construct, rejects, shape } from "../../helpers/componentHarness";
 import { resolved, unwrap } from "../../helpers/mocks";
+import * as pulumi from "@pulumi/pulumi";
 import type * as UK from "../../../src";
+import { awsProvenanceTags } from "../../../src/model";
 
 describe("AwsImage", () => {
     const base = { diskPath: "/cache/disks/app.img", digest: "f".repeat(64), region: "us-east-1" };
@@ -42,6 +44,60 @@ describe("AwsImage", () => {
         ]);
         assert.equal(ami.tags["unikernel:digest"], "f".repeat(64));
         assert.equal(await unwrap(component.snapshotId), "snap-0123456789abcdef0");
+    });
+
+    it("tags the snapshot and the AMI with where the image came from, within AWS's value limit", async () => {
+        const image = new uk.UnikernelImage(
+            "prov-src",
+            {
+                directory: "examples/hello-kernel",
+                engine: uk.Engine.Make,
+                makeKernelPath: "build/hello.elf",
+                kernelFamily: uk.KernelFamily.Bare,
+                registry: "127.0.0.1:5000/ci/hello",
+            },
+            opts,
+        );
+        const { children } = await construct(
+            () =>
+                new uk.AwsImage(
+                    "prov",
+                    {
+                        ...base,
+                        kernelFamily: uk.KernelFamily.Unikraft,
+                        provenance: {
+                            sourceRevision: image.sourceRevision,
+                            sourceDirty: image.sourceDirty,
+                            builtAt: image.builtAt,
+                            engine: pulumi.interpolate`${image.engine} ${image.engineVersion}`,
+                            package: image.package,
+                        },
+                    },
+                    opts,
+                ),
+        );
+        const ami = await resolved(children.find((c) => c.type === "aws:ec2/ami:Ami")!.inputs);
+        assert.deepEqual(
+            Object.fromEntries(
+                Object.entries(ami.tags as Record<string, string>).filter(([k]) => k.startsWith("unikernel:")),
+            ),
+            {
+                "unikernel:source-revision": "f".repeat(40),
+                "unikernel:source-dirty": "false",
+                "unikernel:built-at": "2026-11-30T00:00:00.000Z",
+                "unikernel:engine": "make 4.3",
+                "unikernel:package": `127.0.0.1:5000/ci/hello@sha256:${"e".repeat(64)}`,
+                "unikernel:digest": "f".repeat(64),
+                "unikernel:kernel-family": "unikraft",
+                "unikernel:managed-by": "pulumi-unikernel",
+            },
+        );
+        const upload = await resolved(children[0].inputs.create);
+        assert.match(upload, /--tag unikernel:source-revision=f{40} /, "the snapshot carries them too");
+        for (const value of Object.values(ami.tags as Record<string, string>)) assert.ok(value.length <= 256);
+        // A value AWS cannot hold is left out, never cut.
+        const long = awsProvenanceTags({ package: `r.io/${"a".repeat(300)}@sha256:${"e".repeat(64)}`, builtAt: "t" });
+        assert.deepEqual(long, { "unikernel:built-at": "t" });
     });
 
     it("declares ENA for Nanos and UEFI for arm64", async () => {

@@ -38,6 +38,50 @@ describe("GcpImage", () => {
         assert.deepEqual(await unwrap(component.guestOsFeatures), ["GVNIC", "UEFI_COMPATIBLE"]);
     });
 
+    it("labels the image and bucket with where it came from, within GCE's label rules, and describes it whole", async () => {
+        const pkg = `127.0.0.1:5000/ci/hello@sha256:${"e".repeat(64)}`;
+        const { children } = await construct(
+            () =>
+                new uk.GcpImage(
+                    "prov",
+                    {
+                        diskPath: "/cache/disks/app.img",
+                        digest: "e".repeat(64),
+                        kernelFamily: uk.KernelFamily.Unikraft,
+                        provenance: {
+                            sourceRevision: "A".repeat(40),
+                            sourceDirty: true,
+                            builtAt: "2026-11-30T10:20:30.123Z",
+                            engine: "kraft 0.11.6",
+                            package: pkg,
+                        },
+                    },
+                    opts,
+                ),
+        );
+        const image = await resolved(children[3].inputs);
+        assert.deepEqual(image.labels, {
+            "unikernel-source-revision": "a".repeat(40),
+            "unikernel-source-dirty": "true",
+            "unikernel-built-at": "2026-11-30t10-20-30z",
+            "unikernel-engine": "kraft-0-11-6",
+            "unikernel-digest": "eeeeeeeeeeeeeeee",
+            "managed-by": "pulumi-unikernel",
+        });
+        for (const [key, value] of Object.entries(image.labels as Record<string, string>)) {
+            assert.match(key, /^[a-z][a-z0-9_-]{0,62}$/);
+            assert.match(value, /^[a-z0-9_-]{0,63}$/);
+        }
+        assert.equal(
+            image.description,
+            `pulumi-unikernel image ${"e".repeat(64)}, from ${"A".repeat(40)} (with uncommitted changes), built by kraft 0.11.6, at 2026-11-30T10:20:30.123Z, package ${pkg}`,
+        );
+        const bucket = await resolved(children[1].inputs);
+        assert.equal(bucket.labels["unikernel-source-revision"], "a".repeat(40));
+        const object = await resolved(children[2].inputs);
+        assert.equal(object.metadata["unikernel-package"], pkg);
+    });
+
     it("declares no gVNIC for a Unikraft BIOS image", async () => {
         const { children } = await construct(
             () =>
