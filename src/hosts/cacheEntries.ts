@@ -38,7 +38,7 @@ const FLAT_DIRS: Readonly<Record<string, CacheEntryKind>> = {
 };
 
 /** Top-level folders holding tools the set-up or `bench` fetched: large, slow to make again, never pruned. */
-const TOOL_DIRS = /^(grub|linux-baseline|moto-venv|pulumi-.+|engine-.+)$/;
+const TOOL_DIRS = /^(grub|linux-baseline|moto-venv|actionlint-.+|pulumi-.+|engine-.+)$/;
 
 /** Every entry under the cache root, made if missing and checked to be this user's own first. */
 export async function listCache(root = cacheRoot()): Promise<CacheEntry[]> {

@@ -1,0 +1,133 @@
+/**
+ * examples/gitops run as its README says, end to end on this machine: the pipeline script against a
+ * real registry on loopback (docker-registry, skopeo), two CI runners (two caches: the second builds
+ * nothing), and the same package deployed by digest to a dev and a prod stack with the real engine
+ * (Pulumi YAML through the component provider, QEMU under TCG).
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync } from "fs";
+import * as path from "path";
+import { DEMO_DIR, DEMO_LINE } from "../helpers/demoKernel";
+import { TestRegistry, startRegistry } from "../helpers/registry";
+import { ROOT, alive, pulumi, useBackend } from "./backend";
+
+describe("deploy: examples/gitops (build once, promote by digest)", function () {
+    this.timeout(20 * 60_000);
+    let backend: ReturnType<typeof useBackend>;
+    let registry: TestRegistry;
+    let example: string;
+    const deployed: string[] = [];
+
+    /** Runs a pipeline step as the workflow does, with a runner's own cache. */
+    const pipeline = (args: string[], cache: string) => {
+        const run = spawnSync(path.join(example, "pipeline.sh"), args, {
+            encoding: "utf8",
+            cwd: example,
+            env: {
+                ...process.env,
+                ...backend.env,
+                UNIKERNEL_CACHE_DIR: path.join(backend.work, cache),
+                REGISTRY: `${registry.host}/ci/hello`,
+                REGISTRY_INSECURE: "1",
+                APP_DIR: path.join(backend.work, "hello-kernel"),
+                UNIKERNEL: `${process.execPath} ${path.join(ROOT, "dist", "cli", "main.js")}`,
+            },
+        });
+        assert.equal(run.status, 0, `pipeline.sh ${args.join(" ")}: ${run.stdout}\n${run.stderr}`);
+        return run.stdout;
+    };
+    const outputs = (stack: string) => {
+        const run = pulumi(["stack", "output", "--json", "--stack", stack], backend.env, path.join(example, "deploy"));
+        assert.equal(run.status, 0, run.stderr);
+        return JSON.parse(run.stdout) as Record<string, string>;
+    };
+
+    before(async () => {
+        backend = useBackend("gitops");
+        registry = await startRegistry();
+        // The example as a repository: pipeline.sh, the workflow, deploy/ and the sources beside it.
+        example = path.join(backend.work, "gitops");
+        cpSync(path.join(ROOT, "examples", "gitops"), example, { recursive: true });
+        mkdirSync(path.join(backend.work, "hello-kernel"));
+        for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
+            cpSync(path.join(DEMO_DIR, file), path.join(backend.work, "hello-kernel", file));
+        }
+        const add = pulumi(["package", "add", "pulumi-unikernel"], backend.env, path.join(example, "deploy"));
+        assert.equal(add.status, 0, add.stderr);
+    });
+
+    after(async () => {
+        try {
+            for (const stack of deployed) {
+                pulumi(["destroy", "--yes", "--stack", stack], backend.env, path.join(example, "deploy"));
+            }
+        } finally {
+            await registry?.stop();
+            backend?.cleanup();
+        }
+    });
+
+    it("validates, builds once, and a second runner pulls the build instead of making it", () => {
+        pipeline(["validate"], "runner-a");
+        const first = pipeline(["build"], "runner-a");
+        const pkg = /^package=(\S+)$/m.exec(first)?.[1];
+        assert.match(pkg ?? "", new RegExp(`^${registry.host}/ci/hello@sha256:[0-9a-f]{64}$`));
+        assert.ok(existsSync(path.join(backend.work, "hello-kernel", "build", "hello.elf")), "runner A ran make");
+        // Runner B: a fresh cache and a fresh checkout (no build/ directory) with the same sources.
+        const checkoutB = path.join(backend.work, "runner-b-checkout");
+        mkdirSync(checkoutB);
+        for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
+            cpSync(path.join(DEMO_DIR, file), path.join(checkoutB, file));
+        }
+        const run = spawnSync(path.join(example, "pipeline.sh"), ["build"], {
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                ...backend.env,
+                UNIKERNEL_CACHE_DIR: path.join(backend.work, "runner-b"),
+                REGISTRY: `${registry.host}/ci/hello`,
+                REGISTRY_INSECURE: "1",
+                APP_DIR: checkoutB,
+                UNIKERNEL: `${process.execPath} ${path.join(ROOT, "dist", "cli", "main.js")}`,
+            },
+        });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(/^package=(\S+)$/m.exec(run.stdout)?.[1], pkg, "the same package");
+        assert.match(run.stderr, /pulled .* no engine ran/);
+        assert.equal(existsSync(path.join(checkoutB, "build")), false, "runner B never ran make");
+    });
+
+    it("deploys that package by digest to dev, then promotes the same digest to prod", () => {
+        const pkg = /^package=(\S+)$/m.exec(pipeline(["build"], "runner-a"))?.[1] ?? "";
+        for (const stack of ["dev", "prod"]) {
+            deployed.push(stack);
+            // Each deploy runs on a fresh runner: its own cache, the kernel pulled by digest.
+            pipeline(["deploy", stack, pkg], `deploy-${stack}`);
+        }
+        const dev = outputs("dev");
+        const prod = outputs("prod");
+        assert.equal(dev.package, pkg);
+        assert.equal(prod.package, pkg);
+        assert.equal(prod.kernelSha256, dev.kernelSha256, "prod runs exactly the kernel dev ran");
+        for (const out of [dev, prod]) {
+            const text = readFileSync(out.consoleLog, "utf8");
+            assert.ok(text.includes(DEMO_LINE) && text.includes("gitops stay"), text);
+            assert.ok(alive(Number(readFileSync(out.pidfile, "utf8"))), "QEMU runs");
+        }
+        assert.notEqual(dev.pidfile, prod.pidfile, "two stacks, two VMs");
+    });
+
+    it("refuses to promote anything but a digest", () => {
+        const run = spawnSync(
+            path.join(example, "pipeline.sh"),
+            ["deploy", "prod", `${registry.host}/ci/hello:latest`],
+            {
+                encoding: "utf8",
+                env: { ...process.env, ...backend.env },
+            },
+        );
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /is not <registry>\/<repository>@sha256:<digest>/);
+    });
+});
