@@ -18,18 +18,26 @@ export interface Provenance {
     toolVersion: string;
 }
 
+/**
+ * git as a reader only: no fsmonitor hook (a repository's config could name a program), and no
+ * optional locks (`status` would otherwise refresh and rewrite the index under the user's own git).
+ */
+const GIT_READ_ONLY = ["-c", "core.fsmonitor=false"];
+
 /** The commit and dirty flag of the git checkout `dir` is in; nothing when git is missing or it is not one. */
 export async function sourceRevision(dir: string): Promise<{ revision?: string; dirty?: boolean }> {
+    const git = async (args: string[], timeoutMs: number) =>
+        (
+            await runTool("git", [...GIT_READ_ONLY, "-C", dir, ...args], {
+                timeoutMs,
+                env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" },
+            })
+        ).stdout;
     try {
-        const { stdout: head } = await runTool("git", ["-C", dir, "rev-parse", "--verify", "HEAD"], {
-            timeoutMs: 30_000,
-        });
-        const revision = head.trim();
+        const revision = (await git(["rev-parse", "--verify", "HEAD"], 30_000)).trim();
         if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(revision)) return {};
         // Changes anywhere under dir count (untracked files too: a build reads them).
-        const { stdout: status } = await runTool("git", ["-C", dir, "status", "--porcelain", "--", "."], {
-            timeoutMs: 60_000,
-        });
+        const status = await git(["status", "--porcelain", "--", "."], 60_000);
         return { revision, dirty: status.trim() !== "" };
     } catch {
         return {};
