@@ -47,10 +47,9 @@ export class AwsImage extends pulumi.ComponentResource {
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
         const tags: pulumi.Output<Record<string, string>> = pulumi
-            .all([args.tags ?? {}, args.digest, resolved, pulumi.output(args.provenance ?? {})])
-            .apply(([t, digest, r, p]): Record<string, string> => ({
+            .all([args.tags ?? {}, args.digest, resolved])
+            .apply(([t, digest, r]): Record<string, string> => ({
                 ...t,
-                ...awsProvenanceTags(p),
                 "unikernel:digest": digest,
                 "unikernel:kernel-family": r.kernelFamily,
                 "unikernel:managed-by": "pulumi-unikernel",
@@ -66,6 +65,11 @@ export class AwsImage extends pulumi.ComponentResource {
                       uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn),
                       this,
                   );
+        // Provenance on the AMI and its copies only, whose tags change in place: on the snapshot
+        // they would be upload arguments, and a new build time for the same digest would upload again.
+        const amiTags = pulumi
+            .all([tags, pulumi.output(args.provenance ?? {})])
+            .apply(([t, p]): Record<string, string> => ({ ...awsProvenanceTags(p), ...t }));
         const { ami, regionImageIds } = createAmi(
             name,
             resolved.ami,
@@ -73,7 +77,7 @@ export class AwsImage extends pulumi.ComponentResource {
             args.digest,
             region,
             plain.copyToRegions ?? [],
-            tags,
+            amiTags,
             this,
         );
         this.imageId = ami.id;

@@ -50,7 +50,7 @@ export interface AwsImageArgs {
     uploadRoleArn?: pulumi.Input<string>;
     /**
      * Where the image came from (UnikernelImage's `sourceRevision`, `sourceDirty`, `builtAt`,
-     * `engine` + `engineVersion`, `package`), carried on the snapshot and the AMI (tags `unikernel:source-revision`, `unikernel:source-dirty`, `unikernel:built-at`, `unikernel:engine`, `unikernel:package`; a value over 256 characters is left out).
+     * `engine` + `engineVersion`, `package`), carried on the AMI and its copies (tags `unikernel:source-revision`, `unikernel:source-dirty`, `unikernel:built-at`, `unikernel:engine`, `unikernel:package`; a value over 256 characters is left out).
      * @default - only the digest and kernel family are recorded.
      */
     provenance?: pulumi.Input<ProvenanceArgs>;

@@ -27,7 +27,8 @@ export interface GcpImageArgs {
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**
      * Where the image came from (UnikernelImage's `sourceRevision`, `sourceDirty`, `builtAt`,
-     * `engine` + `engineVersion`, `package`), carried on the image and its bucket (labels `unikernel-source-revision`, `unikernel-source-dirty`, `unikernel-built-at`, `unikernel-engine`, within GCE's label rules; all of it, with the package, in the image description).
+     * `engine` + `engineVersion`, `package`), carried on the image and its bucket (labels `unikernel-source-revision`, `unikernel-source-dirty`, `unikernel-built-at`, `unikernel-engine`, within GCE's label rules; the package reference fits no label). Labels only, since they change in
+     * place: provenance that changes never replaces the image.
      * @default - only the digest and kernel family are recorded.
      */
     provenance?: pulumi.Input<ProvenanceArgs>;

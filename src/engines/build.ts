@@ -185,22 +185,24 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
 
 /**
  * Pushes a cached artifact to the registry unless its record says it is there already, and records
- * that it is (so an unchanged build costs no registry round trip). A failed push fails the step and
- * leaves the local artifact as it was: the next run pushes it.
+ * its reference there (so an unchanged build costs no registry round trip). A failed push fails the
+ * step and leaves the local artifact as it was: the next run pushes it. The record is not checked
+ * against the registry: a package the registry deleted since (retention, garbage collection) is
+ * pushed again only by a build that misses the local cache, or after `cache prune`.
  */
 async function ensurePushed(cache: RemoteCache, entry: string, artifact: Artifact, log: BuildLog): Promise<Artifact> {
     const name = cacheName(cache);
-    const known = artifact.registries ?? [];
-    if (known.includes(name) && artifact.package?.startsWith(`${name}@`)) return artifact;
+    const known = artifact.packages ?? {};
+    if (Object.hasOwn(known, name)) return { ...artifact, package: known[name] };
+    if (cache.pullOnly) return { ...artifact, package: undefined };
     log(`build: pushing ${artifact.digest.slice(0, 12)} to ${name}\n`);
     const reference = await pushBuild(cache, artifact);
-    const updated: Artifact = {
-        ...artifact,
-        registries: [...known.filter((k) => k !== name), name],
-        package: reference,
-    };
+    const updated: Artifact = { ...artifact, packages: { ...known, [name]: reference }, package: reference };
     await writeAtomically(path.join(entry, "artifact.json"), (temp) =>
-        fs.writeFile(temp, `${JSON.stringify({ ...updated, cached: false, pulled: undefined }, null, 2)}\n`),
+        fs.writeFile(
+            temp,
+            `${JSON.stringify({ ...updated, cached: false, pulled: undefined, package: undefined }, null, 2)}\n`,
+        ),
     );
     return updated;
 }
@@ -222,7 +224,7 @@ async function pullIntoEntry(
     await fs.mkdir(entry, { recursive: true, mode: 0o700 });
     let found: Awaited<ReturnType<typeof pullBuild>>;
     try {
-        found = await pullBuild(cache, digest, (role) => path.join(entry, CACHE_FILE_NAMES[role]));
+        found = await pullBuild(cache, digest, (role) => path.join(entry, CACHE_FILE_NAMES[role]), log);
     } catch (error) {
         await fs.rm(entry, { recursive: true, force: true });
         throw error;
@@ -252,12 +254,12 @@ async function pullIntoEntry(
         cmdline: kernelCommandLine(build.application, build.kernelFamily),
         files: found.files,
         cached: true,
-        registries: [cacheName(cache)],
+        packages: { [cacheName(cache)]: found.reference },
         package: found.reference,
         ...(found.provenance ? { provenance: found.provenance } : {}),
     };
     await writeAtomically(path.join(entry, "artifact.json"), (temp) =>
-        fs.writeFile(temp, `${JSON.stringify({ ...artifact, cached: false }, null, 2)}\n`),
+        fs.writeFile(temp, `${JSON.stringify({ ...artifact, cached: false, package: undefined }, null, 2)}\n`),
     );
     log(`build: pulled ${digest.slice(0, 12)} from ${found.reference}: no engine ran\n`);
     return { ...artifact, pulled: true };

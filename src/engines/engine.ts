@@ -142,8 +142,8 @@ export interface Artifact {
     files: Partial<Record<"kernel" | "initrd" | "disk", string>>;
     /** True when the artifact came from the cache and no engine ran. */
     cached: boolean;
-    /** The registry repositories (`registry/repository`) this artifact's package was pushed to or pulled from. */
-    registries?: string[];
+    /** Its package in each registry repository (`registry/repository` -> reference) it was pushed to or pulled from. */
+    packages?: Record<string, string>;
     /** The package reference (`registry/repository@sha256:...`) in the request's registry, when it has one. */
     package?: string;
     /** True when the artifact was pulled from the registry in this run (no engine ran here). */

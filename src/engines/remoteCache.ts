@@ -12,7 +12,7 @@
  */
 import { OciReference, formatOciReference } from "../model";
 import { pullPackage, pushPackage } from "../registry/ociPackage";
-import { ManifestUnknown } from "../registry/skopeo";
+import { AccessDenied, ManifestUnknown } from "../registry/skopeo";
 import { Artifact, BuildInputError } from "./engine";
 import type { Provenance } from "./provenance";
 
@@ -20,6 +20,11 @@ import type { Provenance } from "./provenance";
 export interface RemoteCache {
     repository: OciReference;
     insecure?: boolean;
+    /**
+     * Look builds up, never push (a pull request's build: it runs code not yet reviewed, so it must
+     * not be able to put a kernel under a digest that main will pull).
+     */
+    pullOnly?: boolean;
 }
 
 /** Manifest annotations of a build package. */
@@ -56,6 +61,7 @@ export async function pullBuild(
     cache: RemoteCache,
     digest: string,
     fileName: (role: "kernel" | "initrd" | "disk") => string,
+    log: (text: string) => void,
 ): Promise<
     | { reference: string; files: Partial<Record<"kernel" | "initrd" | "disk", string>>; provenance?: Provenance }
     | undefined
@@ -82,6 +88,11 @@ export async function pullBuild(
         };
     } catch (error) {
         if (error instanceof ManifestUnknown) return undefined;
+        // ghcr.io says DENIED for a repository not made yet: a miss; the push will check the credentials.
+        if (error instanceof AccessDenied) {
+            log(`build: ${cacheName(cache)} refused the lookup (${error.message}); building\n`);
+            return undefined;
+        }
         throw error;
     }
 }

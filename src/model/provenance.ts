@@ -2,7 +2,7 @@
  * Provenance as cloud tags and labels: the same facts (source revision, dirty flag, build time,
  * engine, registry package) written within each cloud's key and value rules, so an AMI, a snapshot
  * or a GCE image says where it came from. A value a cloud cannot hold is left out, never cut (a
- * truncated reference would point somewhere else); GCE keeps the full text in the description.
+ * truncated reference would point somewhere else): the package reference fits no GCE label.
  */
 
 /** Where an image came from (what UnikernelImage outputs), every field optional. */
@@ -47,17 +47,4 @@ export function gcpProvenanceLabels(p: ImageProvenance): Record<string, string> 
         "unikernel-engine": labelValue(p.engine),
     };
     return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-/** A one-line description of where an image came from, for fields of free text (GCE image descriptions). */
-export function provenanceDescription(digest: string, p: ImageProvenance): string {
-    return [
-        `pulumi-unikernel image ${digest}`,
-        p.sourceRevision ? `from ${p.sourceRevision}${p.sourceDirty ? " (with uncommitted changes)" : ""}` : undefined,
-        p.engine ? `built by ${p.engine}` : undefined,
-        p.builtAt ? `at ${p.builtAt}` : undefined,
-        p.package ? `package ${p.package}` : undefined,
-    ]
-        .filter(Boolean)
-        .join(", ");
 }

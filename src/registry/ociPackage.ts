@@ -150,7 +150,7 @@ export async function pushPackage(options: {
         const digestFile = path.join(work, "digest");
         const target = formatOciReference({ registry: options.to.registry, repository: options.to.repository, tag });
         await skopeoCopy({
-            from: `oci:${layout}:${tag}`,
+            from: `oci:layout:${tag}`,
             to: `docker://${target}`,
             registry: options.to.registry,
             insecure: Boolean(options.insecure),
@@ -202,7 +202,7 @@ export async function pullPackage(options: {
         const layout = path.join(work, "layout");
         await skopeoCopy({
             from: `docker://${formatOciReference(from.digest ? { ...from, tag: undefined } : from)}`,
-            to: `oci:${layout}:pulled`,
+            to: "oci:layout:pulled",
             registry: from.registry,
             insecure: Boolean(options.insecure),
             tmpdir: work,
@@ -213,15 +213,24 @@ export async function pullPackage(options: {
         if (unexpected)
             throw new StepFailure(`${formatOciReference(from)} is not the package looked for: ${unexpected}`);
         const files: PullResult["files"] = [];
+        const roles = manifest.layers.map(roleOf).filter((role) => role !== "file");
+        if (new Set(roles).size !== roles.length) {
+            throw new StepFailure(
+                `${formatOciReference(from)} has two layers of one role (${roles.join(", ")}); refused`,
+            );
+        }
         const wanted = manifest.layers
             .map((layer) => ({ layer, role: roleOf(layer), title: layer.annotations?.[ANNOTATION.title] ?? "" }))
             .map((l) => ({ ...l, out: options.outFor(l.role, l.title) }))
             .filter((l): l is typeof l & { out: string } => l.out !== undefined);
         for (const { layer } of wanted) await checkBlob(layout, layer);
-        for (const { layer, role, out } of wanted) {
+        for (const [i, { layer, role, out }] of wanted.entries()) {
             const blob = blobPath(layout, layer.digest);
+            // The last layer that uses a blob may take it; an earlier one (same bytes twice) copies it.
+            const shared = wanted.slice(i + 1).some((later) => later.layer.digest === layer.digest);
             const written = await writeAtomically(out, async (temp) => {
-                await fs.rename(blob, temp).catch(() => fs.copyFile(blob, temp));
+                if (shared) await fs.copyFile(blob, temp);
+                else await fs.rename(blob, temp).catch(() => fs.copyFile(blob, temp));
                 return { role, path: path.resolve(out), sha256: layer.digest.slice(7), sizeBytes: layer.size };
             });
             files.push(written);

@@ -8,7 +8,11 @@ import { ToolFailure, runTool } from "../internal/exec";
 import { checkTool } from "../internal/toolCheck";
 import { SKOPEO } from "../internal/tools";
 
-/** One copy: `from` and `to` are skopeo transport references (`oci:<dir>:<tag>`, `docker://<ref>`). */
+/**
+ * One copy: `from` and `to` are skopeo transport references (`docker://<ref>`, and `oci:<dir>:<tag>`
+ * with `<dir>` relative to `tmpdir`: skopeo splits `oci:` at the first colon, so an absolute path
+ * holding one would name another directory).
+ */
 export interface SkopeoCopy {
     from: string;
     to: string;
@@ -22,8 +26,15 @@ export interface SkopeoCopy {
     tmpdir: string;
 }
 
-/** A registry that has no such manifest: the caller's "not found". */
+/** A registry that has no such manifest (or repository): the caller's "not found". */
 export class ManifestUnknown extends StepFailure {}
+
+/**
+ * A registry that refused the credentials, or refused to say: ghcr.io answers DENIED for a
+ * repository that does not exist yet, so a cache lookup takes it as a miss and lets the push that
+ * follows be the check of the credentials.
+ */
+export class AccessDenied extends StepFailure {}
 
 /** The registry side of a copy is whichever end is `docker://`. */
 function tlsFlags(copy: SkopeoCopy): string[] {
@@ -49,7 +60,7 @@ export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
                 copy.from,
                 copy.to,
             ],
-            { tailLines: 6, timeoutMs: 60 * 60_000 },
+            { tailLines: 6, timeoutMs: 60 * 60_000, cwd: copy.tmpdir },
         );
     } catch (error) {
         if (!(error instanceof ToolFailure)) throw error;
@@ -60,7 +71,11 @@ export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
 function explain(copy: SkopeoCopy, error: ToolFailure): StepFailure {
     const text = error.tail;
     const where = `the registry at ${copy.registry}`;
-    if (/manifest unknown|MANIFEST_UNKNOWN|not found: manifest|reading manifest .*: .*not found/i.test(text)) {
+    if (
+        /manifest unknown|MANIFEST_UNKNOWN|NAME_UNKNOWN|name unknown|not found: manifest|reading manifest .*: .*not found/i.test(
+            text,
+        )
+    ) {
         return new ManifestUnknown(`${where} has no ${copy.from.replace(/^docker:\/\//, "")} (manifest unknown)`);
     }
     if (/connection refused|no such host|i\/o timeout|dial tcp|connection reset|no route to host/i.test(text)) {
@@ -71,8 +86,12 @@ function explain(copy: SkopeoCopy, error: ToolFailure): StepFailure {
             `${where} speaks plain HTTP, not HTTPS; pass --insecure (\`registryInsecure\`) only for a registry on loopback or a trusted network`,
         );
     }
-    if (/unauthorized|authentication required|denied|forbidden/i.test(text)) {
-        return new StepFailure(
+    if (
+        /unauthorized|authentication required|requested access to the resource is denied|\bDENIED\b|403 Forbidden/.test(
+            text,
+        )
+    ) {
+        return new AccessDenied(
             `${where} refused the request (${lastLine(text)}); log in with \`skopeo login ${copy.registry}\` or point REGISTRY_AUTH_FILE at your auth.json`,
         );
     }

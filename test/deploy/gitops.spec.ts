@@ -6,7 +6,7 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync } from "fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { DEMO_DIR, DEMO_LINE } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
@@ -20,7 +20,7 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
     const deployed: string[] = [];
 
     /** Runs a pipeline step as the workflow does, with a runner's own cache. */
-    const pipeline = (args: string[], cache: string) => {
+    const pipeline = (args: string[], cache: string, extra: Record<string, string> = {}) => {
         const run = spawnSync(path.join(example, "pipeline.sh"), args, {
             encoding: "utf8",
             cwd: example,
@@ -32,6 +32,7 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
                 REGISTRY_INSECURE: "1",
                 APP_DIR: path.join(backend.work, "hello-kernel"),
                 UNIKERNEL: `${process.execPath} ${path.join(ROOT, "dist", "cli", "main.js")}`,
+                ...extra,
             },
         });
         assert.equal(run.status, 0, `pipeline.sh ${args.join(" ")}: ${run.stdout}\n${run.stderr}`);
@@ -116,6 +117,40 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
             assert.ok(alive(Number(readFileSync(out.pidfile, "utf8"))), "QEMU runs");
         }
         assert.notEqual(dev.pidfile, prod.pidfile, "two stacks, two VMs");
+    });
+
+    it("a pull request's build never reaches the registry, and a tag can promote only what main pushed", () => {
+        const pr = path.join(backend.work, "pr-checkout");
+        mkdirSync(pr);
+        for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
+            cpSync(path.join(DEMO_DIR, file), path.join(pr, file));
+        }
+        writeFileSync(
+            path.join(pr, "main.c"),
+            `${readFileSync(path.join(pr, "main.c"), "utf8")}\n/* a pull request */\n`,
+        );
+        const built = pipeline(["build"], "pr-runner", { APP_DIR: pr, REGISTRY_PULL_ONLY: "1" });
+        assert.match(built, /^package=$/m, "nothing pushed");
+        assert.match(built, /^pulled=false$/m);
+        const kernel = /^kernel=(\S+)$/m.exec(built)?.[1] ?? "";
+        assert.ok(existsSync(kernel), "its own kernel, for the preview");
+        // Promoting that commit (a tag on it) finds nothing main built, on a fresh runner.
+        const run = spawnSync(path.join(example, "pipeline.sh"), ["build"], {
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                ...backend.env,
+                UNIKERNEL_CACHE_DIR: path.join(backend.work, "tag-runner"),
+                REGISTRY: `${registry.host}/ci/hello`,
+                REGISTRY_INSECURE: "1",
+                REGISTRY_PULL_ONLY: "1",
+                REQUIRE_PULLED: "1",
+                APP_DIR: pr,
+                UNIKERNEL: `${process.execPath} ${path.join(ROOT, "dist", "cli", "main.js")}`,
+            },
+        });
+        assert.equal(run.status, 1, run.stdout);
+        assert.match(run.stderr, /is not in .*: build it on main first/);
     });
 
     it("refuses to promote anything but a digest", () => {

@@ -12,10 +12,13 @@ import { jsonOf, unikernel } from "../helpers/cli";
 import { demoKernel, tempDir } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
 import { sha256File } from "../../src/internal/hashing";
+import { pullPackage, pushPackage } from "../../src/registry/ociPackage";
+import { BUILD_ANNOTATION, buildTag, pullBuild } from "../../src/engines/remoteCache";
 
 describe("unikernel push and pull (docker-registry on loopback)", function () {
     this.timeout(120_000);
     let registry: TestRegistry;
+    const saved = process.env.UNIKERNEL_CACHE_DIR;
     let dir: string;
     let cache: string;
     const env = () => ({ UNIKERNEL_CACHE_DIR: cache });
@@ -24,8 +27,12 @@ describe("unikernel push and pull (docker-registry on loopback)", function () {
         registry = await startRegistry();
         dir = tempDir("registry-");
         cache = path.join(dir, "cache");
+        // The in-process calls below use a cache of their own too.
+        process.env.UNIKERNEL_CACHE_DIR = path.join(dir, "cache-in-process");
     });
     after(async () => {
+        if (saved === undefined) delete process.env.UNIKERNEL_CACHE_DIR;
+        else process.env.UNIKERNEL_CACHE_DIR = saved;
         await registry?.stop();
         await fs.rm(dir, { recursive: true, force: true });
     });
@@ -110,6 +117,84 @@ describe("unikernel push and pull (docker-registry on loopback)", function () {
         assert.match(run.stderr, /digest|does not match/i);
         assert.equal(existsSync(out), false);
         assert.deepEqual(readdirSync(path.join(cache, "tmp")), [], "no work directory left behind");
+    });
+
+    it("works from a cache path holding a colon, writing nothing beside it", async () => {
+        const parent = path.join(dir, "odd");
+        const colonCache = path.join(parent, "c:x");
+        const kernel = demoKernel();
+        const pushed = jsonOf(
+            unikernel(["push", kernel, "--to", `${registry.host}/apps/colon`, "--insecure", "--json"], {
+                UNIKERNEL_CACHE_DIR: colonCache,
+            }),
+        );
+        const out = path.join(dir, "colon.elf");
+        const pull = unikernel(["pull", pushed.reference as string, "--out", out, "--insecure", "--json"], {
+            UNIKERNEL_CACHE_DIR: colonCache,
+        });
+        assert.equal(pull.code, 0, pull.stderr);
+        assert.deepEqual(await fs.readFile(out), await fs.readFile(kernel));
+        assert.deepEqual(readdirSync(parent), ["c:x"], "skopeo wrote nothing at the path before the colon");
+    });
+
+    it("pulls a package whose files are the same bytes twice, refuses two layers of one role, and checks what a lookup finds", async () => {
+        const from = (digest: string) => ({ registry: registry.host, repository: "apps/pkg", digest });
+        const file = path.join(dir, "same.bin");
+        await fs.writeFile(file, randomBytes(4096));
+        const both = await pushPackage({
+            files: [
+                { role: "kernel", file },
+                { role: "disk", file },
+            ],
+            to: { registry: registry.host, repository: "apps/pkg", tag: "both" },
+            insecure: true,
+        });
+        const pulled = await pullPackage({
+            from: from(both.digest),
+            insecure: true,
+            outFor: (role) => path.join(dir, `both-${role}`),
+        });
+        assert.deepEqual(
+            pulled.files.map((f) => f.role),
+            ["kernel", "disk"],
+        );
+        for (const role of ["kernel", "disk"]) {
+            assert.deepEqual(await fs.readFile(path.join(dir, `both-${role}`)), await fs.readFile(file));
+        }
+        const twice = await pushPackage({
+            files: [
+                { role: "kernel", file },
+                { role: "kernel", file: demoKernel() },
+            ],
+            to: { registry: registry.host, repository: "apps/pkg", tag: "twice" },
+            insecure: true,
+        });
+        await assert.rejects(
+            pullPackage({
+                from: from(twice.digest),
+                insecure: true,
+                outFor: (role) => path.join(dir, `twice-${role}`),
+            }),
+            /two layers of one role/,
+        );
+        assert.equal(existsSync(path.join(dir, "twice-kernel")), false);
+        // A build tag whose package says it is another build: refused, nothing written.
+        await pushPackage({
+            files: [{ role: "kernel", file }],
+            to: { registry: registry.host, repository: "apps/pkg", tag: buildTag("a".repeat(64)) },
+            annotations: { [BUILD_ANNOTATION.digest]: "b".repeat(64) },
+            insecure: true,
+        });
+        await assert.rejects(
+            pullBuild(
+                { repository: { registry: registry.host, repository: "apps/pkg" }, insecure: true },
+                "a".repeat(64),
+                (role) => path.join(dir, `lookup-${role}`),
+                () => undefined,
+            ),
+            /not the package looked for: it is annotated with build b{64}, not a{64}/,
+        );
+        assert.equal(existsSync(path.join(dir, "lookup-kernel")), false);
     });
 
     it("says which registry does not answer, and which needs --insecure", async () => {

@@ -37,6 +37,7 @@ interface BuildCliOptions {
     allowOutside?: boolean;
     registry?: OciReference;
     registryInsecure?: boolean;
+    registryPullOnly?: boolean;
     json?: boolean;
 }
 
@@ -102,6 +103,10 @@ export const registerBuildCommand: CommandRegistration = (program: Command, io, 
             parseRegistryOption,
         )
         .option("--registry-insecure", "plain HTTP and no certificate check for --registry (a registry on loopback)")
+        .option(
+            "--registry-pull-only",
+            "look builds up in --registry but never push (a pull request's build: unreviewed code must not fill the cache)",
+        )
         .option("--json", "print one JSON object")
         .action(async (dir: string, options: BuildCliOptions) => {
             setExit(
@@ -135,6 +140,9 @@ async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<Bu
                     "give it relative to the directory, or pass --allow-outside (UnikernelImage: `allowOutsideDirectory`)",
             );
         }
+    }
+    if ((options.registryInsecure || options.registryPullOnly) && !options.registry) {
+        throw new UsageError("--registry-insecure and --registry-pull-only go with --registry <registry/repository>");
     }
     const { detectEngine } = await import("../../engines/detect");
     const engine = options.engine ?? detectEngine(dir, Boolean(options.kernel || options.disk));
@@ -181,7 +189,13 @@ async function buildRequestOf(dir: string, options: BuildCliOptions): Promise<Bu
         ...(engine === "kraft" ? { kraft: { jobs: options.jobs, noCache: !options.cache } } : {}),
         allowOutsideDirectory: Boolean(options.allowOutside),
         ...(options.registry
-            ? { registry: { repository: options.registry, insecure: Boolean(options.registryInsecure) } }
+            ? {
+                  registry: {
+                      repository: options.registry,
+                      insecure: Boolean(options.registryInsecure),
+                      pullOnly: Boolean(options.registryPullOnly),
+                  },
+              }
             : {}),
     };
 }

@@ -13,7 +13,6 @@ import {
     KernelFamily,
     Platform,
     gcpProvenanceLabels,
-    provenanceDescription,
 } from "../../model";
 import { unikernelCommand } from "../../contract/command";
 import { convertArgv, parseConvertResult } from "../../contract/convert";
@@ -61,9 +60,7 @@ export function createImage(name: string, source: GceImageSource, parent: pulumi
             "unikernel-digest": d,
             "managed-by": "pulumi-unikernel",
         }));
-    const description = pulumi
-        .all([source.digest, provenance])
-        .apply(([d, p]) => provenanceDescription(d, p as ImageProvenance));
+
     const archive = new command.local.Command(
         `${name}-archive`,
         {
@@ -97,15 +94,6 @@ export function createImage(name: string, source: GceImageSource, parent: pulumi
             bucket: bucket.name,
             name: pulumi.interpolate`${name}-${shortDigest}.tar.gz`,
             source: archive.stdout.apply((s) => new pulumi.asset.FileAsset(parseConvertResult(s).path)),
-            // Object metadata is free text: the whole provenance, the package reference included.
-            metadata: pulumi.all([source.digest, provenance]).apply(([d, p]) => ({
-                "unikernel-digest": d,
-                ...Object.fromEntries(
-                    Object.entries(p as ImageProvenance)
-                        .filter(([, v]) => v !== undefined && v !== "")
-                        .map(([k, v]) => [`unikernel-${k}`, String(v)]),
-                ),
-            })),
         },
         { parent },
     );
@@ -116,8 +104,9 @@ export function createImage(name: string, source: GceImageSource, parent: pulumi
             rawDisk: { source: pulumi.interpolate`https://storage.googleapis.com/${bucket.name}/${object.name}` },
             guestOsFeatures: source.features.apply((f) => f.map((type) => ({ type }))),
             family: source.family,
+            // Labels only: they change in place, where a description or object metadata would
+            // replace the image (its name is fixed by the digest) when provenance changes.
             labels,
-            description,
         },
         { parent },
     );

@@ -46,7 +46,7 @@ describe("AwsImage", () => {
         assert.equal(await unwrap(component.snapshotId), "snap-0123456789abcdef0");
     });
 
-    it("tags the snapshot and the AMI with where the image came from, within AWS's value limit", async () => {
+    it("tags the AMI with where the image came from, within AWS's value limit", async () => {
         const image = new uk.UnikernelImage(
             "prov-src",
             {
@@ -92,8 +92,10 @@ describe("AwsImage", () => {
                 "unikernel:managed-by": "pulumi-unikernel",
             },
         );
+        // Not on the snapshot: they would be arguments of its upload, and a new build time for the
+        // same digest would upload it again.
         const upload = await resolved(children[0].inputs.create);
-        assert.match(upload, /--tag unikernel:source-revision=f{40} /, "the snapshot carries them too");
+        assert.doesNotMatch(upload, /source-revision|built-at/);
         for (const value of Object.values(ami.tags as Record<string, string>)) assert.ok(value.length <= 256);
         // A value AWS cannot hold is left out, never cut.
         const long = awsProvenanceTags({ package: `r.io/${"a".repeat(300)}@sha256:${"e".repeat(64)}`, builtAt: "t" });
