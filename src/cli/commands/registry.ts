@@ -87,10 +87,9 @@ export const registerRegistryCommands: CommandRegistration = (program, io, setEx
         .argument("<ref>", "<registry>/<repository>@sha256:<digest>", referenceOption("pull"))
         .requiredOption("--out <file>", "where to write the file", safeText)
         .addOption(
-            new Option(
-                "--role <role>",
-                "which file of the package (default: its kernel or disk, or its only file)",
-            ).choices([...ROLES]),
+            new Option("--role <role>", "which file of the package (default: the first that is not an initrd)").choices(
+                [...ROLES],
+            ),
         )
         .option("--insecure", "plain HTTP and no certificate check (a registry on loopback)")
         .option("--json", "print one JSON object: {path, sha256, sizeBytes}")
