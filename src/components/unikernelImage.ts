@@ -163,6 +163,7 @@ export interface ResolvedImageArgs {
     allowOutsideDirectory: boolean;
     registry?: string;
     registryInsecure: boolean;
+    registryPullOnly: boolean;
 }
 
 /** Checks the inputs and applies defaults; returns every problem at once. @internal */
@@ -209,6 +210,12 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
         problems.push({
             path: "registry",
             message: `got ${JSON.stringify(args.registry)}; expected <registry>/<repository>`,
+        });
+    }
+    if ((args.registryInsecure || args.registryPullOnly) && args.registry === undefined) {
+        problems.push({
+            path: "registry",
+            message: "missing; `registryInsecure` and `registryPullOnly` go with a registry, <registry>/<repository>",
         });
     }
     if (args.makeGoal !== undefined && !problems.some((p) => p.path === "makeGoal") && !MAKE_GOAL.test(args.makeGoal)) {
@@ -345,6 +352,7 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             allowOutsideDirectory: Boolean(args.allowOutsideDirectory),
             registry: args.registry,
             registryInsecure: Boolean(args.registryInsecure),
+            registryPullOnly: Boolean(args.registryPullOnly),
         },
     };
 }
@@ -436,6 +444,7 @@ function createImageSteps(
                         allowOutsideDirectory: p.request.allowOutsideDirectory,
                         registry: p.registry,
                         registryInsecure: p.registryInsecure,
+                        registryPullOnly: p.registryPullOnly,
                     }),
                 ),
             ),

@@ -88,4 +88,10 @@ export interface UnikernelImageArgs {
      * @default false
      */
     registryInsecure?: pulumi.Input<boolean>;
+    /**
+     * Look builds up in `registry` but never push: for stacks of pull requests (review
+     * environments), whose unreviewed code must not be able to fill the cache other stacks deploy from.
+     * @default false
+     */
+    registryPullOnly?: pulumi.Input<boolean>;
 }

@@ -17,6 +17,7 @@ export interface BuildCommand {
     /** A build cache in an OCI registry: `<registry>/<repository>`. */
     registry?: string;
     registryInsecure?: boolean;
+    registryPullOnly?: boolean;
 }
 
 /** The argv of `unikernel build`, ending in `--json`. */
@@ -45,6 +46,7 @@ export function buildArgv(c: BuildCommand): string[] {
         ...(c.allowOutsideDirectory ? ["--allow-outside"] : []),
         ...(c.registry ? ["--registry", c.registry] : []),
         ...(c.registry && c.registryInsecure ? ["--registry-insecure"] : []),
+        ...(c.registry && c.registryPullOnly ? ["--registry-pull-only"] : []),
         "--json",
     ];
 }

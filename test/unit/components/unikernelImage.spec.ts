@@ -74,6 +74,26 @@ describe("UnikernelImage", () => {
         assert.deepEqual(triggers.slice(1), ["127.0.0.1:5000/ci/hello"]);
         assert.equal(await unwrap(component.package), `127.0.0.1:5000/ci/hello@sha256:${"e".repeat(64)}`);
         assert.equal(await unwrap(component.sourceRevision), "f".repeat(40));
+        // A review stack: looks up, never pushes.
+        const { children: review } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "review",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "build/hello.elf",
+                        kernelFamily: uk.KernelFamily.Bare,
+                        registry: "127.0.0.1:5000/ci/hello",
+                        registryPullOnly: true,
+                    },
+                    opts,
+                ),
+        );
+        assert.match(
+            await resolved(review[0].inputs.create),
+            / --registry 127\.0\.0\.1:5000\/ci\/hello --registry-pull-only --json$/,
+        );
         assert.equal(await unwrap(component.sourceDirty), false);
         assert.equal(await unwrap(component.builtAt), "2026-11-30T00:00:00.000Z");
     });
@@ -312,6 +332,17 @@ describe("UnikernelImage", () => {
                 ),
             ["registry"],
             /transport or scheme/,
+        ],
+        [
+            "registry options without a registry",
+            () =>
+                new uk.UnikernelImage(
+                    "bad11",
+                    { directory: DEMO_DIR, engine: uk.Engine.Make, makeKernelPath: "k", registryPullOnly: true },
+                    opts,
+                ),
+            ["registry"],
+            /go with a registry/,
         ],
         [
             "a command line with a line break",

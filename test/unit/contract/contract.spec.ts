@@ -29,6 +29,7 @@ const SAMPLES: string[][] = [
         allowOutsideDirectory: true,
         registry: "127.0.0.1:5000/ci/app",
         registryInsecure: true,
+        registryPullOnly: true,
     }),
     pushArgv({
         file: "/k",
