@@ -193,18 +193,9 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
         if (problem) problems.push(problem);
     }
     if (typeof args.registry === "string" && !problems.some((p) => p.path === "registry")) {
-        const parsed = parseOciReference(args.registry, "push");
-        const problem =
-            typeof parsed === "string"
-                ? parsed
-                : parsed.tag
-                  ? `names a tag (:${parsed.tag}); builds are tagged build-<digest>`
-                  : undefined;
-        if (problem) {
-            problems.push({
-                path: "registry",
-                message: `got ${JSON.stringify(args.registry)}, which ${problem}; expected <registry>/<repository>, e.g. "ghcr.io/acme/unikernels"`,
-            });
+        const parsed = parseOciReference(args.registry, "repository");
+        if (typeof parsed === "string") {
+            problems.push({ path: "registry", message: `got ${JSON.stringify(args.registry)}, which ${parsed}` });
         }
     } else if (args.registry !== undefined && typeof args.registry !== "string") {
         problems.push({

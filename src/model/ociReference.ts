@@ -26,8 +26,11 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** The longest reference accepted (the distribution spec caps repository names at 255). */
 const MAX_REFERENCE = 512;
 
-/** What a reference must carry: a tag (or nothing, for a push) or a digest (a pull). */
-export type ReferenceKind = "push" | "pull";
+/**
+ * What a reference must carry: a tag or nothing (a push), a digest (a pull), or neither (a
+ * repository, such as a build cache, whose tags the package chooses: `build-<digest>`).
+ */
+export type ReferenceKind = "push" | "pull" | "repository";
 
 /**
  * Parses `text`, or returns why it is not a reference of that kind (in words fit for an error after
@@ -35,7 +38,11 @@ export type ReferenceKind = "push" | "pull";
  */
 export function parseOciReference(text: string, kind: ReferenceKind): OciReference | string {
     const example =
-        kind === "push" ? "e.g. 127.0.0.1:5000/apps/hello:v1" : "e.g. 127.0.0.1:5000/apps/hello@sha256:<64 hex>";
+        kind === "push"
+            ? "e.g. 127.0.0.1:5000/apps/hello:v1"
+            : kind === "pull"
+              ? "e.g. 127.0.0.1:5000/apps/hello@sha256:<64 hex>"
+              : "e.g. ghcr.io/acme/unikernels";
     if (text.length > MAX_REFERENCE)
         return `is ${text.length} characters long; a reference has at most ${MAX_REFERENCE}`;
     if (/^[a-z-]+:\/\//.test(text) || text.startsWith("docker:") || text.startsWith("oci:")) {
@@ -68,6 +75,9 @@ export function parseOciReference(text: string, kind: ReferenceKind): OciReferen
     }
     if (kind === "pull" && !digest) return `must name a digest to pull by (${example}); a tag can move`;
     if (kind === "push" && digest) return `names a digest; a push gets its digest from what it pushes (${example})`;
+    if (kind === "repository" && (tag || digest)) {
+        return `names a ${tag ? `tag (:${tag})` : "digest"}; give <registry>/<repository>: builds are tagged build-<digest> (${example})`;
+    }
     return { registry, repository: rest, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
 

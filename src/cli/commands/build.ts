@@ -43,12 +43,8 @@ interface BuildCliOptions {
 
 /** `--registry`: a repository, without tag or digest (builds are tagged by their digest). */
 function parseRegistryOption(value: string): OciReference {
-    const parsed = parseOciReference(safeText(value), "push");
+    const parsed = parseOciReference(safeText(value), "repository");
     if (typeof parsed === "string") throw new InvalidArgumentError(parsed);
-    if (parsed.tag)
-        throw new InvalidArgumentError(
-            `names a tag (:${parsed.tag}); give <registry>/<repository>: builds are tagged build-<digest>`,
-        );
     return parsed;
 }
 

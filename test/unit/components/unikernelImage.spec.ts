@@ -334,6 +334,22 @@ describe("UnikernelImage", () => {
             /transport or scheme/,
         ],
         [
+            "a registry with a tag (builds choose their tags)",
+            () =>
+                new uk.UnikernelImage(
+                    "bad12",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        registry: "ghcr.io/acme/unikernels:latest",
+                    },
+                    opts,
+                ),
+            ["registry"],
+            /names a tag \(:latest\); give <registry>\/<repository>: builds are tagged build-<digest>/,
+        ],
+        [
             "registry options without a registry",
             () =>
                 new uk.UnikernelImage(

@@ -14,6 +14,7 @@ describe("parseOciReference", () => {
                 { registry: "ghcr.io", repository: "acme/uni-kernels", tag: "v1.2_3" },
             ],
             ["localhost/a__b.c-d", "push", { registry: "localhost", repository: "a__b.c-d" }],
+            ["ghcr.io/acme/unikernels", "repository", { registry: "ghcr.io", repository: "acme/unikernels" }],
             [
                 `[::1]:5000/x@sha256:${HEX}`,
                 "pull",
@@ -50,6 +51,12 @@ describe("parseOciReference", () => {
             [`r.io/a@sha512:${HEX}`, "pull", /not sha256/],
             [`r.io/a@sha256:${HEX}@sha256:${HEX}`, "pull", /digest/],
             [`r.io/${"a/".repeat(300)}a`, "push", /characters long/],
+            [
+                "r.io/a:v1",
+                "repository",
+                /names a tag \(:v1\); give <registry>\/<repository>: builds are tagged build-<digest>/,
+            ],
+            [`r.io/a@sha256:${HEX}`, "repository", /names a digest/],
         ] as const) {
             const parsed = parseOciReference(text, kind);
             assert.equal(typeof parsed, "string", `${text} was accepted`);
