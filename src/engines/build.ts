@@ -176,11 +176,19 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
                 cached: false,
                 provenance,
             };
-            await fs.writeFile(path.join(temp, "artifact.json"), `${JSON.stringify(artifact, null, 2)}\n`);
+            await fs.writeFile(path.join(temp, "artifact.json"), recordText(artifact));
             log(`build: ${artifact.name} ${targetId(artifact.target)} built (${digest.slice(0, 12)})\n`);
             return artifact;
         }).then((artifact) => (request.registry ? ensurePushed(request.registry, entry, artifact, log) : artifact));
     });
+}
+
+/**
+ * A cache entry's record (artifact.json): the artifact without what describes one run rather than
+ * the entry (cached, pulled, and `package`, which a run takes from `packages` for its registry).
+ */
+function recordText(artifact: Artifact): string {
+    return `${JSON.stringify({ ...artifact, cached: false, pulled: undefined, package: undefined }, null, 2)}\n`;
 }
 
 /**
@@ -198,12 +206,7 @@ async function ensurePushed(cache: RemoteCache, entry: string, artifact: Artifac
     log(`build: pushing ${artifact.digest.slice(0, 12)} to ${name}\n`);
     const reference = await pushBuild(cache, artifact);
     const updated: Artifact = { ...artifact, packages: { ...known, [name]: reference }, package: reference };
-    await writeAtomically(path.join(entry, "artifact.json"), (temp) =>
-        fs.writeFile(
-            temp,
-            `${JSON.stringify({ ...updated, cached: false, pulled: undefined, package: undefined }, null, 2)}\n`,
-        ),
-    );
+    await writeAtomically(path.join(entry, "artifact.json"), (temp) => fs.writeFile(temp, recordText(updated)));
     return updated;
 }
 
@@ -258,9 +261,7 @@ async function pullIntoEntry(
         package: found.reference,
         ...(found.provenance ? { provenance: found.provenance } : {}),
     };
-    await writeAtomically(path.join(entry, "artifact.json"), (temp) =>
-        fs.writeFile(temp, `${JSON.stringify({ ...artifact, cached: false, package: undefined }, null, 2)}\n`),
-    );
+    await writeAtomically(path.join(entry, "artifact.json"), (temp) => fs.writeFile(temp, recordText(artifact)));
     log(`build: pulled ${digest.slice(0, 12)} from ${found.reference}: no engine ran\n`);
     return { ...artifact, pulled: true };
 }
