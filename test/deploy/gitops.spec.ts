@@ -6,9 +6,9 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { DEMO_DIR, DEMO_LINE } from "../helpers/demoKernel";
+import { DEMO_LINE, demoCheckout } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
 import { ROOT, alive, pulumi, useBackend } from "./backend";
 
@@ -19,9 +19,9 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
     let example: string;
     const deployed: string[] = [];
 
-    /** Runs a pipeline step as the workflow does, with a runner's own cache. */
-    const pipeline = (args: string[], cache: string, extra: Record<string, string> = {}) => {
-        const run = spawnSync(path.join(example, "pipeline.sh"), args, {
+    /** Runs a pipeline step as the workflow does, with a runner's own cache; `extra` overrides the environment. */
+    const runPipeline = (args: string[], cache: string, extra: Record<string, string> = {}) =>
+        spawnSync(path.join(example, "pipeline.sh"), args, {
             encoding: "utf8",
             cwd: example,
             env: {
@@ -35,6 +35,9 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
                 ...extra,
             },
         });
+    /** {@link runPipeline}, which must succeed; its stdout. */
+    const pipeline = (args: string[], cache: string, extra: Record<string, string> = {}) => {
+        const run = runPipeline(args, cache, extra);
         assert.equal(run.status, 0, `pipeline.sh ${args.join(" ")}: ${run.stdout}\n${run.stderr}`);
         return run.stdout;
     };
@@ -50,10 +53,7 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
         // The example as a repository: pipeline.sh, the workflow, deploy/ and the sources beside it.
         example = path.join(backend.work, "gitops");
         cpSync(path.join(ROOT, "examples", "gitops"), example, { recursive: true });
-        mkdirSync(path.join(backend.work, "hello-kernel"));
-        for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
-            cpSync(path.join(DEMO_DIR, file), path.join(backend.work, "hello-kernel", file));
-        }
+        demoCheckout(path.join(backend.work, "hello-kernel"));
         const add = pulumi(["package", "add", "pulumi-unikernel"], backend.env, path.join(example, "deploy"));
         assert.equal(add.status, 0, add.stderr);
     });
@@ -77,22 +77,8 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
         assert.ok(existsSync(path.join(backend.work, "hello-kernel", "build", "hello.elf")), "runner A ran make");
         // Runner B: a fresh cache and a fresh checkout (no build/ directory) with the same sources.
         const checkoutB = path.join(backend.work, "runner-b-checkout");
-        mkdirSync(checkoutB);
-        for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
-            cpSync(path.join(DEMO_DIR, file), path.join(checkoutB, file));
-        }
-        const run = spawnSync(path.join(example, "pipeline.sh"), ["build"], {
-            encoding: "utf8",
-            env: {
-                ...process.env,
-                ...backend.env,
-                UNIKERNEL_CACHE_DIR: path.join(backend.work, "runner-b"),
-                REGISTRY: `${registry.host}/ci/hello`,
-                REGISTRY_INSECURE: "1",
-                APP_DIR: checkoutB,
-                UNIKERNEL: `${process.execPath} ${path.join(ROOT, "dist", "cli", "main.js")}`,
-            },
-        });
+        demoCheckout(checkoutB);
+        const run = runPipeline(["build"], "runner-b", { APP_DIR: checkoutB });
         assert.equal(run.status, 0, run.stderr);
         assert.equal(/^package=(\S+)$/m.exec(run.stdout)?.[1], pkg, "the same package");
         assert.match(run.stderr, /pulled .* no engine ran/);
@@ -121,10 +107,7 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
 
     it("a pull request's build never reaches the registry, and a tag can promote only what main pushed", () => {
         const pr = path.join(backend.work, "pr-checkout");
-        mkdirSync(pr);
-        for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
-            cpSync(path.join(DEMO_DIR, file), path.join(pr, file));
-        }
+        demoCheckout(pr);
         writeFileSync(
             path.join(pr, "main.c"),
             `${readFileSync(path.join(pr, "main.c"), "utf8")}\n/* a pull request */\n`,
@@ -135,33 +118,13 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
         const kernel = /^kernel=(\S+)$/m.exec(built)?.[1] ?? "";
         assert.ok(existsSync(kernel), "its own kernel, for the preview");
         // Promoting that commit (a tag on it) finds nothing main built, on a fresh runner.
-        const run = spawnSync(path.join(example, "pipeline.sh"), ["build"], {
-            encoding: "utf8",
-            env: {
-                ...process.env,
-                ...backend.env,
-                UNIKERNEL_CACHE_DIR: path.join(backend.work, "tag-runner"),
-                REGISTRY: `${registry.host}/ci/hello`,
-                REGISTRY_INSECURE: "1",
-                REGISTRY_PULL_ONLY: "1",
-                REQUIRE_PULLED: "1",
-                APP_DIR: pr,
-                UNIKERNEL: `${process.execPath} ${path.join(ROOT, "dist", "cli", "main.js")}`,
-            },
-        });
+        const run = runPipeline(["build"], "tag-runner", { APP_DIR: pr, REGISTRY_PULL_ONLY: "1", REQUIRE_PULLED: "1" });
         assert.equal(run.status, 1, run.stdout);
         assert.match(run.stderr, /is not in .*: build it on main first/);
     });
 
     it("refuses to promote anything but a digest", () => {
-        const run = spawnSync(
-            path.join(example, "pipeline.sh"),
-            ["deploy", "prod", `${registry.host}/ci/hello:latest`],
-            {
-                encoding: "utf8",
-                env: { ...process.env, ...backend.env },
-            },
-        );
+        const run = runPipeline(["deploy", "prod", `${registry.host}/ci/hello:latest`], "promote-runner");
         assert.equal(run.status, 2);
         assert.match(run.stderr, /is not <registry>\/<repository>@sha256:<digest>/);
     });

@@ -25,6 +25,18 @@ export function demoKernel(): string {
     return built;
 }
 
+/**
+ * A checkout of the demo kernel's sources at `dir` (made here): the files a repository holds, its
+ * .gitignore (build/) included, and no build output. Returns `dir`.
+ */
+export function demoCheckout(dir: string): string {
+    mkdirSync(dir, { recursive: true });
+    for (const file of [".gitignore", "Makefile", "boot.S", "main.c", "linker.ld"]) {
+        copyFileSync(path.join(DEMO_DIR, file), path.join(dir, file));
+    }
+    return dir;
+}
+
 /** A fresh temp directory for one test. */
 export function tempDir(prefix = "unikernel-test-"): string {
     return mkdtempSync(path.join(os.tmpdir(), prefix));

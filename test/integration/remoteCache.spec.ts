@@ -6,11 +6,11 @@
  */
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { buildArgv } from "../../src/contract/build";
 import { jsonOf, unikernel } from "../helpers/cli";
-import { DEMO_DIR, tempDir } from "../helpers/demoKernel";
+import { demoCheckout, tempDir } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
 
 describe("unikernel build --registry (a build cache shared by two machines)", function () {
@@ -19,13 +19,7 @@ describe("unikernel build --registry (a build cache shared by two machines)", fu
     let root: string;
 
     /** A copy of the demo kernel's sources: what a checkout on one runner is. */
-    const checkout = (name: string) => {
-        const dir = path.join(root, name);
-        for (const file of ["Makefile", "boot.S", "main.c", "linker.ld"])
-            cpSync(path.join(DEMO_DIR, file), path.join(dir, file));
-        writeFileSync(path.join(dir, ".gitignore"), "build/\n");
-        return dir;
-    };
+    const checkout = (name: string) => demoCheckout(path.join(root, name));
     /** What a UnikernelImage runs for this application, plus `extra` before `--json`. */
     const build = (dir: string, cache: string, extra: string[] = []) => {
         const argv = buildArgv({
