@@ -427,11 +427,10 @@ async function checkWrittenLayout(
     size: number,
 ): Promise<string> {
     const read = async (offset: number, length: number) => {
-        const buffer = Buffer.alloc(length);
-        const { bytesRead } = await handle.read(buffer, 0, length, offset);
-        if (bytesRead !== length)
+        const bytes = await readAt(handle, offset, length);
+        if (bytes.length !== length)
             throw new DiskInputError(`the image ${shown} is cut short: nothing at byte ${offset}`);
-        return buffer;
+        return bytes;
     };
     const inside = (what: string, offset: number, length: number) => {
         if (offset + length > size)
@@ -532,6 +531,13 @@ async function checkWrittenLayout(
     return "VMDK grain directory, tables and grains inside the file";
 }
 
+/** Up to `length` bytes at `offset` (fewer at the end of the file). */
+async function readAt(handle: fs.FileHandle, offset: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+}
+
 /** A fixed VHD footer: type 2, its checksum right, and its current size equal to the data before it. */
 function checkFixedVhdFooter(shown: string, footer: Buffer, fileSize: number): string {
     const type = footer.readUInt32BE(0x3c);
@@ -556,11 +562,7 @@ function checkFixedVhdFooter(shown: string, footer: Buffer, fileSize: number): s
 async function checkRawPartitions(shown: string, handle: fs.FileHandle, size: number): Promise<string> {
     const sectors = Math.floor(size / 512);
     {
-        const read = async (offset: number, length: number) => {
-            const buffer = Buffer.alloc(length);
-            const { bytesRead } = await handle.read(buffer, 0, length, offset);
-            return buffer.subarray(0, bytesRead);
-        };
+        const read = (offset: number, length: number) => readAt(handle, offset, length);
         const mbr = await read(0, 512);
         if (mbr.length < 512 || mbr.readUInt16LE(510) !== 0xaa55) {
             return "raw, no partition table to check";
