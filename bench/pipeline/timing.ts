@@ -3,16 +3,22 @@
 /** Runs per measurement: RUNS (default 5). */
 export const RUNS = Number(process.env.RUNS ?? 5);
 
+/** Wall time of one run of `body(i)`, in ms. */
+async function timed(body: (i: number) => unknown, i: number): Promise<number> {
+    const start = process.hrtime.bigint();
+    await body(i);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function middle(times: number[]): number {
+    return [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)];
+}
+
 /** The median wall time of `runs` runs of `body`, in ms. `body(i)` gets the run's index. */
 export async function median(body: (i: number) => unknown, runs = RUNS): Promise<number> {
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-        const start = process.hrtime.bigint();
-        await body(i);
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    for (let i = 0; i < runs; i++) times.push(await timed(body, i));
+    return middle(times);
 }
 
 /**
@@ -25,17 +31,11 @@ export async function medianPair(
 ): Promise<{ oursMs: number; baselineMs: number }> {
     const a: number[] = [];
     const b: number[] = [];
-    const time = async (body: (i: number) => unknown, i: number) => {
-        const start = process.hrtime.bigint();
-        await body(i);
-        return Number(process.hrtime.bigint() - start) / 1e6;
-    };
     for (let i = 0; i < RUNS * (i > 0 && a[0] + b[0] < 200 ? 3 : 1); i++) {
-        a.push(await time(ours, i));
-        b.push(await time(baseline, i));
+        a.push(await timed(ours, i));
+        b.push(await timed(baseline, i));
     }
-    const mid = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-    return { oursMs: mid(a), baselineMs: mid(b) };
+    return { oursMs: middle(a), baselineMs: middle(b) };
 }
 
 /** One row: what we do, against the baseline measured in the same run, and the target ratio if there is one. */
