@@ -13,7 +13,7 @@ import * as path from "path";
 import { OciReference, StepFailure, formatOciReference } from "../model";
 import { readBoundedFile, withWorkDir, writeAtomically } from "../internal/files";
 import { sha256, sha256File } from "../internal/hashing";
-import { skopeoCopy } from "./skopeo";
+import { skopeoCopy, skopeoInspectRaw } from "./skopeo";
 
 /** What a layer holds. */
 export type LayerRole = "kernel" | "initrd" | "disk" | "file";
@@ -200,14 +200,17 @@ export async function pullPackage(options: {
     if (!from.digest && !from.tag) throw new StepFailure(`${formatOciReference(from)} names no digest to pull by`);
     return withWorkDir("oci-pull", async (work) => {
         const layout = path.join(work, "layout");
+        // The manifest first, alone: what the package would bring is checked before any blob
+        // comes, and the copy then asks for that very manifest by digest (a tag may move meanwhile).
+        const { digest, manifest: announced } = await inspectManifest(from, Boolean(options.insecure), work);
+        await checkBounds(formatOciReference(from), announced, work);
         await skopeoCopy({
-            from: `docker://${formatOciReference(from.digest ? { ...from, tag: undefined } : from)}`,
+            from: `docker://${formatOciReference({ ...from, tag: undefined, digest })}`,
             to: "oci:layout:pulled",
             registry: from.registry,
             insecure: Boolean(options.insecure),
             tmpdir: work,
         });
-        const digest = from.digest ?? (await indexedDigest(layout));
         const manifest = await readManifest(layout, digest);
         const unexpected = options.expect?.(manifest.annotations ?? {});
         if (unexpected)
@@ -239,17 +242,6 @@ export async function pullPackage(options: {
     });
 }
 
-/** The manifest digest skopeo recorded in the layout's index (a pull by tag). */
-async function indexedDigest(layout: string): Promise<string> {
-    const bytes = await readBoundedFile(path.join(layout, "index.json"), MAX_MANIFEST_BYTES);
-    const index = bytes ? (JSON.parse(bytes.toString("utf8")) as { manifests?: { digest?: unknown }[] }) : undefined;
-    const digest = index?.manifests?.length === 1 ? index.manifests[0].digest : undefined;
-    if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
-        throw new StepFailure("the package pulled has no single manifest in its index");
-    }
-    return digest;
-}
-
 function roleOf(layer: Descriptor): LayerRole {
     const role = layer.annotations?.[ANNOTATION.role];
     return LAYER_ROLES.includes(role as LayerRole) ? (role as LayerRole) : "file";
@@ -261,13 +253,63 @@ function blobPath(layout: string, digest: string): string {
     return path.join(layout, "blobs", "sha256", digest.slice(7));
 }
 
+/** What a package says about itself: its manifest digest, annotations and layers, without any blob. */
+export interface PackageManifest {
+    digest: string;
+    annotations: Record<string, string>;
+    layers: { role: LayerRole; digest: string; sizeBytes: number }[];
+}
+
+/** Reads a package's manifest from the registry (no blob is fetched); by digest, it must be that manifest. */
+export async function inspectPackage(from: OciReference, insecure: boolean): Promise<PackageManifest> {
+    return withWorkDir("oci-inspect", async (work) => {
+        const { digest, manifest } = await inspectManifest(from, insecure, work);
+        return {
+            digest,
+            annotations: manifest.annotations ?? {},
+            layers: manifest.layers.map((l) => ({ role: roleOf(l), digest: l.digest, sizeBytes: l.size })),
+        };
+    });
+}
+
+async function inspectManifest(
+    from: OciReference,
+    insecure: boolean,
+    work: string,
+): Promise<{ digest: string; manifest: Manifest }> {
+    const raw = await skopeoInspectRaw({
+        ref: `docker://${formatOciReference(from.digest ? { ...from, tag: undefined } : from)}`,
+        registry: from.registry,
+        insecure,
+        tmpdir: work,
+    });
+    const digest = `sha256:${sha256(raw)}`;
+    if (from.digest && digest !== from.digest) {
+        throw new StepFailure(`${formatOciReference(from)}: the registry served a manifest that is ${digest}`);
+    }
+    return { digest, manifest: parseManifest(raw, digest) };
+}
+
 /** The manifest skopeo wrote, checked to be the one asked for, byte for byte. */
 async function readManifest(layout: string, digest: string): Promise<Manifest> {
     const bytes = await readBoundedFile(blobPath(layout, digest), MAX_MANIFEST_BYTES);
     if (!bytes || `sha256:${sha256(bytes)}` !== digest) {
         throw new StepFailure(`the manifest received is not ${digest}`);
     }
-    const manifest = JSON.parse(bytes.toString("utf8")) as Partial<Manifest>;
+    return parseManifest(bytes, digest);
+}
+
+/** An OCI image manifest with layers, each with a digest and a size. */
+function parseManifest(bytes: Buffer, digest: string): Manifest {
+    if (bytes.length > MAX_MANIFEST_BYTES) {
+        throw new StepFailure(`${digest} is a manifest of ${bytes.length} bytes; packages have a few KiB`);
+    }
+    let manifest: Partial<Manifest>;
+    try {
+        manifest = JSON.parse(bytes.toString("utf8")) as Partial<Manifest>;
+    } catch {
+        throw new StepFailure(`${digest} is not JSON: not a package`);
+    }
     if (manifest.mediaType !== MANIFEST_MEDIA_TYPE || !Array.isArray(manifest.layers) || manifest.layers.length === 0) {
         throw new StepFailure(`${digest} is not a package: not an OCI image manifest with layers`);
     }
@@ -277,6 +319,34 @@ async function readManifest(layout: string, digest: string): Promise<Manifest> {
         }
     }
     return manifest as Manifest;
+}
+
+/** A package has one layer per role and a few files; more is not one of ours. */
+const MAX_LAYERS = 16;
+/** Left free on the work directory's file system after a pull. */
+const FREE_MARGIN_BYTES = 512 * 1024 * 1024;
+
+/**
+ * What a pull would write fits: a few layers, a small config, and all of it in the free space of the
+ * file system the work directory is on (with a margin), so a hostile or mistaken package cannot fill
+ * the disk before its digests are checked.
+ */
+async function checkBounds(where: string, manifest: Manifest, work: string): Promise<void> {
+    if (manifest.layers.length > MAX_LAYERS) {
+        throw new StepFailure(`${where} has ${manifest.layers.length} layers (at most ${MAX_LAYERS}); refused`);
+    }
+    const config = (manifest as { config?: { size?: unknown } }).config;
+    if (config && (!Number.isSafeInteger(config.size) || (config.size as number) > MAX_MANIFEST_BYTES)) {
+        throw new StepFailure(`${where} has a config of ${String(config.size)} bytes; refused`);
+    }
+    const total = manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
+    const fsStat = await fs.statfs(work);
+    const free = fsStat.bavail * fsStat.bsize;
+    if (total + FREE_MARGIN_BYTES > free) {
+        throw new StepFailure(
+            `${where} holds ${total} bytes; the cache's file system has ${free} free (and keeps ${FREE_MARGIN_BYTES} spare); free space or set UNIKERNEL_CACHE_DIR elsewhere`,
+        );
+    }
 }
 
 /** A blob is what its descriptor says: its size, and its SHA-256 computed here. */

@@ -68,6 +68,40 @@ export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
     }
 }
 
+/**
+ * The manifest at `ref` (`docker://...`) exactly as the registry serves it (`skopeo inspect --raw`),
+ * fetched without any blob, so a pull can check what it would download before it does.
+ */
+export async function skopeoInspectRaw(inspect: {
+    ref: string;
+    registry: string;
+    insecure: boolean;
+    tmpdir: string;
+}): Promise<Buffer> {
+    await checkTool(SKOPEO);
+    const copy: SkopeoCopy = { from: inspect.ref, to: "(inspect)", ...inspect };
+    try {
+        const { stdout } = await runTool(
+            "skopeo",
+            [
+                "--tmpdir",
+                inspect.tmpdir,
+                "inspect",
+                "--raw",
+                "--retry-times",
+                "2",
+                ...(inspect.insecure ? ["--tls-verify=false"] : []),
+                inspect.ref,
+            ],
+            { tailLines: 6, timeoutMs: 5 * 60_000, cwd: inspect.tmpdir },
+        );
+        return Buffer.from(stdout, "utf8");
+    } catch (error) {
+        if (!(error instanceof ToolFailure)) throw error;
+        throw explain(copy, error);
+    }
+}
+
 function explain(copy: SkopeoCopy, error: ToolFailure): StepFailure {
     const text = error.tail;
     const where = `the registry at ${copy.registry}`;

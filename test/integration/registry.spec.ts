@@ -5,7 +5,7 @@
  * registry that does not answer.
  */
 import { strict as assert } from "assert";
-import { randomBytes } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import { existsSync, promises as fs, readdirSync } from "fs";
 import * as path from "path";
 import { jsonOf, unikernel } from "../helpers/cli";
@@ -195,6 +195,62 @@ describe("unikernel push and pull (docker-registry on loopback)", function () {
             /not the package looked for: it is annotated with build b{64}, not a{64}/,
         );
         assert.equal(existsSync(path.join(dir, "lookup-kernel")), false);
+    });
+
+    it("checks what a package would bring before any blob comes: its layer count and sizes against free space", async () => {
+        // Manifests written straight through the distribution API, as a hostile or broken pusher could.
+        const base = `http://${registry.host}/v2/apps/hostile`;
+        const blob = Buffer.from("tiny kernel");
+        const blobDigest = `sha256:${createHash("sha256").update(blob).digest("hex")}`;
+        const start = await fetch(`${base}/blobs/uploads/`, { method: "POST" });
+        assert.equal(start.status, 202);
+        const location = new URL(start.headers.get("location")!, `http://${registry.host}`);
+        location.searchParams.set("digest", blobDigest);
+        assert.equal((await fetch(location, { method: "PUT", body: blob })).status, 201);
+        const empty = Buffer.from("{}");
+        const emptyDigest = `sha256:${createHash("sha256").update(empty).digest("hex")}`;
+        const emptyStart = await fetch(`${base}/blobs/uploads/`, { method: "POST" });
+        const emptyLocation = new URL(emptyStart.headers.get("location")!, `http://${registry.host}`);
+        emptyLocation.searchParams.set("digest", emptyDigest);
+        assert.equal((await fetch(emptyLocation, { method: "PUT", body: empty })).status, 201);
+        const putManifest = async (tag: string, layers: { size: number; role?: string }[]) => {
+            const body = JSON.stringify({
+                schemaVersion: 2,
+                mediaType: "application/vnd.oci.image.manifest.v1+json",
+                config: { mediaType: "application/vnd.oci.empty.v1+json", digest: emptyDigest, size: 2 },
+                layers: layers.map((l) => ({
+                    mediaType: "application/vnd.pulumi-unikernel.kernel.v1",
+                    digest: blobDigest,
+                    size: l.size,
+                    ...(l.role ? { annotations: { "dev.pulumi-unikernel.role": l.role } } : {}),
+                })),
+            });
+            const put = await fetch(`${base}/manifests/${tag}`, {
+                method: "PUT",
+                headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+                body,
+            });
+            assert.equal(put.status, 201, await put.text());
+            return `sha256:${createHash("sha256").update(body).digest("hex")}`;
+        };
+        const many = await putManifest(
+            "many",
+            Array.from({ length: 17 }, () => ({ size: blob.length })),
+        );
+        const huge = await putManifest("huge", [{ size: 2 ** 50, role: "kernel" }]);
+        for (const [digest, message] of [
+            [many, /has 17 layers \(at most 16\); refused/],
+            [huge, /holds 1125899906842624 bytes; the cache's file system has \d+ free/],
+        ] as const) {
+            const out = path.join(dir, "hostile.elf");
+            const pull = unikernel(
+                ["pull", `${registry.host}/apps/hostile@${digest}`, "--out", out, "--insecure", "--json"],
+                env(),
+            );
+            assert.equal(pull.code, 1, pull.stdout);
+            assert.match(pull.stderr, message);
+            assert.equal(existsSync(out), false);
+        }
     });
 
     it("says which registry does not answer, and which needs --insecure", async () => {
