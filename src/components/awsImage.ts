@@ -1,7 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { KernelFamily, Problem, parseKernelFamily, resolveBootMode, awsProvenanceTags } from "../model";
-import { AmiSettings, amiSettings, createAmi } from "../clouds/aws/ami";
+import { checkReuse, ownOrReused } from "./reuse";
+import { AmiSettings, amiName, amiSettings, createAmi, createAmiCopies } from "../clouds/aws/ami";
+import { DISK_DIGEST_TAG, STACK_TAG, findReusableAmi } from "../clouds/aws/amiLookup";
+import { thisStack } from "./stackScope";
 import { uploadIdentity } from "../clouds/aws/providerCredentials";
 import { createS3Import } from "../clouds/aws/snapshotImport";
 import { createEbsDirectUpload } from "../clouds/aws/snapshotUpload";
@@ -35,6 +38,11 @@ export class AwsImage extends pulumi.ComponentResource {
     public readonly enaSupport: pulumi.Output<boolean>;
     /** The AMI boot mode: legacy-bios or uefi. */
     public readonly bootMode: pulumi.Output<string>;
+    /**
+     * With `reuseExisting`, the stack (`organization/project/stack`) whose AMI this component uses
+     * instead of uploading; undefined when the AMI is this stack's own.
+     */
+    public readonly reusedFrom: pulumi.Output<string | undefined>;
 
     /**
      * @param name The component name; the AMI is `${name}`, the other children `${name}-<role>`.
@@ -43,7 +51,7 @@ export class AwsImage extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AwsImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:AwsImage", name, {}, opts);
-        const plain = requirePlain(args, ["uploadMethod", "copyToRegions"]);
+        const plain = requirePlain(args, ["uploadMethod", "copyToRegions", "reuseExisting"]);
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
         const tags: pulumi.Output<Record<string, string>> = pulumi
@@ -54,43 +62,98 @@ export class AwsImage extends pulumi.ComponentResource {
                 "unikernel:kernel-family": r.kernelFamily,
                 "unikernel:managed-by": "pulumi-unikernel",
             }));
-        const snapshotId =
-            plain.uploadMethod === "s3-import"
-                ? createS3Import(name, args, tags, this)
-                : createEbsDirectUpload(
-                      name,
-                      args,
-                      region,
-                      tags,
-                      uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn),
-                      this,
-                  );
         // Provenance on the AMI and its copies only, whose tags change in place: on the snapshot
         // they would be upload arguments, and a new build time for the same digest would upload again.
         const amiTags = pulumi
-            .all([tags, pulumi.output(args.provenance ?? {})])
-            .apply(([t, p]): Record<string, string> => ({ ...awsProvenanceTags(p), ...t }));
-        const { ami, regionImageIds } = createAmi(
-            name,
-            resolved.ami,
-            snapshotId,
-            args.digest,
-            region,
-            plain.copyToRegions ?? [],
-            amiTags,
-            this,
-        );
-        this.imageId = ami.id;
-        this.snapshotId = snapshotId;
-        this.regionImageIds = regionImageIds;
+            .all([tags, pulumi.output(args.provenance ?? {}), pulumi.output(args.diskDigest)])
+            .apply(([t, p, diskDigest]): Record<string, string> => ({
+                ...awsProvenanceTags(p),
+                ...t,
+                ...(diskDigest ? { [DISK_DIGEST_TAG]: diskDigest } : {}),
+                [STACK_TAG]: thisStack(),
+            }));
+        const own = (): AmiChoice => {
+            const snapshotId =
+                plain.uploadMethod === "s3-import"
+                    ? createS3Import(name, args, tags, this)
+                    : createEbsDirectUpload(
+                          name,
+                          args,
+                          region,
+                          tags,
+                          uploadIdentity(this.getProvider("aws::"), args.uploadRoleArn),
+                          this,
+                      );
+            const made = createAmi(
+                name,
+                resolved.ami,
+                snapshotId,
+                args.digest,
+                region,
+                plain.copyToRegions ?? [],
+                amiTags,
+                this,
+            );
+            return {
+                imageId: made.ami.id,
+                snapshotId,
+                regionImageIds: made.regionImageIds,
+                reusedFrom: pulumi.output(undefined),
+            };
+        };
+        const choice: AmiChoice = !plain.reuseExisting
+            ? own()
+            : ownOrReused(
+                  ["imageId", "snapshotId", "regionImageIds", "reusedFrom"],
+                  pulumi.all([args.digest, args.diskDigest, resolved]).apply(([digest, diskDigest, r]) =>
+                      findReusableAmi(
+                          {
+                              digest,
+                              diskDigest: diskDigest!,
+                              kernelFamily: r.kernelFamily,
+                              settings: r.ami,
+                              stack: thisStack(),
+                          },
+                          this,
+                      ),
+                  ),
+                  own,
+                  (f) => ({
+                      imageId: pulumi.output(f.imageId),
+                      snapshotId: pulumi.output(f.snapshotId),
+                      regionImageIds: createAmiCopies(
+                          name,
+                          f.imageId,
+                          amiName(name, args.digest),
+                          region,
+                          plain.copyToRegions ?? [],
+                          amiTags,
+                          this,
+                      ),
+                      reusedFrom: pulumi.output<string | undefined>(f.ownerStack),
+                  }),
+              );
+        this.imageId = choice.imageId;
+        this.snapshotId = choice.snapshotId;
+        this.regionImageIds = choice.regionImageIds;
+        this.reusedFrom = choice.reusedFrom;
         this.enaSupport = resolved.ami.enaSupport;
         this.bootMode = resolved.ami.bootMode;
         this.registerOutputs({
+            reusedFrom: this.reusedFrom,
             imageId: this.imageId,
             snapshotId: this.snapshotId,
             regionImageIds: this.regionImageIds,
         });
     }
+}
+
+/** The AMI this component gives out: its own, or another stack's it reuses. */
+interface AmiChoice {
+    imageId: pulumi.Output<string>;
+    snapshotId: pulumi.Output<string>;
+    regionImageIds: pulumi.Output<Record<string, string>>;
+    reusedFrom: pulumi.Output<string | undefined>;
 }
 
 /** KMS key or alias ARNs, in any partition. */
@@ -129,6 +192,7 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): {
         });
     }
     problems.push(...checkAwsTags(args.tags ?? {}));
+    problems.push(...checkReuse(args.diskDigest, args.reuseExisting, "UnikernelImage.diskDigest", "an AMI"));
     if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
         problems.push({
             path: "kmsKeyArn",

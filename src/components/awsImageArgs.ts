@@ -8,6 +8,22 @@ export interface AwsImageArgs {
     diskPath: pulumi.Input<string>;
     /** Content digest of the image: names the AMI, tags it, and triggers a new upload when it changes. */
     digest: pulumi.Input<string>;
+    /**
+     * Digest of the disk's inputs (UnikernelImage.diskDigest): tagged on the AMI, and what
+     * `reuseExisting` matches besides `digest`.
+     */
+    diskDigest?: pulumi.Input<string>;
+    /**
+     * Use an AMI another stack of this account already made from the same disk (same `digest` and
+     * `diskDigest`, kernel family, architecture, boot mode and ENA support; owner self, available,
+     * in the provider's region) instead of uploading. The AMI stays that stack's: destroying it
+     * deregisters the AMI (running instances keep running; new ones cannot start), so turn this on
+     * for stacks that are promoted from a stack that outlives them. A stack that has made its own
+     * AMI keeps using it. Copies to `copyToRegions` are this stack's. The digests must be known
+     * when the program runs (UnikernelImage's are). Needs `diskDigest`.
+     * @default false
+     */
+    reuseExisting?: boolean;
     /** Kernel family: decides ENA support and where the AMI can run. */
     kernelFamily: pulumi.Input<KernelFamily>;
     /** Unikraft platform of the kernel. @default qemu */

@@ -8,6 +8,7 @@ import {
     checkPlacement,
     ec2Architecture,
     ec2Venue,
+    awsProvenanceTags,
     openAdminPortWarnings,
     validatePorts,
 } from "../model";
@@ -95,13 +96,21 @@ export class AwsService extends pulumi.ComponentResource {
         ) {
             allowBalancerHealthChecks(name, securityGroup, p.monitoring.loadBalancerPort, network.cidr, tags, this);
         }
+        // Where the image came from, on the instances only (the network is not the image's).
+        const machineTags = pulumi
+            .all([tags, pulumi.output(args.provenance ?? {}), pulumi.output(args.imageDigest)])
+            .apply(([t, prov, digest]): Record<string, string> => ({
+                ...awsProvenanceTags(prov),
+                ...(digest && digest.length <= 256 ? { "unikernel:digest": digest } : {}),
+                ...t,
+            }));
         const machine = {
             imageId: args.imageId,
             instanceType: p.instanceType,
             public: p.public,
             ports: p.ports,
             securityGroupId: securityGroup.id,
-            tags,
+            tags: machineTags,
         };
         const machines =
             p.replicas === 1 && p.maxReplicas === 1

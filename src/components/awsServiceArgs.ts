@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
-import { AwsMonitoringArgs, PortArgs } from "./types";
+import { AwsMonitoringArgs, PortArgs, ProvenanceArgs } from "./types";
 
 /** Inputs of {@link AwsService}. */
 export interface AwsServiceArgs {
@@ -37,6 +37,14 @@ export interface AwsServiceArgs {
     vpcId?: pulumi.Input<string>;
     /** Subnets to place instances in (public subnets for `public`, private ones for `private`). */
     subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Content digest of the image (UnikernelImage.digest), as a tag on every instance. */
+    imageDigest?: pulumi.Input<string>;
+    /**
+     * Where the image came from (as for AwsImage/GcpImage `provenance`), as AWS tags `unikernel:digest`, `unikernel:source-revision`, ... on every
+     * instance, within the cloud's rules (a value that does not fit is left out, never cut).
+     * @default - none
+     */
+    provenance?: pulumi.Input<ProvenanceArgs>;
     /** Tags for everything created. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, parseKernelFamily, resolveBootMode } from "../model";
 import { createImage, guestOsFeatures } from "../clouds/gcp/image";
-import { checkedArgs } from "./inputErrors";
+import { findReusableImage, reuseLabels } from "../clouds/gcp/imageLookup";
+import { checkedArgs, requirePlain } from "./inputErrors";
+import { checkReuse, ownOrReused } from "./reuse";
+import { thisStack } from "./stackScope";
 import { GcpImageArgs } from "./gcpImageArgs";
 
 export { GcpImageArgs };
@@ -22,8 +25,10 @@ export class GcpImage extends pulumi.ComponentResource {
     public readonly imageSelfLink: pulumi.Output<string>;
     /** The image name. */
     public readonly imageName: pulumi.Output<string>;
-    /** The bucket holding the archive. */
-    public readonly bucketName: pulumi.Output<string>;
+    /** The bucket holding the archive; undefined when the image is another stack's (`reusedFrom`). */
+    public readonly bucketName: pulumi.Output<string | undefined>;
+    /** With `reuseExisting`, the name of the other stack's image this component uses instead of uploading; else undefined. */
+    public readonly reusedFrom: pulumi.Output<string | undefined>;
     /** Guest OS features declared on the image. */
     public readonly guestOsFeatures: pulumi.Output<string[]>;
 
@@ -35,16 +40,48 @@ export class GcpImage extends pulumi.ComponentResource {
     constructor(name: string, args: GcpImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:GcpImage", name, {}, opts);
         const resolved = checkedArgs("GcpImage", args, validateGcpImageArgs);
-        const { image, bucket } = createImage(name, { ...args, features: resolved.features }, this);
-        this.imageSelfLink = image.selfLink;
-        this.imageName = image.name;
-        this.bucketName = bucket.name;
+        const plain = requirePlain(args, ["reuseExisting"]);
+        const stack = thisStack();
+        const labels = pulumi
+            .all([args.labels ?? {}, args.diskDigest])
+            .apply(([l, diskDigest]) => ({ ...l, ...reuseLabels(diskDigest, stack) }));
+        const own = () => {
+            const { image, bucket } = createImage(name, { ...args, labels, features: resolved.features }, this);
+            return {
+                imageSelfLink: image.selfLink,
+                imageName: image.name,
+                bucketName: bucket.name as pulumi.Output<string | undefined>,
+                reusedFrom: pulumi.output<string | undefined>(undefined),
+            };
+        };
+        const choice = !plain.reuseExisting
+            ? own()
+            : ownOrReused(
+                  ["imageSelfLink", "imageName", "bucketName", "reusedFrom"],
+                  pulumi
+                      .all([args.digest, args.diskDigest])
+                      .apply(([digest, diskDigest]) =>
+                          findReusableImage({ digest, diskDigest: diskDigest!, stack }, this),
+                      ),
+                  own,
+                  (found) => ({
+                      imageSelfLink: pulumi.output(found.selfLink),
+                      imageName: pulumi.output(found.name),
+                      bucketName: pulumi.output<string | undefined>(undefined),
+                      reusedFrom: pulumi.output<string | undefined>(found.name),
+                  }),
+              );
+        this.imageSelfLink = choice.imageSelfLink;
+        this.imageName = choice.imageName;
+        this.bucketName = choice.bucketName;
+        this.reusedFrom = choice.reusedFrom;
         this.guestOsFeatures = resolved.features;
         this.registerOutputs({
             imageSelfLink: this.imageSelfLink,
             imageName: this.imageName,
             bucketName: this.bucketName,
             guestOsFeatures: this.guestOsFeatures,
+            reusedFrom: this.reusedFrom,
         });
     }
 }
@@ -63,6 +100,13 @@ export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): {
         "GCE Arm machines (T2A, C4A) boot UEFI only; make the disk with bootMode uefi",
     );
     problems.push(...family.problems, ...boot.problems);
+    if (!args.digest || typeof args.digest !== "string" || !/^[a-z0-9_-]{16,128}$/.test(args.digest)) {
+        problems.push({
+            path: "digest",
+            message: `got ${JSON.stringify(String(args.digest ?? "").slice(0, 80))}; expected a digest such as UnikernelImage.digest (16-128 lower-case letters, digits, "_" or "-": it names the image and is a GCE label)`,
+        });
+    }
+    problems.push(...checkReuse(args.diskDigest, args.reuseExisting, "UnikernelImage.diskDigest", "an image"));
     if (problems.length || !family.value || !boot.value) return { problems };
     return { problems, value: { features: guestOsFeatures(family.value, args.platform ?? "qemu", boot.value) } };
 }

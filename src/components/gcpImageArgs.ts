@@ -8,6 +8,21 @@ export interface GcpImageArgs {
     diskPath: pulumi.Input<string>;
     /** Content digest of the image: names the archive and labels the image. */
     digest: pulumi.Input<string>;
+    /**
+     * Digest of the disk's inputs (UnikernelImage.diskDigest): labelled on the image and bucket,
+     * and what `reuseExisting` matches besides `digest`.
+     */
+    diskDigest?: pulumi.Input<string>;
+    /**
+     * Use a READY image another stack of this project already made from the same disk (same
+     * `digest` and `diskDigest`) instead of uploading. The image stays that stack's: destroying it
+     * deletes the image (running instances keep running; new ones cannot start), so turn this on
+     * for stacks promoted from a stack that outlives them. A stack that has made its own image
+     * keeps using it. The digests must be known when the program runs (UnikernelImage's are).
+     * Needs `diskDigest`.
+     * @default false
+     */
+    reuseExisting?: boolean;
     /** Kernel family: decides the guest OS features declared on the image. */
     kernelFamily: pulumi.Input<KernelFamily>;
     /** Unikraft platform of the kernel. @default qemu */

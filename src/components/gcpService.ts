@@ -8,6 +8,7 @@ import {
     checkPlacement,
     gceArchitecture,
     gceVenue,
+    gcpProvenanceLabels,
     openAdminPortWarnings,
     validatePorts,
 } from "../model";
@@ -85,6 +86,15 @@ export class GcpService extends pulumi.ComponentResource {
             ? existingNetwork(args.network!, args.subnetwork, this)
             : createNetwork(name, p.zone, this);
         createFirewallRules(name, tag, { public: p.public, ports: p.ports, egressCidrs: args.egressCidrs }, net, this);
+        // Where the image came from, on the instances only (the network is not the image's).
+        const machineLabels = pulumi
+            .all([labels, pulumi.output(args.provenance ?? {}), pulumi.output(args.imageDigest)])
+            .apply(([l, prov, digest]): Record<string, string> => ({
+                ...gcpProvenanceLabels(prov),
+                // As on GcpImage: the first 16 characters, when they are in the label alphabet.
+                ...(digest && /^[a-z0-9_-]{16}/.test(digest) ? { "unikernel-digest": digest.slice(0, 16) } : {}),
+                ...l,
+            }));
         const machine = {
             image: args.image,
             machineType: p.machineType,
@@ -92,7 +102,7 @@ export class GcpService extends pulumi.ComponentResource {
             public: p.public,
             ports: p.ports,
             tag,
-            labels,
+            labels: machineLabels,
         };
         const machines =
             p.replicas === 1

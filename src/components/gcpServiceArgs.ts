@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Architecture, Environment, KernelFamily, Platform } from "./enums";
-import { GcpMonitoringArgs, PortArgs } from "./types";
+import { GcpMonitoringArgs, PortArgs, ProvenanceArgs } from "./types";
 
 /** Inputs of {@link GcpService}. */
 export interface GcpServiceArgs {
@@ -33,6 +33,14 @@ export interface GcpServiceArgs {
     subnetwork?: pulumi.Input<string>;
     /** The network of `subnetwork` (for the firewall rules). Required with `subnetwork`. */
     network?: pulumi.Input<string>;
+    /** Content digest of the image (UnikernelImage.digest), as a label on every instance. */
+    imageDigest?: pulumi.Input<string>;
+    /**
+     * Where the image came from (as for AwsImage/GcpImage `provenance`), as GCE labels `unikernel-digest` (first 16 characters), `unikernel-source-revision`, ... on every
+     * instance, within the cloud's rules (a value that does not fit is left out, never cut).
+     * @default - none
+     */
+    provenance?: pulumi.Input<ProvenanceArgs>;
     /** Labels for everything created. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**

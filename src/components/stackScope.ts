@@ -43,3 +43,8 @@ export function gceNetworkTag(name: string, urn: pulumi.Output<string>): pulumi.
             .replace(/-+$/, "") || "unikernel";
     return stackScopedName(base, urn);
 }
+
+/** `organization/project/stack` of the running program: whose a cloud image is, in its tags. */
+export function thisStack(): string {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}

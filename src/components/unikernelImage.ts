@@ -24,13 +24,14 @@ import {
     resolveBootMode,
 } from "../model";
 import { planBuild } from "../engines/build";
+import { planPackage } from "../engines/fetchPackage";
 import { BuildRequest } from "../engines/engine";
 import { detectEngine } from "../engines/detect";
 import { MAKE_GOAL, MAKE_VARIABLE_NAME, RESERVED_MAKE_VARIABLES } from "../engines/make";
 import { cacheRoot } from "../internal/cacheDir";
 import { sha256 } from "../internal/hashing";
 import { safeFileName } from "../internal/naming";
-import { parseBuildResult, buildArgv } from "../contract/build";
+import { parseBuildResult, buildArgv, fetchArgv } from "../contract/build";
 import { unikernelCommand } from "../contract/command";
 import { convertArgv, formatExtension, parseConvertResult } from "../contract/convert";
 import { DiskCommandResult, diskArgv, parseDiskResult } from "../contract/disk";
@@ -83,6 +84,12 @@ export class UnikernelImage extends pulumi.ComponentResource {
     public readonly diskPath: pulumi.Output<string>;
     /** SHA-256 of the raw disk. */
     public readonly diskSha256: pulumi.Output<string>;
+    /**
+     * SHA-256 of what the disk is made from (the build digest, boot mode, size and cmdline): the
+     * same on every machine and stack, where `diskSha256` is not (FAT timestamps). Give it to
+     * AwsImage/GcpImage `diskDigest` for `reuseExisting`.
+     */
+    public readonly diskDigest: pulumi.Output<string>;
     /** Size of the raw disk in bytes. */
     public readonly diskSizeBytes: pulumi.Output<number>;
     /** Paths of the extra formats, by format name. */
@@ -108,17 +115,40 @@ export class UnikernelImage extends pulumi.ComponentResource {
         super("pulumi-unikernel:index:UnikernelImage", name, {}, opts);
         const structure = imageStructure(args);
         const resolved = checkedArgs("UnikernelImage", args, validateImageArgs);
-        const planned = resolved.apply(async (r) => {
-            const request = toBuildRequest(r, structure.engine);
+        const planned = resolved.apply(async (r): Promise<PlannedImage> => {
+            if (r.fromPackage !== undefined) return planFromPackage(r);
+            const request = toBuildRequest(r, structure.engine!);
             const { digest, build } = await planBuild(request);
             // The project file loads, but deviates somewhere: said on this component, at preview.
             for (const warning of build.warnings) await pulumi.log.warn(formatProblem(warning), this);
-            return { ...r, request, digest, target: build.target, family: build.kernelFamily };
+            return {
+                ...r,
+                digest,
+                engine: request.engine,
+                target: build.target,
+                family: build.kernelFamily,
+                makesDisk: structure.makesDisk === true,
+                buildArgv: buildArgv({
+                    dir: request.dir,
+                    engine: request.engine,
+                    target: build.target,
+                    family: build.kernelFamily,
+                    application: r.application,
+                    make: request.make,
+                    prebuilt: request.prebuilt,
+                    allowOutsideDirectory: request.allowOutsideDirectory,
+                    registry: r.registry,
+                    registryInsecure: r.registryInsecure,
+                    registryPullOnly: r.registryPullOnly,
+                }),
+                // A new registry reruns the build step, which pushes there (or pulls from there).
+                buildTriggers: r.registry ? [digest, r.registry] : [digest],
+            };
         });
         const children = createImageSteps(name, planned, structure, this);
 
         this.digest = planned.digest;
-        this.engine = planned.request.engine;
+        this.engine = planned.engine;
         this.kernelFamily = planned.family;
         this.platform = planned.target.platform;
         this.architecture = planned.target.architecture;
@@ -129,6 +159,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
         this.cmdline = children.cmdline;
         this.diskPath = children.disk.path;
         this.diskSha256 = children.disk.sha256;
+        this.diskDigest = children.diskDigest;
         this.diskSizeBytes = children.disk.sizeBytes;
         this.formatPaths = children.formatPaths;
         this.package = children.artifact.apply((a) => a.package);
@@ -142,6 +173,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
             artifactPath: this.artifactPath,
             diskPath: this.diskPath,
             diskSha256: this.diskSha256,
+            diskDigest: this.diskDigest,
             formatPaths: this.formatPaths,
         });
     }
@@ -149,7 +181,9 @@ export class UnikernelImage extends pulumi.ComponentResource {
 
 /** Validated, defaulted image inputs. @internal */
 export interface ResolvedImageArgs {
+    /** The application directory; "" with `fromPackage`. */
     directory: string;
+    fromPackage?: string;
     engine?: EngineName;
     application?: Application;
     target?: Target;
@@ -172,10 +206,12 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
     problems: Problem[];
 } {
     const problems: Problem[] = [];
-    if (typeof args.directory !== "string" || !args.directory) {
+    if (args.fromPackage !== undefined) {
+        problems.push(...checkFromPackage(args));
+    } else if (typeof args.directory !== "string" || !args.directory) {
         problems.push({
             path: "directory",
-            message: `got ${JSON.stringify(args.directory)}; expected the application directory`,
+            message: `got ${JSON.stringify(args.directory)}; expected the application directory (or \`fromPackage\`, a build made elsewhere)`,
         });
     }
     for (const [key, where] of [
@@ -203,7 +239,11 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             message: `got ${JSON.stringify(args.registry)}; expected <registry>/<repository>`,
         });
     }
-    if ((args.registryInsecure || args.registryPullOnly) && args.registry === undefined) {
+    if (
+        (args.registryInsecure || args.registryPullOnly) &&
+        args.registry === undefined &&
+        args.fromPackage === undefined
+    ) {
         problems.push({
             path: "registry",
             message: "missing; `registryInsecure` and `registryPullOnly` go with a registry, <registry>/<repository>",
@@ -262,14 +302,14 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             message: `is "${args.engine}", but make inputs are given; use engine "make" or remove the make inputs`,
         });
     }
-    if (args.engine === "make" && !args.makeKernelPath) {
+    if (args.engine === "make" && !args.makeKernelPath && args.fromPackage === undefined) {
         problems.push({
             path: "makeKernelPath",
             message:
                 'missing; the make engine needs the path of the kernel the Makefile produces, e.g. "build/kernel.elf"',
         });
     }
-    if (args.engine === "prebuilt" && !args.prebuiltKernel && !args.prebuiltDisk) {
+    if (args.engine === "prebuilt" && !args.prebuiltKernel && !args.prebuiltDisk && args.fromPackage === undefined) {
         problems.push({
             path: "prebuiltKernel",
             message: "missing; the prebuilt engine needs `prebuiltKernel` or `prebuiltDisk`",
@@ -295,7 +335,14 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
     const bootProblem = problems.some((p) => p.path === "bootMode");
     const platform = target?.platform ?? application?.targets[0]?.platform ?? "qemu";
     const family = familyCheck.value;
-    if (!bootProblem && !args.prebuiltDisk && args.engine !== "ops" && family && isMachineArchitecture(architecture)) {
+    if (
+        !bootProblem &&
+        args.fromPackage === undefined &&
+        !args.prebuiltDisk &&
+        args.engine !== "ops" &&
+        family &&
+        isMachineArchitecture(architecture)
+    ) {
         const answer = assessDisk({ family, platform, architecture }, boot);
         if (!answer.bootable) {
             problems.push({
@@ -325,7 +372,8 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
     return {
         problems: [],
         value: {
-            directory: args.directory,
+            directory: args.directory ?? "",
+            fromPackage: args.fromPackage,
             engine: args.engine,
             application,
             target,
@@ -346,6 +394,51 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             registryPullOnly: Boolean(args.registryPullOnly),
         },
     };
+}
+
+/** Inputs that build, and so have no meaning for a build taken from a package. */
+const BUILD_INPUTS = [
+    "directory",
+    "engine",
+    "application",
+    "target",
+    "kernelFamily",
+    "makeKernelPath",
+    "makeGoal",
+    "makeVariables",
+    "prebuiltKernel",
+    "prebuiltInitrd",
+    "prebuiltDisk",
+    "allowOutsideDirectory",
+    "registry",
+    "registryPullOnly",
+] as const;
+
+/** `fromPackage`: a package reference by digest, with no build input beside it. */
+function checkFromPackage(args: pulumi.Unwrap<UnikernelImageArgs>): Problem[] {
+    const problems: Problem[] = [];
+    const value = args.fromPackage;
+    const unsafe = typeof value === "string" ? checkSafeText(value, "fromPackage", "the fetch command") : undefined;
+    if (unsafe) problems.push(unsafe);
+    else {
+        const parsed = typeof value === "string" ? parseOciReference(value, "pull") : "is not text";
+        if (typeof parsed === "string") {
+            problems.push({
+                path: "fromPackage",
+                message: `got ${JSON.stringify(value)}, which ${parsed}; expected <registry>/<repository>@sha256:<digest>`,
+            });
+        }
+    }
+    for (const key of BUILD_INPUTS) {
+        if (args[key] !== undefined) {
+            problems.push({
+                path: key,
+                message:
+                    "is set beside `fromPackage`; a package is a finished build (it says its engine, target, family and cmdline): remove one of them",
+            });
+        }
+    }
+    return problems;
 }
 
 /** Maps the schema-friendly application input onto the model, collecting problems under `application`. */
@@ -372,23 +465,33 @@ function toModelApplication(input: pulumi.Unwrap<ApplicationArgs>, problems: Pro
     return parsed.value;
 }
 
+interface ImageStructure {
+    engine?: EngineName;
+    makesDisk: boolean | "from-package";
+    formats: DiskFormat[];
+}
+
 /**
  * What decides which children exist: the engine (does it make a kernel that needs a disk?) and the
  * formats. They must be known when the program runs, so they are read from plain inputs here; the
  * engine is detected from the directory when not given.
  */
-function imageStructure(args: UnikernelImageArgs): { engine: EngineName; makesDisk: boolean; formats: DiskFormat[] } {
+function imageStructure(args: UnikernelImageArgs): ImageStructure {
     const plain = requirePlain(args, ["engine", "prebuiltDisk", "formats"]);
+    // A package says itself whether it is a kernel (a disk is made) or a disk, once it is read.
+    if (args.fromPackage !== undefined)
+        return { makesDisk: "from-package", formats: [...new Set(plain.formats ?? [])] };
     const prebuilt = [args.prebuiltKernel, plain.prebuiltDisk].some((v) => v !== undefined);
     let engine: EngineName | undefined = plain.engine;
-    if (!engine) {
+    // No directory: the input check says so, with every other problem.
+    if (!engine && args.directory !== undefined) {
         const { directory } = requirePlain(
             args,
             ["directory"],
             "the engine is detected from the directory when `engine` is not set",
         );
         try {
-            engine = detectEngine(directory, prebuilt);
+            engine = detectEngine(directory!, prebuilt);
         } catch (error) {
             throw new pulumi.InputPropertyError({ propertyPath: "engine", reason: `${(error as Error).message}` });
         }
@@ -410,48 +513,72 @@ function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest 
     };
 }
 
-type PlannedImage = ResolvedImageArgs & { request: BuildRequest; digest: string; target: Target; family: KernelFamily };
+/** What the build step will be, known when the program runs. */
+type PlannedImage = ResolvedImageArgs & {
+    digest: string;
+    engine: EngineName;
+    target: Target;
+    family: KernelFamily;
+    /** Whether a disk is made from the artifact (a kernel), or the artifact is the disk. */
+    makesDisk: boolean;
+    buildArgv: string[];
+    buildTriggers: string[];
+};
 
-/** The build, disk and format steps. */
+/**
+ * A build taken from a package: what the package says it is (read from its manifest, or from the
+ * cache when fetched before), and a disk check for it as for a build's inputs.
+ */
+async function planFromPackage(r: ResolvedImageArgs): Promise<PlannedImage> {
+    const reference = parseOciReference(r.fromPackage!, "pull");
+    if (typeof reference === "string") throw new Error(reference); // checked with the inputs
+    const plan = await planPackage(reference, r.registryInsecure);
+    if (plan.kind === "kernel" && isMachineArchitecture(plan.target.architecture)) {
+        const answer = assessDisk(
+            { family: plan.kernelFamily, platform: plan.target.platform, architecture: plan.target.architecture },
+            r.boot,
+        );
+        if (!answer.bootable) {
+            throw new pulumi.InputPropertyError({
+                propertyPath: "bootMode",
+                reason: `${plan.reference} is a ${plan.kernelFamily} kernel for ${plan.target.platform}/${plan.target.architecture}: ${answer.reasons.join("; ")}`,
+            });
+        }
+    }
+    return {
+        ...r,
+        digest: plan.digest,
+        engine: plan.engine,
+        target: plan.target,
+        family: plan.kernelFamily,
+        makesDisk: plan.kind === "kernel",
+        buildArgv: fetchArgv(plan.reference, r.registryInsecure),
+        buildTriggers: [plan.digest, plan.reference],
+    };
+}
+
+/** The build (or fetch), disk and format steps. */
 function createImageSteps(
     name: string,
     planned: pulumi.Output<PlannedImage>,
-    structure: ReturnType<typeof imageStructure>,
+    structure: ImageStructure,
     parent: pulumi.Resource,
 ) {
     const build = new command.local.Command(
         `${name}-build`,
-        {
-            create: planned.apply((p) =>
-                unikernelCommand(
-                    buildArgv({
-                        dir: p.request.dir,
-                        engine: p.request.engine,
-                        target: p.target,
-                        family: p.family,
-                        application: p.application,
-                        make: p.request.make,
-                        prebuilt: p.request.prebuilt,
-                        allowOutsideDirectory: p.request.allowOutsideDirectory,
-                        registry: p.registry,
-                        registryInsecure: p.registryInsecure,
-                        registryPullOnly: p.registryPullOnly,
-                    }),
-                ),
-            ),
-            // A new registry reruns the build step, which pushes there (or pulls from there).
-            triggers: planned.apply((p) => (p.registry ? [p.digest, p.registry] : [p.digest])),
-        },
+        { create: planned.apply((p) => unikernelCommand(p.buildArgv)), triggers: planned.buildTriggers },
         { parent },
     );
     const artifact = build.stdout.apply(parseBuildResult);
     const cmdline = pulumi.all([planned, artifact]).apply(([p, a]) => p.cmdline ?? a.cmdline ?? "");
-    const diskKey = pulumi
+    // What the disk is made from: the build, boot mode, size and cmdline. It names the disk file and
+    // lets an image component find another stack's image of this very disk.
+    const diskDigest = pulumi
         .all([planned, cmdline])
-        .apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])).slice(0, 16));
-    let disk: pulumi.Output<DiskCommandResult>;
-    if (structure.makesDisk) {
-        const step = new command.local.Command(
+        .apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])));
+    const diskKey = diskDigest.apply((d) => d.slice(0, 16));
+    const makeDisk = () =>
+        new command.local.Command(
             `${name}-disk`,
             {
                 create: pulumi.all([planned, artifact, cmdline, diskKey]).apply(([p, a, c, key]) =>
@@ -472,10 +599,14 @@ function createImageSteps(
                 triggers: [diskKey],
             },
             { parent },
-        );
-        disk = step.stdout.apply(parseDiskResult);
+        ).stdout.apply(parseDiskResult);
+    const asDisk = () => artifact.apply((a) => ({ path: a.disk!, sha256: a.sha256, sizeBytes: a.sizeBytes }));
+    let disk: pulumi.Output<DiskCommandResult>;
+    if (structure.makesDisk === "from-package") {
+        // Which it is the package said when it was read; both are known when the program runs.
+        disk = planned.makesDisk.apply((makes) => (makes ? makeDisk() : asDisk()));
     } else {
-        disk = artifact.apply((a) => ({ path: a.disk!, sha256: a.sha256, sizeBytes: a.sizeBytes }));
+        disk = structure.makesDisk ? makeDisk() : asDisk();
     }
     const formatPaths: Record<string, pulumi.Output<string>> = {};
     for (const format of structure.formats) {
@@ -505,6 +636,7 @@ function createImageSteps(
         artifact,
         cmdline,
         disk,
+        diskDigest,
         formatPaths: pulumi.output(formatPaths) as pulumi.Output<Record<string, string>>,
     };
 }

@@ -7,8 +7,17 @@ export interface UnikernelImageArgs {
     /**
      * The application directory: its sources and its Kraftfile, ops `config.json` or Makefile. Its
      * files (minus .gitignore/.dockerignore/.kraftignore entries) decide the content hash.
+     * Required unless `fromPackage` is given.
      */
-    directory: pulumi.Input<string>;
+    directory?: pulumi.Input<string>;
+    /**
+     * Take a build made elsewhere by its package (`<registry>/<repository>@sha256:<digest>`, what
+     * `build --registry` pushed): no sources, no engine; the package says what the build is (engine,
+     * target, kernel family, cmdline) and its files are pulled and checked by digest. This is how a
+     * production stack deploys exactly what dev tested. Not with `directory` or any build input;
+     * `registryInsecure` applies to this registry.
+     */
+    fromPackage?: pulumi.Input<string>;
     /**
      * The engine that builds it.
      * @default - `kraft` for a Kraftfile, `ops` for config.json, `make` for a Makefile, `prebuilt` when a prebuilt file is given.

@@ -51,6 +51,11 @@ export function buildArgv(c: BuildCommand): string[] {
     ];
 }
 
+/** The argv of `unikernel fetch`: a build made elsewhere, by its package's digest; prints what `build --json` does. */
+export function fetchArgv(reference: string, insecure: boolean): string[] {
+    return ["fetch", reference, ...(insecure ? ["--insecure"] : []), "--json"];
+}
+
 /** What `build --json` prints and a component reads (the CLI prints the whole {@link Artifact}). */
 export type BuildResult = Pick<
     Artifact,

@@ -106,7 +106,7 @@ export async function planBuild(
 }
 
 /** How long a build waits for another run building the same digest (a cold kraft build takes minutes). */
-const BUILD_LOCK_WAIT_MS = 2 * 60 * 60 * 1000;
+export const BUILD_LOCK_WAIT_MS = 2 * 60 * 60 * 1000;
 
 /**
  * Builds (or reuses) the artifact for a request. One build per digest at a time (a lock per cache
@@ -187,7 +187,7 @@ export async function buildArtifact(request: BuildRequest, log: BuildLog = () =>
  * A cache entry's record (artifact.json): the artifact without what describes one run rather than
  * the entry (cached, pulled, and `package`, which a run takes from `packages` for its registry).
  */
-function recordText(artifact: Artifact): string {
+export function recordText(artifact: Artifact): string {
     return `${JSON.stringify({ ...artifact, cached: false, pulled: undefined, package: undefined }, null, 2)}\n`;
 }
 
@@ -266,10 +266,10 @@ async function pullIntoEntry(
     return { ...artifact, pulled: true };
 }
 
-type ArtifactRole = "kernel" | "initrd" | "disk";
+export type ArtifactRole = "kernel" | "initrd" | "disk";
 
 /** File names inside a cache entry: fixed, so a record can never point outside its entry. */
-const CACHE_FILE_NAMES: Readonly<Record<ArtifactRole, string>> = {
+export const CACHE_FILE_NAMES: Readonly<Record<ArtifactRole, string>> = {
     kernel: "kernel",
     initrd: "initrd",
     disk: "disk.img",
@@ -431,7 +431,7 @@ async function collectOutputs(
  * the entry's own files, and each file's SHA-256 must match the record. Anything else is a miss:
  * the entry is removed (and so rebuilt), with a note saying why.
  */
-async function readCachedArtifact(entry: string, digest: string, log: BuildLog): Promise<Artifact | undefined> {
+export async function readCachedArtifact(entry: string, digest: string, log: BuildLog): Promise<Artifact | undefined> {
     const record = path.join(entry, "artifact.json");
     const stat = await fs.stat(record).catch(() => undefined);
     if (!stat) {

@@ -36,6 +36,9 @@ export const BUILD_ANNOTATION = {
     platform: "dev.pulumi-unikernel.platform",
     architecture: "dev.pulumi-unikernel.architecture",
     kind: "dev.pulumi-unikernel.kind",
+    // What a stack that takes the package by digest (no sources) needs to make its disk.
+    name: "dev.pulumi-unikernel.name",
+    cmdline: "dev.pulumi-unikernel.cmdline",
     // Provenance: the image spec's own keys where it has them.
     revision: "org.opencontainers.image.revision",
     created: "org.opencontainers.image.created",
@@ -62,30 +65,14 @@ export async function pullBuild(
     digest: string,
     fileName: (role: "kernel" | "initrd" | "disk") => string,
     log: (text: string) => void,
-): Promise<
-    | { reference: string; files: Partial<Record<"kernel" | "initrd" | "disk", string>>; provenance?: Provenance }
-    | undefined
-> {
-    const from: OciReference = { ...cache.repository, tag: buildTag(digest) };
+): Promise<PulledBuild | undefined> {
     try {
-        const pulled = await pullPackage({
-            from,
-            insecure: cache.insecure,
-            outFor: (role) => (role === "file" ? undefined : fileName(role)),
-            expect: (annotations) =>
-                annotations[BUILD_ANNOTATION.digest] === digest
-                    ? undefined
-                    : `it is annotated with build ${annotations[BUILD_ANNOTATION.digest] ?? "(none)"}, not ${digest}`,
-        });
-        const files: Partial<Record<"kernel" | "initrd" | "disk", string>> = {};
-        for (const file of pulled.files) if (file.role !== "file") files[file.role] = file.sha256;
-        if (!files.kernel && !files.disk)
-            throw new BuildInputError(`${formatOciReference(from)} holds no kernel or disk`);
-        return {
-            reference: formatOciReference({ ...cache.repository, digest: pulled.digest }),
-            files,
-            provenance: provenanceFrom(pulled.annotations),
-        };
+        return await pullBuildPackage(
+            { ...cache.repository, tag: buildTag(digest) },
+            Boolean(cache.insecure),
+            digest,
+            fileName,
+        );
     } catch (error) {
         if (error instanceof ManifestUnknown) return undefined;
         // ghcr.io says DENIED for a repository not made yet: a miss; the push will check the credentials.
@@ -95,6 +82,42 @@ export async function pullBuild(
         }
         throw error;
     }
+}
+
+/** A pulled build: its package reference (by manifest digest), the SHA-256 of each file by role, and its provenance. */
+export interface PulledBuild {
+    reference: string;
+    files: Partial<Record<"kernel" | "initrd" | "disk", string>>;
+    provenance?: Provenance;
+}
+
+/**
+ * Pulls the package at `from` (a build tag, or a manifest digest) whose annotations say it is the
+ * build `digest`, writing each of its files where `fileName` says.
+ */
+export async function pullBuildPackage(
+    from: OciReference,
+    insecure: boolean,
+    digest: string,
+    fileName: (role: "kernel" | "initrd" | "disk") => string,
+): Promise<PulledBuild> {
+    const pulled = await pullPackage({
+        from,
+        insecure,
+        outFor: (role) => (role === "file" ? undefined : fileName(role)),
+        expect: (annotations) =>
+            annotations[BUILD_ANNOTATION.digest] === digest
+                ? undefined
+                : `it is annotated with build ${annotations[BUILD_ANNOTATION.digest] ?? "(none)"}, not ${digest}`,
+    });
+    const files: PulledBuild["files"] = {};
+    for (const file of pulled.files) if (file.role !== "file") files[file.role] = file.sha256;
+    if (!files.kernel && !files.disk) throw new BuildInputError(`${formatOciReference(from)} holds no kernel or disk`);
+    return {
+        reference: formatOciReference({ registry: from.registry, repository: from.repository, digest: pulled.digest }),
+        files,
+        provenance: provenanceFrom(pulled.annotations),
+    };
 }
 
 /** Pushes a built artifact's files as the package of its digest; resolves to its reference. */
@@ -114,6 +137,8 @@ export async function pushBuild(cache: RemoteCache, artifact: Artifact): Promise
             [BUILD_ANNOTATION.platform]: artifact.target.platform,
             [BUILD_ANNOTATION.architecture]: artifact.target.architecture,
             [BUILD_ANNOTATION.kind]: artifact.kind,
+            [BUILD_ANNOTATION.name]: artifact.name,
+            [BUILD_ANNOTATION.cmdline]: artifact.cmdline,
             ...provenanceAnnotations(artifact.provenance),
         },
     });
@@ -131,7 +156,7 @@ function provenanceAnnotations(p: Provenance | undefined): Record<string, string
 }
 
 /** The provenance a package's annotations carry, checked to be what this package writes. */
-function provenanceFrom(a: Record<string, string>): Provenance | undefined {
+export function provenanceFrom(a: Record<string, string>): Provenance | undefined {
     const builtAt = a[BUILD_ANNOTATION.created];
     const toolVersion = a[BUILD_ANNOTATION.toolVersion];
     if (

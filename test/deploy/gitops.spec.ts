@@ -6,7 +6,7 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { DEMO_LINE, demoCheckout } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
@@ -18,6 +18,8 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
     let registry: TestRegistry;
     let example: string;
     const deployed: string[] = [];
+    /** A project beside the example's with no sources at all: UnikernelImage.fromPackage. */
+    let promote: string;
 
     /** Runs a pipeline step as the workflow does, with a runner's own cache; `extra` overrides the environment. */
     const runPipeline = (args: string[], cache: string, extra: Record<string, string> = {}) =>
@@ -63,6 +65,7 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
             for (const stack of deployed) {
                 pulumi(["destroy", "--yes", "--stack", stack], backend.env, path.join(example, "deploy"));
             }
+            if (promote) pulumi(["destroy", "--yes", "--stack", "staging"], backend.env, promote);
         } finally {
             await registry?.stop();
             backend?.cleanup();
@@ -103,6 +106,61 @@ describe("deploy: examples/gitops (build once, promote by digest)", function () 
             assert.ok(alive(Number(readFileSync(out.pidfile, "utf8"))), "QEMU runs");
         }
         assert.notEqual(dev.pidfile, prod.pidfile, "two stacks, two VMs");
+    });
+
+    it("a stack with no sources deploys the package itself (fromPackage): the same kernel, no engine", () => {
+        const pkg = /^package=(\S+)$/m.exec(pipeline(["build"], "runner-a"))?.[1] ?? "";
+        promote = path.join(backend.work, "promote");
+        mkdirSync(promote);
+        writeFileSync(
+            path.join(promote, "Pulumi.yaml"),
+            [
+                "name: unikernel-promote",
+                "runtime: yaml",
+                "config:",
+                "  package:",
+                "    type: string",
+                "resources:",
+                "  image:",
+                "    type: pulumi-unikernel:index:UnikernelImage",
+                "    properties:",
+                "      fromPackage: ${package}",
+                "      registryInsecure: true",
+                "      cmdline: gitops stay",
+                "  service:",
+                "    type: pulumi-unikernel:index:LocalService",
+                "    properties:",
+                "      diskPath: ${image.diskPath}",
+                "      digest: ${image.digest}",
+                "      readyPattern: Hello from the pulumi-unikernel demo kernel",
+                "outputs:",
+                "  kernelSha256: ${image.artifactSha256}",
+                "  engine: ${image.engine}",
+                "  sourceRevision: ${image.sourceRevision}",
+                "  consoleLog: ${service.consoleLog}",
+                "  pidfile: ${service.pidfile}",
+                "",
+            ].join("\n"),
+        );
+        const env = { ...backend.env, UNIKERNEL_CACHE_DIR: path.join(backend.work, "promote-runner") };
+        for (const args of [
+            ["package", "add", "pulumi-unikernel"],
+            ["stack", "init", "staging"],
+            ["config", "set", "package", pkg],
+            ["up", "--yes", "--skip-preview"],
+        ]) {
+            const run = pulumi(args, env, promote);
+            assert.equal(run.status, 0, `pulumi ${args.join(" ")}: ${run.stdout}\n${run.stderr}`);
+        }
+        const run = pulumi(["stack", "output", "--json"], env, promote);
+        const out = JSON.parse(run.stdout) as Record<string, string>;
+        assert.equal(out.kernelSha256, outputs("dev").kernelSha256, "the kernel dev runs");
+        assert.equal(out.engine, "make", "what the package says it was built with");
+        const text = readFileSync(out.consoleLog, "utf8");
+        assert.ok(text.includes(DEMO_LINE) && text.includes("gitops stay"), text);
+        assert.ok(alive(Number(readFileSync(out.pidfile, "utf8"))), "QEMU runs");
+        for (const file of readdirSync(promote))
+            assert.doesNotMatch(file, /\.(c|elf)$|^Makefile$|^build$/, "no sources");
     });
 
     it("a pull request's build never reaches the registry, and a tag can promote only what main pushed", () => {

@@ -32,7 +32,81 @@ const CALLS: Record<string, (args: Record<string, any>) => Record<string, any>> 
         zoneIds: ["use1-az1", "use1-az2"],
         id: "us-east-1",
     }),
+    "aws:ec2/getAmiIds:getAmiIds": (a) => {
+        const amis = matchingAmis(a.filters);
+        return { ids: (a.sortAscending ? amis.reverse() : amis).map((ami) => ami.id), id: "ids" };
+    },
+    "aws:ec2/getAmi:getAmi": (a) => {
+        const ami = matchingAmis(a.filters)[0];
+        if (!ami) throw new Error("Your query returned no results.");
+        return {
+            id: ami.id,
+            state: ami.state,
+            architecture: ami.architecture,
+            bootMode: ami.bootMode,
+            enaSupport: ami.enaSupport,
+            tags: ami.tags,
+            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { snapshot_id: ami.snapshotId } }],
+        };
+    },
+    "gcp:compute/getImages:getImages": (a) => ({
+        images: matchingGceImages(a.filter).map((i) => ({
+            ...i,
+            selfLink: `https://www.googleapis.com/compute/v1/projects/p/global/images/${i.name}`,
+        })),
+        id: "images",
+    }),
 };
+
+/** An AMI the mocked account has, for the reuse lookups. */
+export interface MockAmi {
+    id: string;
+    state: string;
+    creationDate: string;
+    architecture: string;
+    bootMode: string;
+    enaSupport: boolean;
+    snapshotId: string;
+    tags: Record<string, string>;
+}
+/** A GCE image the mocked project has. */
+export interface MockGceImage {
+    name: string;
+    status: string;
+    creationTimestamp: string;
+    labels: Record<string, string>;
+}
+/** What the mocked account and project hold; tests fill it and empty it again. */
+export const cloudCatalog: { amis: MockAmi[]; gceImages: MockGceImage[] } = { amis: [], gceImages: [] };
+/** Every invoke made, by token, for asserting what was looked up. */
+export const invokes: { token: string; inputs: Record<string, any> }[] = [];
+
+/** The AMIs EC2's DescribeImages would give for these filters (tag:K, state, image-id). */
+function matchingAmis(filters: { name: string; values: string[] }[] = []): MockAmi[] {
+    const value = (ami: MockAmi, name: string): string | undefined =>
+        name.startsWith("tag:")
+            ? ami.tags[name.slice(4)]
+            : name === "state"
+              ? ami.state
+              : name === "image-id"
+                ? ami.id
+                : undefined;
+    return cloudCatalog.amis
+        .filter((ami) => filters.every((f) => f.values.includes(value(ami, f.name) ?? "\0")))
+        .sort((a, b) => b.creationDate.localeCompare(a.creationDate));
+}
+
+/** The images a GCE list filter of `(labels.K = "v")` and `(status = "V")` terms joined by AND gives. */
+function matchingGceImages(filter: string): MockGceImage[] {
+    const terms = filter.split(" AND ").map((t) => {
+        const m = /^\((labels\.[a-z0-9_-]+|status) = "([^"]*)"\)$/.exec(t);
+        if (!m) throw new Error(`mock GCE filter: cannot read ${JSON.stringify(t)}`);
+        return [m[1], m[2]] as const;
+    });
+    return cloudCatalog.gceImages.filter((image) =>
+        terms.every(([key, v]) => (key === "status" ? image.status : image.labels[key.slice(7)]) === v),
+    );
+}
 
 /**
  * What the CLI prints for each verb a component runs, typed by the contract (src/contract/), so a
@@ -150,6 +224,7 @@ export function installMocks(): void {
                 return { id: `${args.name}-id`, state };
             },
             call(args: pulumi.runtime.MockCallArgs) {
+                invokes.push({ token: args.token, inputs: args.inputs });
                 const answer = CALLS[args.token];
                 if (!answer) throw new Error(`unmocked invoke ${args.token}`);
                 return answer(args.inputs);
@@ -158,6 +233,7 @@ export function installMocks(): void {
         "project",
         "stack",
         false,
+        "org",
     );
 }
 

@@ -8,7 +8,9 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { buildArgv } from "../../src/contract/build";
+import { buildArgv, fetchArgv } from "../../src/contract/build";
+import { planPackage } from "../../src/engines/fetchPackage";
+import { OciReference, parseOciReference } from "../../src/model";
 import { jsonOf, unikernel } from "../helpers/cli";
 import { demoCheckout, tempDir } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
@@ -122,5 +124,62 @@ describe("unikernel build --registry (a build cache shared by two machines)", fu
         assert.equal(existsSync(path.join(f, "build")), false, "no engine ran");
         const again = jsonOf(build(f, "cache-f"));
         assert.equal(again.cached, false, "nothing was cached by the failed run");
+    });
+
+    it("fetch: a stack with no sources takes a build by its package digest, checked, and plans from the cache offline", async () => {
+        const repo = `${registry.host}/ci/fetch`;
+        const built = jsonOf(
+            build(checkout("fetch-src"), "fetch-builder", ["--registry", repo, "--registry-insecure"]),
+        );
+        const reference = built.package as string;
+        const cache = path.join(root, "fetch-deployer");
+        const fetch = (ref: string) => unikernel(fetchArgv(ref, true), { UNIKERNEL_CACHE_DIR: cache });
+        const first = fetch(reference);
+        assert.equal(first.code, 0, first.stderr);
+        const fetched = jsonOf(first);
+        assert.equal(fetched.digest, built.digest);
+        assert.equal(fetched.sha256, built.sha256);
+        assert.equal(fetched.package, reference);
+        assert.equal(fetched.pulled, true);
+        assert.equal(fetched.cmdline, built.cmdline);
+        assert.equal(fetched.engine, "make");
+        assert.deepEqual(fetched.provenance, built.provenance);
+        assert.deepEqual(readFileSync(fetched.path as string), readFileSync(built.path as string));
+        // Its own entry, never the build digest's: a package cannot stand in for a local build.
+        assert.match(fetched.path as string, /\/artifacts\/package-[0-9a-f]{64}\/kernel$/);
+        assert.equal(existsSync(path.join(cache, "artifacts", built.digest as string)), false);
+
+        // Again: from the cache, every file checked, nothing pulled.
+        const second = jsonOf(fetch(reference));
+        assert.equal(second.cached, true);
+        assert.equal(second.pulled, undefined);
+
+        // A file pushed by hand is not a build package; a tag is not a digest.
+        const plain = path.join(root, "plain.bin");
+        writeFileSync(plain, "not a kernel");
+        const pushed = jsonOf(unikernel(["push", plain, "--to", repo, "--role", "kernel", "--insecure", "--json"], {}));
+        const refused = fetch(pushed.reference as string);
+        assert.equal(refused.code, 1, refused.stdout);
+        assert.match(
+            refused.stderr,
+            /is not a build package this version can use: digest is missing; engine is missing/,
+        );
+        assert.equal(fetch(`${repo}:latest`).code, 2);
+        // A plan (what a preview does) needs no registry once fetched: this one is stopped now.
+        await registry.stop();
+        const saved = process.env.UNIKERNEL_CACHE_DIR;
+        process.env.UNIKERNEL_CACHE_DIR = cache;
+        try {
+            const parsed = parseOciReference(reference.replace(registry.host, "127.0.0.1:1"), "pull");
+            assert.equal(typeof parsed, "object");
+            // Another registry, one that does not answer, and another record key: it must go there.
+            await assert.rejects(planPackage(parsed as OciReference, true), /does not answer/);
+            const plan = await planPackage(parseOciReference(reference, "pull") as OciReference, true);
+            assert.equal(plan.digest, built.digest);
+            assert.equal(plan.kind, "kernel");
+        } finally {
+            if (saved === undefined) delete process.env.UNIKERNEL_CACHE_DIR;
+            else process.env.UNIKERNEL_CACHE_DIR = saved;
+        }
     });
 });

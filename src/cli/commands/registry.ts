@@ -1,6 +1,7 @@
 /** `unikernel push` and `pull`: a file to an OCI registry as a package, and back by digest (src/registry). */
 import { InvalidArgumentError, Option } from "commander";
 import { OciReference, StepFailure, parseOciReference } from "../../model";
+import { BuildResult } from "../../contract/build";
 import { PullCommandResult, PushCommandResult } from "../../contract/registry";
 import { checkOutputPath } from "../../internal/files";
 import { parseKeyValue, safeText } from "../optionValues";
@@ -132,4 +133,32 @@ export const registerRegistryCommands: CommandRegistration = (program, io, setEx
                 );
             },
         );
+    program
+        .command("fetch")
+        .description(
+            "Put a build made elsewhere into the cache by its package digest (promotion without sources); prints it as `build` does.",
+        )
+        .argument(
+            "<ref>",
+            "<registry>/<repository>@sha256:<digest> (what `build --registry` printed)",
+            referenceOption("pull"),
+        )
+        .option("--insecure", "plain HTTP and no certificate check (a registry on loopback)")
+        .option("--json", "print one JSON object, as `build --json`")
+        .action(async (from: OciReference, options: { insecure?: boolean; json?: boolean }) => {
+            setExit(
+                await runVerb(io, Boolean(options.json), async () => {
+                    const { fetchPackage } = await import("../../engines/fetchPackage");
+                    const artifact = await fetchPackage(from, Boolean(options.insecure), (text) => io.err(text));
+                    const result: BuildResult = artifact;
+                    printResult(
+                        io,
+                        Boolean(options.json),
+                        result,
+                        `${artifact.path}\n  ${artifact.kind} ${artifact.name}, ${artifact.sizeBytes} bytes, sha256 ${artifact.sha256}\n  digest ${artifact.digest}, package ${artifact.package}`,
+                    );
+                    return ExitCode.Ok;
+                }),
+            );
+        });
 };

@@ -28,6 +28,11 @@ export function amiSettings(
     };
 }
 
+/** The AMI's name: the component name and the digest's first 16 characters. */
+export function amiName(name: string, digest: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.interpolate`${name}-${pulumi.output(digest).apply((d) => d.slice(0, 16))}`;
+}
+
 /** The AMI, and the ids of its copies by region. */
 export interface AmiWithCopies {
     ami: aws.ec2.Ami;
@@ -51,7 +56,7 @@ export function createAmi(
     const ami = new aws.ec2.Ami(
         name,
         {
-            name: pulumi.interpolate`${name}-${pulumi.output(digest).apply((d) => d.slice(0, 16))}`,
+            name: amiName(name, digest),
             virtualizationType: "hvm",
             architecture: settings.architecture,
             bootMode: settings.bootMode,
@@ -64,14 +69,27 @@ export function createAmi(
         },
         { parent },
     );
+    return { ami, regionImageIds: createAmiCopies(name, ami.id, ami.name, region, copyToRegions, tags, parent) };
+}
+
+/** An encrypted copy of an AMI (this stack's, or one it reuses) in each region of `copyToRegions`, by region. */
+export function createAmiCopies(
+    name: string,
+    sourceAmiId: pulumi.Input<string>,
+    amiName: pulumi.Input<string>,
+    region: pulumi.Output<string>,
+    copyToRegions: readonly string[],
+    tags: pulumi.Output<Record<string, string>>,
+    parent: pulumi.Resource,
+): pulumi.Output<Record<string, string>> {
     const copies: Record<string, pulumi.Output<string>> = {};
     for (const target of copyToRegions) {
         const provider = new aws.Provider(`${name}-${target}`, { region: target as aws.Region }, { parent });
         copies[target] = new aws.ec2.AmiCopy(
             `${name}-copy-${target}`,
             {
-                name: ami.name,
-                sourceAmiId: ami.id,
+                name: amiName,
+                sourceAmiId,
                 sourceAmiRegion: region,
                 tags,
                 // Encrypted in the target region with its default EBS key (a KMS key is regional).
@@ -80,5 +98,5 @@ export function createAmi(
             { parent, provider },
         ).id;
     }
-    return { ami, regionImageIds: pulumi.output(copies) };
+    return pulumi.output(copies);
 }

@@ -3,7 +3,7 @@
  */
 import { strict as assert } from "assert";
 import { uk, opts, construct, rejects, shape } from "../../helpers/componentHarness";
-import { resolved, unwrap } from "../../helpers/mocks";
+import { MockAmi, cloudCatalog, invokes, resolved, unwrap } from "../../helpers/mocks";
 import * as pulumi from "@pulumi/pulumi";
 import type * as UK from "../../../src";
 import { awsProvenanceTags } from "../../../src/model";
@@ -90,6 +90,7 @@ describe("AwsImage", () => {
                 "unikernel:digest": "f".repeat(64),
                 "unikernel:kernel-family": "unikraft",
                 "unikernel:managed-by": "pulumi-unikernel",
+                "unikernel:stack": "org/project/stack",
             },
         );
         // Not on the snapshot: they would be arguments of its upload, and a new build time for the
@@ -294,4 +295,117 @@ describe("AwsImage", () => {
                 ),
             ["kernelFamily", "bootMode"],
         ));
+
+    describe("reuseExisting", () => {
+        const diskDigest = "d".repeat(64);
+        const reuse = { ...base, diskDigest, reuseExisting: true, kernelFamily: uk.KernelFamily.Unikraft };
+        const theirs = (over: Partial<MockAmi> = {}): MockAmi => ({
+            id: "ami-0aaaaaaaaaaaaaaa1",
+            state: "available",
+            creationDate: "2026-11-01T00:00:00.000Z",
+            architecture: "x86_64",
+            bootMode: "legacy-bios",
+            enaSupport: false,
+            snapshotId: "snap-0aaaaaaaaaaaaaaa1",
+            ...over,
+            tags: {
+                "unikernel:digest": base.digest,
+                "unikernel:disk-digest": diskDigest,
+                "unikernel:kernel-family": "unikraft",
+                "unikernel:stack": "org/project/dev",
+                ...over.tags,
+            },
+        });
+        afterEach(() => cloudCatalog.amis.splice(0));
+
+        it("uses another stack's AMI of the same disk, uploads nothing, and copies it to other regions as its own", async () => {
+            cloudCatalog.amis.push(
+                theirs({ id: "ami-0older", creationDate: "2026-10-01T00:00:00.000Z", snapshotId: "snap-0older" }),
+                theirs(),
+            );
+            const mark = invokes.length;
+            const { component, children } = await construct(
+                () => new uk.AwsImage("reuse", { ...reuse, copyToRegions: ["eu-west-1"] }, opts),
+            );
+            assert.deepEqual(shape(children), [
+                "pulumi:providers:aws reuse-eu-west-1",
+                "aws:ec2/amiCopy:AmiCopy reuse-copy-eu-west-1",
+            ]);
+            assert.equal(await unwrap(component.imageId), "ami-0aaaaaaaaaaaaaaa1");
+            assert.equal(await unwrap(component.snapshotId), "snap-0aaaaaaaaaaaaaaa1");
+            assert.equal(await unwrap(component.reusedFrom), "org/project/dev");
+            const copy = await resolved(children[1].inputs);
+            assert.equal(copy.sourceAmiId, "ami-0aaaaaaaaaaaaaaa1");
+            assert.equal(copy.tags["unikernel:stack"], "org/project/stack");
+            // Looked up by both digests, owner self and state, newest first.
+            const lookup = invokes.slice(mark).find((i) => i.token === "aws:ec2/getAmiIds:getAmiIds")!;
+            assert.deepEqual(lookup.inputs.owners, ["self"]);
+            assert.equal(lookup.inputs.sortAscending, false);
+            assert.deepEqual(
+                lookup.inputs.filters.map((f: { name: string }) => f.name),
+                ["tag:unikernel:digest", "tag:unikernel:disk-digest", "state", "tag:unikernel:stack"],
+            );
+        });
+
+        it("uploads its own when no AMI matches what this stack would register", async () => {
+            cloudCatalog.amis.push(
+                theirs({ id: "ami-0arm", architecture: "arm64" }),
+                theirs({ id: "ami-0uefi", bootMode: "uefi" }),
+                theirs({ id: "ami-0ena", enaSupport: true }),
+                theirs({ id: "ami-0nanos", tags: { "unikernel:kernel-family": "nanos" } }),
+                theirs({ id: "ami-0otherdisk", tags: { "unikernel:disk-digest": "e".repeat(64) } }),
+                theirs({ id: "ami-0pending", state: "pending" }),
+            );
+            const { component, children } = await construct(() => new uk.AwsImage("fresh", reuse, opts));
+            assert.deepEqual(shape(children), ["command:local:Command fresh-snapshot", "aws:ec2/ami:Ami fresh"]);
+            assert.equal(await unwrap(component.reusedFrom), undefined);
+            const ami = await resolved(children[1].inputs);
+            assert.equal(ami.tags["unikernel:disk-digest"], diskDigest);
+            assert.equal(ami.tags["unikernel:stack"], "org/project/stack");
+            // The snapshot's tags (upload arguments) do not carry the stack or disk digest.
+            assert.doesNotMatch(await resolved(children[0].inputs.create), /unikernel:stack|disk-digest/);
+        });
+
+        it("keeps this stack's own AMI even when another stack has a newer one", async () => {
+            cloudCatalog.amis.push(
+                theirs({
+                    id: "ami-0mine",
+                    creationDate: "2026-09-01T00:00:00.000Z",
+                    tags: { "unikernel:stack": "org/project/stack" },
+                }),
+                theirs({ id: "ami-0newer", creationDate: "2026-11-20T00:00:00.000Z" }),
+            );
+            const { component, children } = await construct(() => new uk.AwsImage("mine", reuse, opts));
+            assert.deepEqual(shape(children), ["command:local:Command mine-snapshot", "aws:ec2/ami:Ami mine"]);
+            assert.equal(await unwrap(component.reusedFrom), undefined);
+        });
+
+        it("looks nothing up without reuseExisting", async () => {
+            cloudCatalog.amis.push(theirs());
+            const mark = invokes.length;
+            const { children } = await construct(
+                () => new uk.AwsImage("noreuse", { ...base, diskDigest, kernelFamily: uk.KernelFamily.Unikraft }, opts),
+            );
+            assert.deepEqual(shape(children), ["command:local:Command noreuse-snapshot", "aws:ec2/ami:Ami noreuse"]);
+            assert.equal(invokes.slice(mark).filter((i) => i.token.startsWith("aws:ec2/getAmi")).length, 0);
+        });
+
+        it("needs a disk digest, in hex", () =>
+            rejects(
+                () =>
+                    new uk.AwsImage(
+                        "nodisk",
+                        { ...base, reuseExisting: true, kernelFamily: uk.KernelFamily.Unikraft },
+                        opts,
+                    ),
+                ["diskDigest"],
+                /reuseExisting needs it/,
+            ).then(() =>
+                rejects(
+                    () => new uk.AwsImage("baddisk", { ...reuse, diskDigest: "D".repeat(64) }, opts),
+                    ["diskDigest"],
+                    /64 lower-case hex/,
+                ),
+            ));
+    });
 });

@@ -56,6 +56,46 @@ describe("AwsService", () => {
         assert.deepEqual(await unwrap(component.urls), ["http://203.0.113.10:80"]);
     });
 
+    it("tags instances (and a launch template's instances) with the image's digest and provenance, the network not", async () => {
+        const provenance = {
+            sourceRevision: "a".repeat(40),
+            sourceDirty: false,
+            builtAt: "2026-11-30T00:00:00.000Z",
+            engine: "make 4.3",
+            package: "x".repeat(300),
+        };
+        for (const replicas of [1, 2]) {
+            const { children } = await construct(
+                () =>
+                    new uk.AwsService(
+                        `prov${replicas}`,
+                        {
+                            imageId: "ami-123",
+                            imageDigest: "f".repeat(64),
+                            provenance,
+                            kernelFamily: uk.KernelFamily.Nanos,
+                            instanceType: "t3.micro",
+                            replicas,
+                            ports: [{ port: 80 }],
+                        },
+                        opts,
+                    ),
+            );
+            const machine = children.find((c) =>
+                /ec2\/(instance:Instance|launchTemplate:LaunchTemplate)$/.test(c.type),
+            )!;
+            const inputs = await resolved(machine.inputs);
+            const tags = replicas === 1 ? inputs.tags : inputs.tagSpecifications[0].tags;
+            assert.equal(tags["unikernel:digest"], "f".repeat(64));
+            assert.equal(tags["unikernel:source-revision"], "a".repeat(40));
+            assert.equal(tags["unikernel:source-dirty"], "false");
+            assert.equal(tags["unikernel:engine"], "make 4.3");
+            assert.equal(tags["unikernel:package"], undefined, "a value over 256 characters is left out");
+            const vpc = await resolved(children.find((c) => c.type === "aws:ec2/vpc:Vpc")!.inputs);
+            assert.equal(vpc.tags["unikernel:digest"], undefined);
+        }
+    });
+
     it("private: no internet gateway, no public address, and no rule open to 0.0.0.0/0", async () => {
         const { component, children } = await construct(
             () =>

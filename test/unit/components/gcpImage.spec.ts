@@ -2,8 +2,9 @@
  * GcpImage under mocks: bucket, archive upload and the image.
  */
 import { strict as assert } from "assert";
-import { uk, opts, construct, shape } from "../../helpers/componentHarness";
-import { resolved, unwrap } from "../../helpers/mocks";
+import { uk, opts, construct, rejects, shape } from "../../helpers/componentHarness";
+import { MockGceImage, cloudCatalog, invokes, resolved, unwrap } from "../../helpers/mocks";
+import { sha256 } from "../../../src/internal/hashing";
 
 describe("GcpImage", () => {
     it("uploads the archive to a private bucket and declares the kernel's guest features", async () => {
@@ -67,6 +68,7 @@ describe("GcpImage", () => {
             "unikernel-engine": "kraft-0-11-6",
             "unikernel-digest": "eeeeeeeeeeeeeeee",
             "managed-by": "pulumi-unikernel",
+            "unikernel-stack": sha256("org/project/stack").slice(0, 16),
         });
         for (const [key, value] of Object.entries(image.labels as Record<string, string>)) {
             assert.match(key, /^[a-z][a-z0-9_-]{0,62}$/);
@@ -93,5 +95,79 @@ describe("GcpImage", () => {
                 ),
         );
         assert.deepEqual((await resolved(children[3].inputs)).guestOsFeatures, []);
+    });
+
+    describe("reuseExisting", () => {
+        const digest = "e".repeat(64);
+        const diskDigest = "d".repeat(64);
+        const reuse = {
+            diskPath: "/cache/disks/app.img",
+            digest,
+            diskDigest,
+            reuseExisting: true,
+            kernelFamily: uk.KernelFamily.Unikraft,
+        };
+        const image = (over: Partial<MockGceImage> & { labels?: Record<string, string> } = {}): MockGceImage => ({
+            name: "web-eeeeeeeeeeeeeeee",
+            status: "READY",
+            creationTimestamp: "2026-11-01T00:00:00.000-08:00",
+            ...over,
+            labels: {
+                "unikernel-digest": digest.slice(0, 16),
+                "unikernel-disk-digest": diskDigest.slice(0, 32),
+                "unikernel-stack": sha256("org/project/dev").slice(0, 16),
+                ...over.labels,
+            },
+        });
+        afterEach(() => cloudCatalog.gceImages.splice(0));
+
+        it("uses another stack's READY image of the same disk and uploads nothing", async () => {
+            cloudCatalog.gceImages.push(
+                image({ name: "old", creationTimestamp: "2026-10-01T00:00:00.000-08:00" }),
+                image(),
+                image({ name: "failed", status: "FAILED", creationTimestamp: "2026-11-29T00:00:00.000-08:00" }),
+                image({ name: "otherdisk", labels: { "unikernel-disk-digest": "c".repeat(32) } }),
+            );
+            const mark = invokes.length;
+            const { component, children } = await construct(() => new uk.GcpImage("reuse", reuse, opts));
+            assert.deepEqual(shape(children), []);
+            assert.equal(await unwrap(component.imageName), "web-eeeeeeeeeeeeeeee");
+            assert.match(await unwrap(component.imageSelfLink), /\/global\/images\/web-eeeeeeeeeeeeeeee$/);
+            assert.equal(await unwrap(component.reusedFrom), "web-eeeeeeeeeeeeeeee");
+            assert.equal(await unwrap(component.bucketName), undefined);
+            const lookup = invokes.slice(mark).find((i) => i.token === "gcp:compute/getImages:getImages")!;
+            assert.equal(
+                lookup.inputs.filter,
+                `(labels.unikernel-digest = "${"e".repeat(16)}") AND (labels.unikernel-disk-digest = "${"d".repeat(32)}") AND (status = "READY")`,
+            );
+        });
+
+        it("uploads its own, labelled with the disk and stack, when none matches or when it has its own", async () => {
+            cloudCatalog.gceImages.push(image({ labels: { "unikernel-disk-digest": "c".repeat(32) } }));
+            const fresh = await construct(() => new uk.GcpImage("fresh", reuse, opts));
+            assert.deepEqual(shape(fresh.children), [
+                "command:local:Command fresh-archive",
+                "gcp:storage/bucket:Bucket fresh-bucket",
+                "gcp:storage/bucketObject:BucketObject fresh-archive",
+                "gcp:compute/image:Image fresh",
+            ]);
+            const labels = (await resolved(fresh.children[3].inputs)).labels;
+            assert.equal(labels["unikernel-disk-digest"], "d".repeat(32));
+            assert.equal(labels["unikernel-stack"], sha256("org/project/stack").slice(0, 16));
+            assert.equal(await unwrap(fresh.component.reusedFrom), undefined);
+
+            cloudCatalog.gceImages.push(
+                image({ name: "mine", labels: { "unikernel-stack": sha256("org/project/stack").slice(0, 16) } }),
+                image({ name: "theirs-newer", creationTimestamp: "2026-11-28T00:00:00.000-08:00" }),
+            );
+            const mine = await construct(() => new uk.GcpImage("mine", reuse, opts));
+            assert.equal(shape(mine.children).length, 4);
+        });
+
+        it("needs a disk digest, and a digest in the label alphabet", () =>
+            rejects(
+                () => new uk.GcpImage("bad", { ...reuse, digest: "sha256:ABC", diskDigest: undefined }, opts),
+                ["digest", "diskDigest"],
+            ));
     });
 });

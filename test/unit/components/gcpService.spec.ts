@@ -45,6 +45,37 @@ describe("GcpService", () => {
         assert.deepEqual(await unwrap(component.urls), ["http://198.51.100.7:8080"]);
     });
 
+    it("labels instances (and a template's instances) with the image's digest and provenance, in GCE's label rules", async () => {
+        for (const replicas of [1, 2]) {
+            const { children } = await construct(
+                () =>
+                    new uk.GcpService(
+                        `prov${replicas}`,
+                        {
+                            image: "img",
+                            imageDigest: "e".repeat(64),
+                            provenance: { sourceRevision: "A".repeat(40), sourceDirty: true, engine: "kraft 0.11.6" },
+                            kernelFamily: uk.KernelFamily.Unikraft,
+                            machineType: "e2-small",
+                            zone: "us-central1-a",
+                            replicas,
+                            ports: [{ port: 8080 }],
+                        },
+                        opts,
+                    ),
+            );
+            const machine = children.find((c) =>
+                /compute\/(instance:Instance|instanceTemplate:InstanceTemplate)$/.test(c.type),
+            )!;
+            const { labels } = await resolved(machine.inputs);
+            assert.equal(labels["unikernel-digest"], "e".repeat(16));
+            assert.equal(labels["unikernel-source-revision"], "a".repeat(40));
+            assert.equal(labels["unikernel-source-dirty"], "true");
+            assert.equal(labels["unikernel-engine"], "kraft-0-11-6");
+            assert.equal(labels["unikernel-service"], `prov${replicas}`);
+        }
+    });
+
     it("private: no external address; rules admit only the subnetwork", async () => {
         const { children } = await construct(
             () =>

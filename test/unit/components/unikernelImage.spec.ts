@@ -376,6 +376,34 @@ describe("UnikernelImage", () => {
             ["cmdline"],
             /line feed/,
         ],
+        [
+            "a package beside build inputs",
+            () =>
+                new uk.UnikernelImage(
+                    "bad10",
+                    {
+                        fromPackage: `127.0.0.1:5000/ci/hello@sha256:${"a".repeat(64)}`,
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        registry: "127.0.0.1:5000/ci/hello",
+                    },
+                    opts,
+                ),
+            ["directory", "engine", "registry"],
+            /beside `fromPackage`; a package is a finished build/,
+        ],
+        [
+            "a package by tag",
+            () => new uk.UnikernelImage("bad11", { fromPackage: "127.0.0.1:5000/ci/hello:latest" }, opts),
+            ["fromPackage"],
+            /expected <registry>\/<repository>@sha256:<digest>/,
+        ],
+        [
+            "neither a directory nor a package",
+            () => new uk.UnikernelImage("bad12", { engine: uk.Engine.Make, makeKernelPath: "k" }, opts),
+            ["directory"],
+            /or `fromPackage`/,
+        ],
     ];
     for (const [title, make, paths, fragment] of cases) {
         it(`rejects ${title} before creating anything`, () => rejects(make, paths, fragment));
