@@ -5,6 +5,7 @@ import { checkReuse, ownOrReused } from "./reuse";
 import { AmiSettings, amiName, amiSettings, createAmi, createAmiCopies } from "../clouds/aws/ami";
 import { DISK_DIGEST_TAG, STACK_TAG, findReusableAmi } from "../clouds/aws/amiLookup";
 import { thisStack } from "./stackScope";
+import { sha256 } from "../internal/hashing";
 import { uploadIdentity } from "../clouds/aws/providerCredentials";
 import { createS3Import } from "../clouds/aws/snapshotImport";
 import { createEbsDirectUpload } from "../clouds/aws/snapshotUpload";
@@ -39,7 +40,7 @@ export class AwsImage extends pulumi.ComponentResource {
     /** The AMI boot mode: legacy-bios or uefi. */
     public readonly bootMode: pulumi.Output<string>;
     /**
-     * With `reuseExisting`, the stack (`organization/project/stack`) whose AMI this component uses
+     * With `reuseFrom`, the stack (`organization/project/stack`) whose AMI this component uses
      * instead of uploading; undefined when the AMI is this stack's own.
      */
     public readonly reusedFrom: pulumi.Output<string | undefined>;
@@ -51,7 +52,7 @@ export class AwsImage extends pulumi.ComponentResource {
      */
     constructor(name: string, args: AwsImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:AwsImage", name, {}, opts);
-        const plain = requirePlain(args, ["uploadMethod", "copyToRegions", "reuseExisting"]);
+        const plain = requirePlain(args, ["uploadMethod", "copyToRegions", "reuseFrom"]);
         const resolved = checkedArgs("AwsImage", args, validateAwsImageArgs);
         const region = args.region ? pulumi.output(args.region) : aws.getRegionOutput({}, { parent: this }).region;
         const tags: pulumi.Output<Record<string, string>> = pulumi
@@ -101,7 +102,7 @@ export class AwsImage extends pulumi.ComponentResource {
                 reusedFrom: pulumi.output(undefined),
             };
         };
-        const choice: AmiChoice = !plain.reuseExisting
+        const choice: AmiChoice = !plain.reuseFrom
             ? own()
             : ownOrReused(
                   ["imageId", "snapshotId", "regionImageIds", "reusedFrom"],
@@ -113,6 +114,7 @@ export class AwsImage extends pulumi.ComponentResource {
                               kernelFamily: r.kernelFamily,
                               settings: r.ami,
                               stack: thisStack(),
+                              from: plain.reuseFrom!,
                           },
                           this,
                       ),
@@ -124,7 +126,8 @@ export class AwsImage extends pulumi.ComponentResource {
                       regionImageIds: createAmiCopies(
                           name,
                           f.imageId,
-                          amiName(name, args.digest),
+                          // AMI names are unique per region: the owner's copy there may have the plain name.
+                          pulumi.interpolate`${amiName(name, args.digest)}-${sha256(thisStack()).slice(0, 8)}`,
                           region,
                           plain.copyToRegions ?? [],
                           amiTags,
@@ -192,7 +195,7 @@ export function validateAwsImageArgs(args: pulumi.Unwrap<AwsImageArgs>): {
         });
     }
     problems.push(...checkAwsTags(args.tags ?? {}));
-    problems.push(...checkReuse(args.diskDigest, args.reuseExisting, "UnikernelImage.diskDigest", "an AMI"));
+    problems.push(...checkReuse(args.diskDigest, args.reuseFrom, "UnikernelImage.diskDigest", "an AMI"));
     if (args.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(args.kmsKeyArn)) {
         problems.push({
             path: "kmsKeyArn",

@@ -10,20 +10,21 @@ export interface AwsImageArgs {
     digest: pulumi.Input<string>;
     /**
      * Digest of the disk's inputs (UnikernelImage.diskDigest): tagged on the AMI, and what
-     * `reuseExisting` matches besides `digest`.
+     * `reuseFrom` matches besides `digest`.
      */
     diskDigest?: pulumi.Input<string>;
     /**
-     * Use an AMI another stack of this account already made from the same disk (same `digest` and
-     * `diskDigest`, kernel family, architecture, boot mode and ENA support; owner self, available,
-     * in the provider's region) instead of uploading. The AMI stays that stack's: destroying it
-     * deregisters the AMI (running instances keep running; new ones cannot start), so turn this on
-     * for stacks that are promoted from a stack that outlives them. A stack that has made its own
-     * AMI keeps using it. Copies to `copyToRegions` are this stack's. The digests must be known
-     * when the program runs (UnikernelImage's are). Needs `diskDigest`.
-     * @default false
+     * Stacks (`organization/project/stack`, e.g. `acme/web/dev`) whose AMI of the same disk this
+     * stack uses instead of uploading: same `digest` and `diskDigest`, kernel family, architecture,
+     * boot mode and ENA support; owner self, available and not deprecated, in the provider's region.
+     * The first stack listed that has one wins, and its oldest match. Reuse is trust in those
+     * stacks' images, so it names them. The AMI stays that stack's: destroying it deregisters the
+     * AMI (running instances keep running; new ones cannot start), so name stacks that outlive this
+     * one. A stack that has made its own AMI keeps using it. Copies to `copyToRegions` are this
+     * stack's. Needs `diskDigest`.
+     * @default - never reuse
      */
-    reuseExisting?: boolean;
+    reuseFrom?: string[];
     /** Kernel family: decides ENA support and where the AMI can run. */
     kernelFamily: pulumi.Input<KernelFamily>;
     /** Unikraft platform of the kernel. @default qemu */

@@ -110,7 +110,8 @@ export class AwsService extends pulumi.ComponentResource {
             public: p.public,
             ports: p.ports,
             securityGroupId: securityGroup.id,
-            tags: machineTags,
+            tags,
+            instanceTags: machineTags,
         };
         const machines =
             p.replicas === 1 && p.maxReplicas === 1

@@ -27,7 +27,7 @@ export class GcpImage extends pulumi.ComponentResource {
     public readonly imageName: pulumi.Output<string>;
     /** The bucket holding the archive; undefined when the image is another stack's (`reusedFrom`). */
     public readonly bucketName: pulumi.Output<string | undefined>;
-    /** With `reuseExisting`, the name of the other stack's image this component uses instead of uploading; else undefined. */
+    /** With `reuseFrom`, the name of the other stack's image this component uses instead of uploading; else undefined. */
     public readonly reusedFrom: pulumi.Output<string | undefined>;
     /** Guest OS features declared on the image. */
     public readonly guestOsFeatures: pulumi.Output<string[]>;
@@ -40,7 +40,7 @@ export class GcpImage extends pulumi.ComponentResource {
     constructor(name: string, args: GcpImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:GcpImage", name, {}, opts);
         const resolved = checkedArgs("GcpImage", args, validateGcpImageArgs);
-        const plain = requirePlain(args, ["reuseExisting"]);
+        const plain = requirePlain(args, ["reuseFrom"]);
         const stack = thisStack();
         const labels = pulumi
             .all([args.labels ?? {}, args.diskDigest])
@@ -54,14 +54,14 @@ export class GcpImage extends pulumi.ComponentResource {
                 reusedFrom: pulumi.output<string | undefined>(undefined),
             };
         };
-        const choice = !plain.reuseExisting
+        const choice = !plain.reuseFrom
             ? own()
             : ownOrReused(
                   ["imageSelfLink", "imageName", "bucketName", "reusedFrom"],
                   pulumi
                       .all([args.digest, args.diskDigest])
                       .apply(([digest, diskDigest]) =>
-                          findReusableImage({ digest, diskDigest: diskDigest!, stack }, this),
+                          findReusableImage({ digest, diskDigest: diskDigest!, stack, from: plain.reuseFrom! }, this),
                       ),
                   own,
                   (found) => ({
@@ -106,7 +106,7 @@ export function validateGcpImageArgs(args: pulumi.Unwrap<GcpImageArgs>): {
             message: `got ${JSON.stringify(String(args.digest ?? "").slice(0, 80))}; expected a digest such as UnikernelImage.digest (16-128 lower-case letters, digits, "_" or "-": it names the image and is a GCE label)`,
         });
     }
-    problems.push(...checkReuse(args.diskDigest, args.reuseExisting, "UnikernelImage.diskDigest", "an image"));
+    problems.push(...checkReuse(args.diskDigest, args.reuseFrom, "UnikernelImage.diskDigest", "an image"));
     if (problems.length || !family.value || !boot.value) return { problems };
     return { problems, value: { features: guestOsFeatures(family.value, args.platform ?? "qemu", boot.value) } };
 }

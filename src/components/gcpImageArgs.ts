@@ -10,19 +10,19 @@ export interface GcpImageArgs {
     digest: pulumi.Input<string>;
     /**
      * Digest of the disk's inputs (UnikernelImage.diskDigest): labelled on the image and bucket,
-     * and what `reuseExisting` matches besides `digest`.
+     * and what `reuseFrom` matches besides `digest`.
      */
     diskDigest?: pulumi.Input<string>;
     /**
-     * Use a READY image another stack of this project already made from the same disk (same
-     * `digest` and `diskDigest`) instead of uploading. The image stays that stack's: destroying it
-     * deletes the image (running instances keep running; new ones cannot start), so turn this on
-     * for stacks promoted from a stack that outlives them. A stack that has made its own image
-     * keeps using it. The digests must be known when the program runs (UnikernelImage's are).
-     * Needs `diskDigest`.
-     * @default false
+     * Stacks (`organization/project/stack`, e.g. `acme/web/dev`) whose READY image of the same disk
+     * (same `digest` and `diskDigest`, in the provider's project) this stack uses instead of
+     * uploading; the first stack listed that has one wins, and its oldest. Reuse is trust in those
+     * stacks' images, so it names them. The image stays that stack's: destroying it deletes the
+     * image (running instances keep running; new ones cannot start), so name stacks that outlive
+     * this one. A stack that has made its own image keeps using it. Needs `diskDigest`.
+     * @default - never reuse
      */
-    reuseExisting?: boolean;
+    reuseFrom?: string[];
     /** Kernel family: decides the guest OS features declared on the image. */
     kernelFamily: pulumi.Input<KernelFamily>;
     /** Unikraft platform of the kernel. @default qemu */

@@ -2,12 +2,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problem, describeValue } from "../model";
 
+/** `organization/project/stack`, as Pulumi names each part. */
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+
 /**
- * `diskDigest` must be a SHA-256 in hex (UnikernelImage.diskDigest), and `reuseExisting` needs it:
- * the build digest alone is shared by disks made from one build with another cmdline, size or boot
- * mode, and reusing one of those would boot the wrong disk.
+ * `diskDigest` must be a SHA-256 in hex (UnikernelImage.diskDigest), and `reuseFrom` needs it: the
+ * build digest alone is shared by disks made from one build with another cmdline, size or boot
+ * mode, and reusing one of those would boot the wrong disk. `reuseFrom` names whole stacks
+ * (`organization/project/stack`): reuse is trust in that stack's images, so it is never implied.
  */
-export function checkReuse(diskDigest: unknown, reuseExisting: unknown, source: string, what: string): Problem[] {
+export function checkReuse(diskDigest: unknown, reuseFrom: unknown, source: string, what: string): Problem[] {
     const problems: Problem[] = [];
     if (diskDigest !== undefined && (typeof diskDigest !== "string" || !/^[0-9a-f]{64}$/.test(diskDigest))) {
         problems.push({
@@ -15,15 +19,26 @@ export function checkReuse(diskDigest: unknown, reuseExisting: unknown, source: 
             message: `got ${describeValue(diskDigest)}; expected 64 lower-case hex digits (${source})`,
         });
     }
-    if (reuseExisting !== undefined && typeof reuseExisting !== "boolean") {
+    if (reuseFrom === undefined) return problems;
+    if (!Array.isArray(reuseFrom) || reuseFrom.length === 0) {
         problems.push({
-            path: "reuseExisting",
-            message: `got ${JSON.stringify(reuseExisting)}; expected true or false`,
+            path: "reuseFrom",
+            message: `got ${describeValue(reuseFrom)}; expected a list of stacks such as ["acme/web/dev"]`,
         });
-    } else if (reuseExisting === true && diskDigest === undefined) {
+        return problems;
+    }
+    reuseFrom.forEach((stack: unknown, i) => {
+        if (typeof stack !== "string" || !STACK_NAME.test(stack)) {
+            problems.push({
+                path: `reuseFrom[${i}]`,
+                message: `got ${describeValue(stack)}; expected <organization>/<project>/<stack> (\`pulumi stack ls --all\` shows them; "organization" on a self-managed backend)`,
+            });
+        }
+    });
+    if (diskDigest === undefined) {
         problems.push({
             path: "diskDigest",
-            message: `missing; reuseExisting needs it (${source}) so that only ${what} of this very disk is reused`,
+            message: `missing; reuseFrom needs it (${source}) so that only ${what} of this very disk is reused`,
         });
     }
     return problems;

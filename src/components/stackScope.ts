@@ -46,5 +46,12 @@ export function gceNetworkTag(name: string, urn: pulumi.Output<string>): pulumi.
 
 /** `organization/project/stack` of the running program: whose a cloud image is, in its tags. */
 export function thisStack(): string {
-    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    let organization: string;
+    try {
+        organization = pulumi.getOrganization();
+    } catch {
+        // Not set (unit tests' mocks, some engines): self-managed backends call it "organization".
+        organization = "organization";
+    }
+    return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }

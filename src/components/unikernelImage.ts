@@ -87,7 +87,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
     /**
      * SHA-256 of what the disk is made from (the build digest, boot mode, size and cmdline): the
      * same on every machine and stack, where `diskSha256` is not (FAT timestamps). Give it to
-     * AwsImage/GcpImage `diskDigest` for `reuseExisting`.
+     * AwsImage/GcpImage `diskDigest` for `reuseFrom`. Known at preview.
      */
     public readonly diskDigest: pulumi.Output<string>;
     /** Size of the raw disk in bytes. */
@@ -513,8 +513,8 @@ function toBuildRequest(r: ResolvedImageArgs, engine: EngineName): BuildRequest 
     };
 }
 
-/** What the build step will be, known when the program runs. */
-type PlannedImage = ResolvedImageArgs & {
+/** What the build step will be, known when the program runs. @internal */
+export type PlannedImage = ResolvedImageArgs & {
     digest: string;
     engine: EngineName;
     target: Target;
@@ -527,12 +527,18 @@ type PlannedImage = ResolvedImageArgs & {
 
 /**
  * A build taken from a package: what the package says it is (read from its manifest, or from the
- * cache when fetched before), and a disk check for it as for a build's inputs.
+ * cache when fetched before), and a disk check for it as for a build's inputs. @internal
  */
-async function planFromPackage(r: ResolvedImageArgs): Promise<PlannedImage> {
+export async function planFromPackage(r: ResolvedImageArgs): Promise<PlannedImage> {
     const reference = parseOciReference(r.fromPackage!, "pull");
     if (typeof reference === "string") throw new Error(reference); // checked with the inputs
     const plan = await planPackage(reference, r.registryInsecure);
+    if (plan.kind === "disk" && (r.cmdline !== undefined || r.diskSizeGiB !== undefined)) {
+        throw new pulumi.InputPropertyError({
+            propertyPath: r.cmdline !== undefined ? "cmdline" : "diskSizeGiB",
+            reason: `${plan.reference} is a finished disk: its command line and size are its own; remove \`cmdline\` and \`diskSizeGiB\``,
+        });
+    }
     if (plan.kind === "kernel" && isMachineArchitecture(plan.target.architecture)) {
         const answer = assessDisk(
             { family: plan.kernelFamily, platform: plan.target.platform, architecture: plan.target.architecture },
@@ -571,12 +577,19 @@ function createImageSteps(
     );
     const artifact = build.stdout.apply(parseBuildResult);
     const cmdline = pulumi.all([planned, artifact]).apply(([p, a]) => p.cmdline ?? a.cmdline ?? "");
-    // What the disk is made from: the build, boot mode, size and cmdline. It names the disk file and
-    // lets an image component find another stack's image of this very disk.
-    const diskDigest = pulumi
+    const diskKey = pulumi
         .all([planned, cmdline])
-        .apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])));
-    const diskKey = diskDigest.apply((d) => d.slice(0, 16));
+        .apply(([p, c]) => sha256(JSON.stringify([p.digest, p.boot, p.diskSizeGiB ?? null, c])).slice(0, 16));
+    // What the disk is made from, from planned values only (the build digest covers the default
+    // cmdline), so it is known at preview, before any step runs: an image component finds another
+    // stack's image of this very disk with it.
+    const diskDigest = planned.apply((p) =>
+        sha256(
+            JSON.stringify(
+                p.makesDisk ? ["disk", p.digest, p.boot, p.diskSizeGiB ?? null, p.cmdline ?? null] : ["disk", p.digest],
+            ),
+        ),
+    );
     const makeDisk = () =>
         new command.local.Command(
             `${name}-disk`,

@@ -22,12 +22,16 @@ export interface RunOptions {
     tailLines?: number;
     /** An open file descriptor the tool gets as its fd 3 (it reads the file as /proc/self/fd/3). */
     inheritFd?: number;
+    /** Stops the tool (its whole group, SIGKILL) when aborted; the run fails with the abort's reason. */
+    signal?: AbortSignal;
 }
 
 /** The outcome of a successful run. */
 export interface RunResult {
     stdout: string;
     stderr: string;
+    /** stdout byte for byte (what a digest is computed over: decoding would replace invalid UTF-8). */
+    stdoutBytes: Buffer;
 }
 
 /** A tool that exited non-zero, was killed, or could not start. Carries the tail of its output. */
@@ -110,6 +114,17 @@ export function runTool(command: string, args: readonly string[], options: RunOp
                   }
               }, options.timeoutMs)
             : undefined;
+        let aborted: string | undefined;
+        const onAbort = () => {
+            aborted = String(options.signal?.reason ?? "stopped");
+            try {
+                process.kill(-child.pid!, "SIGKILL"); // the tool's whole group
+            } catch {
+                child.kill("SIGKILL");
+            }
+        };
+        if (options.signal?.aborted) onAbort();
+        else options.signal?.addEventListener("abort", onAbort, { once: true });
         const tail = () => tailOf(interleaved.join(""), options.tailLines ?? 40);
         child.on("error", (error: NodeJS.ErrnoException) => {
             if (timer) clearTimeout(timer);
@@ -126,8 +141,14 @@ export function runTool(command: string, args: readonly string[], options: RunOp
         });
         child.on("close", (code, signal) => {
             if (timer) clearTimeout(timer);
-            if (code === 0) {
-                resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+            options.signal?.removeEventListener("abort", onAbort);
+            if (code === 0 && aborted === undefined) {
+                const stdoutBytes = Buffer.concat(out);
+                resolve({
+                    stdout: stdoutBytes.toString("utf8"),
+                    stderr: Buffer.concat(err).toString("utf8"),
+                    stdoutBytes,
+                });
                 return;
             }
             if (
@@ -138,11 +159,14 @@ export function runTool(command: string, args: readonly string[], options: RunOp
                 reject(new ToolFailure(shown, null, "", `could not start: ${command} is not installed or not on PATH`));
                 return;
             }
-            const reason = timedOut
-                ? `timed out after ${options.timeoutMs} ms`
-                : signal
-                  ? `was killed by ${signal}`
-                  : `failed with exit code ${code}`;
+            const reason =
+                aborted !== undefined
+                    ? `was stopped: ${aborted}`
+                    : timedOut
+                      ? `timed out after ${options.timeoutMs} ms`
+                      : signal
+                        ? `was killed by ${signal}`
+                        : `failed with exit code ${code}`;
             reject(new ToolFailure(shown, code, tail(), reason));
         });
         child.stdin!.on("error", () => undefined); // a tool that exits without reading its input is not our failure

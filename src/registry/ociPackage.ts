@@ -203,13 +203,15 @@ export async function pullPackage(options: {
         // The manifest first, alone: what the package would bring is checked before any blob
         // comes, and the copy then asks for that very manifest by digest (a tag may move meanwhile).
         const { digest, manifest: announced } = await inspectManifest(from, Boolean(options.insecure), work);
-        await checkBounds(formatOciReference(from), announced, work);
+        const announcedBytes = await checkBounds(formatOciReference(from), announced, work);
         await skopeoCopy({
             from: `docker://${formatOciReference({ ...from, tag: undefined, digest })}`,
             to: "oci:layout:pulled",
             registry: from.registry,
             insecure: Boolean(options.insecure),
             tmpdir: work,
+            // A blob may sit in a temporary file and in the layout at once: twice, and some slack.
+            maxBytes: 2 * announcedBytes + 64 * 1024 * 1024,
         });
         const manifest = await readManifest(layout, digest);
         const unexpected = options.expect?.(manifest.annotations ?? {});
@@ -328,10 +330,10 @@ const FREE_MARGIN_BYTES = 512 * 1024 * 1024;
 
 /**
  * What a pull would write fits: a few layers, a small config, and all of it in the free space of the
- * file system the work directory is on (with a margin), so a hostile or mistaken package cannot fill
- * the disk before its digests are checked.
+ * file system the work directory is on (with a margin). Returns the bytes announced; the copy is
+ * stopped if the registry sends much more (sizes in a manifest are claims, checked as blobs arrive).
  */
-async function checkBounds(where: string, manifest: Manifest, work: string): Promise<void> {
+async function checkBounds(where: string, manifest: Manifest, work: string): Promise<number> {
     if (manifest.layers.length > MAX_LAYERS) {
         throw new StepFailure(`${where} has ${manifest.layers.length} layers (at most ${MAX_LAYERS}); refused`);
     }
@@ -347,6 +349,7 @@ async function checkBounds(where: string, manifest: Manifest, work: string): Pro
             `${where} holds ${total} bytes; the cache's file system has ${free} free (and keeps ${FREE_MARGIN_BYTES} spare); free space or set UNIKERNEL_CACHE_DIR elsewhere`,
         );
     }
+    return total + ((config?.size as number | undefined) ?? 0);
 }
 
 /** A blob is what its descriptor says: its size, and its SHA-256 computed here. */

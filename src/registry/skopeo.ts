@@ -3,6 +3,8 @@
  * layout on disk and a registry. Digests are kept byte for byte (`--preserve-digests`), and what it
  * prints on failure is turned into one line that says what to do.
  */
+import { promises as fs } from "fs";
+import * as path from "path";
 import { StepFailure } from "../model";
 import { ToolFailure, runTool } from "../internal/exec";
 import { checkTool } from "../internal/toolCheck";
@@ -24,6 +26,11 @@ export interface SkopeoCopy {
     digestFile?: string;
     /** skopeo's scratch space (big blobs pass through it): the caller's work directory. */
     tmpdir: string;
+    /**
+     * Stop the copy when the work directory grows past this many bytes: what the manifest announced,
+     * so a registry that sends more than it said cannot fill the disk before the digests are checked.
+     */
+    maxBytes?: number;
 }
 
 /** A registry that has no such manifest (or repository): the caller's "not found". */
@@ -45,6 +52,19 @@ function tlsFlags(copy: SkopeoCopy): string[] {
 /** Runs `skopeo copy`; a failure says whether the registry is down, lacks the manifest, or refused. */
 export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
     await checkTool(SKOPEO);
+    const stop = new AbortController();
+    const watch =
+        copy.maxBytes === undefined
+            ? undefined
+            : setInterval(() => {
+                  void treeBytes(copy.tmpdir).then((bytes) => {
+                      if (bytes > copy.maxBytes! && !stop.signal.aborted) {
+                          stop.abort(
+                              `the registry at ${copy.registry} sent more than the ${copy.maxBytes} bytes the package announced; refused`,
+                          );
+                      }
+                  });
+              }, 200);
     try {
         await runTool(
             "skopeo",
@@ -60,12 +80,27 @@ export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
                 copy.from,
                 copy.to,
             ],
-            { tailLines: 6, timeoutMs: 60 * 60_000, cwd: copy.tmpdir },
+            { tailLines: 6, timeoutMs: 60 * 60_000, cwd: copy.tmpdir, signal: stop.signal },
         );
     } catch (error) {
+        if (stop.signal.aborted) throw new StepFailure(String(stop.signal.reason));
         if (!(error instanceof ToolFailure)) throw error;
         throw explain(copy, error);
+    } finally {
+        if (watch) clearInterval(watch);
     }
+}
+
+/** Bytes of the regular files under a directory (allocated blocks: a sparse file counts what it holds). */
+async function treeBytes(dir: string): Promise<number> {
+    let total = 0;
+    const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+    for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const stat = await fs.lstat(path.join(entry.parentPath ?? entry.path, entry.name)).catch(() => undefined);
+        total += stat ? Math.max(stat.size, stat.blocks * 512) : 0;
+    }
+    return total;
 }
 
 /**
@@ -81,7 +116,7 @@ export async function skopeoInspectRaw(inspect: {
     await checkTool(SKOPEO);
     const copy: SkopeoCopy = { from: inspect.ref, to: "(inspect)", ...inspect };
     try {
-        const { stdout } = await runTool(
+        const { stdoutBytes } = await runTool(
             "skopeo",
             [
                 "--tmpdir",
@@ -95,7 +130,7 @@ export async function skopeoInspectRaw(inspect: {
             ],
             { tailLines: 6, timeoutMs: 5 * 60_000, cwd: inspect.tmpdir },
         );
-        return Buffer.from(stdout, "utf8");
+        return stdoutBytes;
     } catch (error) {
         if (!(error instanceof ToolFailure)) throw error;
         throw explain(copy, error);

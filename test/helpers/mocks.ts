@@ -45,6 +45,7 @@ const CALLS: Record<string, (args: Record<string, any>) => Record<string, any>> 
             architecture: ami.architecture,
             bootMode: ami.bootMode,
             enaSupport: ami.enaSupport,
+            deprecationTime: ami.deprecationTime ?? "",
             tags: ami.tags,
             blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { snapshot_id: ami.snapshotId } }],
         };
@@ -67,6 +68,7 @@ export interface MockAmi {
     bootMode: string;
     enaSupport: boolean;
     snapshotId: string;
+    deprecationTime?: string;
     tags: Record<string, string>;
 }
 /** A GCE image the mocked project has. */
@@ -150,6 +152,20 @@ function cliStdout(create: string): string {
                 dirty: false,
                 builtAt: "2026-11-30T00:00:00.000Z",
                 toolVersion: "0.1.0",
+            };
+            return JSON.stringify(result);
+        }
+        case "fetch": {
+            // A package's build: kernel or disk, which the component learned from the package itself.
+            const base = "/cache/artifacts/package-0123456789abcdef";
+            const result: BuildResult = {
+                path: `${base}/kernel`,
+                kernel: `${base}/kernel`,
+                disk: `${base}/disk.img`,
+                sha256: "b".repeat(64),
+                sizeBytes: 8760,
+                cmdline: "",
+                package: argv[1],
             };
             return JSON.stringify(result);
         }

@@ -197,7 +197,7 @@ describe("unikernel push and pull (docker-registry on loopback)", function () {
         assert.equal(existsSync(path.join(dir, "lookup-kernel")), false);
     });
 
-    it("checks what a package would bring before any blob comes: its layer count and sizes against free space", async () => {
+    it("checks what a package would bring before any blob comes, and stops a registry that sends more than it said", async () => {
         // Manifests written straight through the distribution API, as a hostile or broken pusher could.
         const base = `http://${registry.host}/v2/apps/hostile`;
         const blob = Buffer.from("tiny kernel");
@@ -238,9 +238,37 @@ describe("unikernel push and pull (docker-registry on loopback)", function () {
             Array.from({ length: 17 }, () => ({ size: blob.length })),
         );
         const huge = await putManifest("huge", [{ size: 2 ** 50, role: "kernel" }]);
+        // A blob far bigger than its manifest says: sizes are claims, checked as the blob arrives.
+        const big = randomBytes(96 * 1024 * 1024);
+        const bigDigest = `sha256:${createHash("sha256").update(big).digest("hex")}`;
+        const bigStart = await fetch(`${base}/blobs/uploads/`, { method: "POST" });
+        const bigLocation = new URL(bigStart.headers.get("location")!, `http://${registry.host}`);
+        bigLocation.searchParams.set("digest", bigDigest);
+        assert.equal((await fetch(bigLocation, { method: "PUT", body: big })).status, 201);
+        const understatedBody = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: "application/vnd.oci.image.manifest.v1+json",
+            config: { mediaType: "application/vnd.oci.empty.v1+json", digest: emptyDigest, size: 2 },
+            layers: [
+                {
+                    mediaType: "application/vnd.pulumi-unikernel.kernel.v1",
+                    digest: bigDigest,
+                    size: 10,
+                    annotations: { "dev.pulumi-unikernel.role": "kernel" },
+                },
+            ],
+        });
+        const understatedPut = await fetch(`${base}/manifests/understated`, {
+            method: "PUT",
+            headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+            body: understatedBody,
+        });
+        assert.equal(understatedPut.status, 201, await understatedPut.text());
+        const understated = `sha256:${createHash("sha256").update(understatedBody).digest("hex")}`;
         for (const [digest, message] of [
             [many, /has 17 layers \(at most 16\); refused/],
             [huge, /holds 1125899906842624 bytes; the cache's file system has \d+ free/],
+            [understated, /sent more than the \d+ bytes the package announced; refused/],
         ] as const) {
             const out = path.join(dir, "hostile.elf");
             const pull = unikernel(

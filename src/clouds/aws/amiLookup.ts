@@ -13,7 +13,7 @@ export const STACK_TAG = "unikernel:stack";
 /** Tag with the digest of the disk's inputs (UnikernelImage.diskDigest). */
 export const DISK_DIGEST_TAG = "unikernel:disk-digest";
 
-/** Enough AMIs to look at: a digest made by more stacks than this is reused from one of the newest. */
+/** Enough AMIs to look at: a digest made more often than this by the stacks named is reused from one of the oldest. */
 const MAX_CANDIDATES = 10;
 
 /** An AMI of another stack that this stack may use. */
@@ -24,7 +24,7 @@ export interface ReusableAmi {
     ownerStack: string;
 }
 
-/** What the AMI must be. */
+/** What the AMI must be, and whose it may be. */
 export interface AmiQuery {
     digest: string;
     diskDigest: string;
@@ -32,12 +32,15 @@ export interface AmiQuery {
     settings: AmiSettings;
     /** This stack (`organization/project/stack`). */
     stack: string;
+    /** The stacks whose AMIs may be used, in order of preference. */
+    from: readonly string[];
 }
 
 /**
- * The newest matching AMI of another stack, or undefined when none matches or when this stack has
- * one itself: a stack that made its own AMI keeps it, so it never swaps images back and forth as
- * other stacks come and go.
+ * The AMI to use from the stacks in `from` (the first stack listed that has a match, and its oldest
+ * match, so the choice stays put as more appear), or undefined when none matches or when this
+ * stack has one itself: a stack that made its own AMI keeps it, and so never swaps images back and
+ * forth as other stacks come and go.
  */
 export async function findReusableAmi(query: AmiQuery, parent: pulumi.Resource): Promise<ReusableAmi | undefined> {
     const filters = [
@@ -45,27 +48,45 @@ export async function findReusableAmi(query: AmiQuery, parent: pulumi.Resource):
         { name: `tag:${DISK_DIGEST_TAG}`, values: [query.diskDigest] },
         { name: "state", values: ["available"] },
     ];
-    const lookup = (extra: typeof filters) =>
-        aws.ec2.getAmiIds({ owners: ["self"], sortAscending: false, filters: [...filters, ...extra] }, { parent });
-    const own = await lookup([{ name: `tag:${STACK_TAG}`, values: [query.stack] }]);
+    const lookup = (stacks: readonly string[]) =>
+        aws.ec2.getAmiIds(
+            {
+                owners: ["self"],
+                sortAscending: true,
+                filters: [...filters, { name: `tag:${STACK_TAG}`, values: [...stacks] }],
+            },
+            { parent },
+        );
+    const own = await lookup([query.stack]);
     if (own.ids.length > 0) return undefined;
-    const { ids } = await lookup([]);
+    const { ids } = await lookup(query.from);
+    const found: (ReusableAmi & { rank: number })[] = [];
     for (const id of ids.slice(0, MAX_CANDIDATES)) {
         const ami = await aws.ec2.getAmi(
             { owners: ["self"], filters: [{ name: "image-id", values: [id] }] },
             { parent },
         );
         const tags = ami.tags ?? {};
+        const rank = query.from.indexOf(tags[STACK_TAG] ?? "");
         const snapshotId = ami.blockDeviceMappings.find((m) => m.deviceName === "/dev/xvda")?.ebs?.snapshot_id;
         const matches =
+            rank >= 0 &&
             ami.state === "available" &&
+            !deprecated(ami.deprecationTime) &&
             tags["unikernel:kernel-family"] === query.kernelFamily &&
             ami.architecture === query.settings.architecture &&
             ami.bootMode === query.settings.bootMode &&
-            ami.enaSupport === query.settings.enaSupport &&
+            Boolean(ami.enaSupport) === query.settings.enaSupport &&
             typeof snapshotId === "string" &&
             snapshotId.length > 0;
-        if (matches) return { imageId: ami.id, snapshotId, ownerStack: tags[STACK_TAG] ?? "" };
+        if (matches) found.push({ imageId: ami.id, snapshotId, ownerStack: tags[STACK_TAG], rank });
     }
-    return undefined;
+    // Oldest first from the lookup; a stable sort keeps that order within one stack.
+    const best = found.sort((a, b) => a.rank - b.rank)[0];
+    return best && { imageId: best.imageId, snapshotId: best.snapshotId, ownerStack: best.ownerStack };
+}
+
+/** An AMI past its deprecation time is not one to start new instances from. */
+function deprecated(time: string | undefined): boolean {
+    return Boolean(time) && Date.parse(time!) <= Date.now();
 }

@@ -18,7 +18,10 @@ export interface MachineSettings {
     public: boolean;
     ports: readonly ResolvedPort[];
     securityGroupId: pulumi.Output<string>;
+    /** The service's tags: alarms, balancer, template. */
     tags: pulumi.Output<Record<string, string>>;
+    /** The instances' own tags: the service's and where the image came from. */
+    instanceTags: pulumi.Output<Record<string, string>>;
 }
 
 /** What the service's machines expose. */
@@ -49,7 +52,7 @@ export function createInstance(
             associatePublicIpAddress: s.public,
             // IMDSv2 only: a unikernel rarely reads metadata, and when it does it should be the safe way.
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
-            tags: s.tags.apply((t) => ({ ...t, Name: name })),
+            tags: s.instanceTags.apply((t) => ({ ...t, Name: name })),
         },
         { parent },
     );
@@ -94,7 +97,9 @@ export function createAutoScalingGroup(
             instanceType: s.instanceType,
             networkInterfaces: [{ associatePublicIpAddress: String(s.public), securityGroups: [s.securityGroupId] }],
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
-            tagSpecifications: [{ resourceType: "instance", tags: s.tags.apply((t) => ({ ...t, Name: name })) }],
+            tagSpecifications: [
+                { resourceType: "instance", tags: s.instanceTags.apply((t) => ({ ...t, Name: name })) },
+            ],
             tags: s.tags,
         },
         { parent },

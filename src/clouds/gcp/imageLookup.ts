@@ -29,11 +29,12 @@ export interface ReusableImage {
 }
 
 /**
- * The newest READY image with these digests that another stack made, or undefined when there is
- * none or when this stack has one itself (it keeps its own, so it never swaps images back and forth).
+ * The READY image with these digests from the stacks in `from` (the first stack listed that has one,
+ * and its oldest, so the choice stays put as more appear), or undefined when there is none or when
+ * this stack has one itself (it keeps its own, so it never swaps images back and forth).
  */
 export async function findReusableImage(
-    query: { digest: string; diskDigest: string; stack: string },
+    query: { digest: string; diskDigest: string; stack: string; from: readonly string[] },
     parent: pulumi.Resource,
 ): Promise<ReusableImage | undefined> {
     // Label alphabet only (checked at input): nothing in a value can end the filter's quoted string.
@@ -48,8 +49,14 @@ export async function findReusableImage(
         `(status = "READY")`,
     ].join(" AND ");
     const { images } = await gcp.compute.getImages({ filter }, { parent });
-    const own = sha256(query.stack).slice(0, 16);
-    if (images.some((i) => i.labels?.[STACK_LABEL] === own)) return undefined;
-    const newest = [...images].sort((a, b) => b.creationTimestamp.localeCompare(a.creationTimestamp))[0];
-    return newest ? { name: newest.name, selfLink: newest.selfLink } : undefined;
+    const hash = (stack: string) => sha256(stack).slice(0, 16);
+    if (images.some((i) => i.labels?.[STACK_LABEL] === hash(query.stack))) return undefined;
+    const ranked = images
+        .map((image) => ({ image, rank: query.from.map(hash).indexOf(image.labels?.[STACK_LABEL] ?? "") }))
+        .filter((c) => c.rank >= 0)
+        .sort(
+            (a, b) => a.rank - b.rank || Date.parse(a.image.creationTimestamp) - Date.parse(b.image.creationTimestamp),
+        );
+    const best = ranked[0]?.image;
+    return best ? { name: best.name, selfLink: best.selfLink } : undefined;
 }

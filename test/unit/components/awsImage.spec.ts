@@ -296,9 +296,14 @@ describe("AwsImage", () => {
             ["kernelFamily", "bootMode"],
         ));
 
-    describe("reuseExisting", () => {
+    describe("reuseFrom", () => {
         const diskDigest = "d".repeat(64);
-        const reuse = { ...base, diskDigest, reuseExisting: true, kernelFamily: uk.KernelFamily.Unikraft };
+        const reuse = {
+            ...base,
+            diskDigest,
+            reuseFrom: ["org/project/staging", "org/project/dev"],
+            kernelFamily: uk.KernelFamily.Unikraft,
+        };
         const theirs = (over: Partial<MockAmi> = {}): MockAmi => ({
             id: "ami-0aaaaaaaaaaaaaaa1",
             state: "available",
@@ -318,9 +323,9 @@ describe("AwsImage", () => {
         });
         afterEach(() => cloudCatalog.amis.splice(0));
 
-        it("uses another stack's AMI of the same disk, uploads nothing, and copies it to other regions as its own", async () => {
+        it("uses a named stack's AMI of the same disk, uploads nothing, and copies it under a name of its own", async () => {
             cloudCatalog.amis.push(
-                theirs({ id: "ami-0older", creationDate: "2026-10-01T00:00:00.000Z", snapshotId: "snap-0older" }),
+                theirs({ id: "ami-0newer", creationDate: "2026-11-20T00:00:00.000Z", snapshotId: "snap-0newer" }),
                 theirs(),
             );
             const mark = invokes.length;
@@ -331,20 +336,54 @@ describe("AwsImage", () => {
                 "pulumi:providers:aws reuse-eu-west-1",
                 "aws:ec2/amiCopy:AmiCopy reuse-copy-eu-west-1",
             ]);
+            // The oldest of that stack's: the choice stays put as more appear.
             assert.equal(await unwrap(component.imageId), "ami-0aaaaaaaaaaaaaaa1");
             assert.equal(await unwrap(component.snapshotId), "snap-0aaaaaaaaaaaaaaa1");
             assert.equal(await unwrap(component.reusedFrom), "org/project/dev");
             const copy = await resolved(children[1].inputs);
             assert.equal(copy.sourceAmiId, "ami-0aaaaaaaaaaaaaaa1");
             assert.equal(copy.tags["unikernel:stack"], "org/project/stack");
-            // Looked up by both digests, owner self and state, newest first.
-            const lookup = invokes.slice(mark).find((i) => i.token === "aws:ec2/getAmiIds:getAmiIds")!;
-            assert.deepEqual(lookup.inputs.owners, ["self"]);
-            assert.equal(lookup.inputs.sortAscending, false);
+            // AMI names are unique per region: not the name the owner's own copy there may have.
+            assert.match(copy.name, /^reuse-f{16}-[0-9a-f]{8}$/);
+            const lookups = invokes.slice(mark).filter((i) => i.token === "aws:ec2/getAmiIds:getAmiIds");
+            for (const lookup of lookups) {
+                assert.deepEqual(lookup.inputs.owners, ["self"]);
+                assert.deepEqual(
+                    lookup.inputs.filters.map((f: { name: string }) => f.name),
+                    ["tag:unikernel:digest", "tag:unikernel:disk-digest", "state", "tag:unikernel:stack"],
+                );
+            }
             assert.deepEqual(
-                lookup.inputs.filters.map((f: { name: string }) => f.name),
-                ["tag:unikernel:digest", "tag:unikernel:disk-digest", "state", "tag:unikernel:stack"],
+                lookups.map((l) => l.inputs.filters[3].values),
+                [["org/project/stack"], ["org/project/staging", "org/project/dev"]],
+                "its own first, then only the stacks named",
             );
+        });
+
+        it("prefers the stacks in the order named, and never a stack not named", async () => {
+            cloudCatalog.amis.push(
+                theirs({ id: "ami-0dev", creationDate: "2026-01-01T00:00:00.000Z" }),
+                theirs({
+                    id: "ami-0staging",
+                    snapshotId: "snap-0staging",
+                    tags: { "unikernel:stack": "org/project/staging" },
+                }),
+                theirs({
+                    id: "ami-0other",
+                    creationDate: "2025-01-01T00:00:00.000Z",
+                    tags: { "unikernel:stack": "evil/project/dev" },
+                }),
+            );
+            const { component } = await construct(() => new uk.AwsImage("order", reuse, opts));
+            assert.equal(await unwrap(component.imageId), "ami-0staging");
+            assert.equal(await unwrap(component.reusedFrom), "org/project/staging");
+            cloudCatalog.amis.splice(0);
+            cloudCatalog.amis.push(theirs({ id: "ami-0other", tags: { "unikernel:stack": "evil/project/dev" } }));
+            const fresh = await construct(() => new uk.AwsImage("notnamed", reuse, opts));
+            assert.deepEqual(shape(fresh.children), [
+                "command:local:Command notnamed-snapshot",
+                "aws:ec2/ami:Ami notnamed",
+            ]);
         });
 
         it("uploads its own when no AMI matches what this stack would register", async () => {
@@ -355,6 +394,7 @@ describe("AwsImage", () => {
                 theirs({ id: "ami-0nanos", tags: { "unikernel:kernel-family": "nanos" } }),
                 theirs({ id: "ami-0otherdisk", tags: { "unikernel:disk-digest": "e".repeat(64) } }),
                 theirs({ id: "ami-0pending", state: "pending" }),
+                theirs({ id: "ami-0deprecated", deprecationTime: "2026-01-01T00:00:00.000Z" }),
             );
             const { component, children } = await construct(() => new uk.AwsImage("fresh", reuse, opts));
             assert.deepEqual(shape(children), ["command:local:Command fresh-snapshot", "aws:ec2/ami:Ami fresh"]);
@@ -366,21 +406,21 @@ describe("AwsImage", () => {
             assert.doesNotMatch(await resolved(children[0].inputs.create), /unikernel:stack|disk-digest/);
         });
 
-        it("keeps this stack's own AMI even when another stack has a newer one", async () => {
+        it("keeps this stack's own AMI even when a named stack has one", async () => {
             cloudCatalog.amis.push(
                 theirs({
                     id: "ami-0mine",
                     creationDate: "2026-09-01T00:00:00.000Z",
                     tags: { "unikernel:stack": "org/project/stack" },
                 }),
-                theirs({ id: "ami-0newer", creationDate: "2026-11-20T00:00:00.000Z" }),
+                theirs({ id: "ami-0dev", creationDate: "2026-08-20T00:00:00.000Z" }),
             );
             const { component, children } = await construct(() => new uk.AwsImage("mine", reuse, opts));
             assert.deepEqual(shape(children), ["command:local:Command mine-snapshot", "aws:ec2/ami:Ami mine"]);
             assert.equal(await unwrap(component.reusedFrom), undefined);
         });
 
-        it("looks nothing up without reuseExisting", async () => {
+        it("looks nothing up without reuseFrom", async () => {
             cloudCatalog.amis.push(theirs());
             const mark = invokes.length;
             const { children } = await construct(
@@ -390,20 +430,20 @@ describe("AwsImage", () => {
             assert.equal(invokes.slice(mark).filter((i) => i.token.startsWith("aws:ec2/getAmi")).length, 0);
         });
 
-        it("needs a disk digest, in hex", () =>
+        it("needs a disk digest in hex, and stacks named in full", () =>
             rejects(
                 () =>
                     new uk.AwsImage(
                         "nodisk",
-                        { ...base, reuseExisting: true, kernelFamily: uk.KernelFamily.Unikraft },
+                        { ...base, reuseFrom: ["dev", "org/project/prod"], kernelFamily: uk.KernelFamily.Unikraft },
                         opts,
                     ),
-                ["diskDigest"],
-                /reuseExisting needs it/,
+                ["diskDigest", "reuseFrom[0]"],
+                /reuseFrom needs it/,
             ).then(() =>
                 rejects(
-                    () => new uk.AwsImage("baddisk", { ...reuse, diskDigest: "D".repeat(64) }, opts),
-                    ["diskDigest"],
+                    () => new uk.AwsImage("baddisk", { ...reuse, diskDigest: "D".repeat(64), reuseFrom: [] }, opts),
+                    ["diskDigest", "reuseFrom"],
                     /64 lower-case hex/,
                 ),
             ));

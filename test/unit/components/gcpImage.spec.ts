@@ -97,14 +97,14 @@ describe("GcpImage", () => {
         assert.deepEqual((await resolved(children[3].inputs)).guestOsFeatures, []);
     });
 
-    describe("reuseExisting", () => {
+    describe("reuseFrom", () => {
         const digest = "e".repeat(64);
         const diskDigest = "d".repeat(64);
         const reuse = {
             diskPath: "/cache/disks/app.img",
             digest,
             diskDigest,
-            reuseExisting: true,
+            reuseFrom: ["org/project/staging", "org/project/dev"],
             kernelFamily: uk.KernelFamily.Unikraft,
         };
         const image = (over: Partial<MockGceImage> & { labels?: Record<string, string> } = {}): MockGceImage => ({
@@ -121,12 +121,14 @@ describe("GcpImage", () => {
         });
         afterEach(() => cloudCatalog.gceImages.splice(0));
 
-        it("uses another stack's READY image of the same disk and uploads nothing", async () => {
+        it("uses a named stack's READY image of the same disk and uploads nothing, in the order named, the oldest", async () => {
             cloudCatalog.gceImages.push(
-                image({ name: "old", creationTimestamp: "2026-10-01T00:00:00.000-08:00" }),
-                image(),
-                image({ name: "failed", status: "FAILED", creationTimestamp: "2026-11-29T00:00:00.000-08:00" }),
+                image({ name: "newer", creationTimestamp: "2026-11-20T00:00:00.000-08:00" }),
+                // Mixed offsets: compared as times, not as text.
+                image({ name: "web-eeeeeeeeeeeeeeee", creationTimestamp: "2026-11-01T01:00:00.000-07:00" }),
+                image({ name: "failed", status: "FAILED", creationTimestamp: "2026-10-29T00:00:00.000-08:00" }),
                 image({ name: "otherdisk", labels: { "unikernel-disk-digest": "c".repeat(32) } }),
+                image({ name: "notnamed", labels: { "unikernel-stack": sha256("evil/project/dev").slice(0, 16) } }),
             );
             const mark = invokes.length;
             const { component, children } = await construct(() => new uk.GcpImage("reuse", reuse, opts));
@@ -140,6 +142,11 @@ describe("GcpImage", () => {
                 lookup.inputs.filter,
                 `(labels.unikernel-digest = "${"e".repeat(16)}") AND (labels.unikernel-disk-digest = "${"d".repeat(32)}") AND (status = "READY")`,
             );
+            cloudCatalog.gceImages.push(
+                image({ name: "staging", labels: { "unikernel-stack": sha256("org/project/staging").slice(0, 16) } }),
+            );
+            const staged = await construct(() => new uk.GcpImage("reuse2", reuse, opts));
+            assert.equal(await unwrap(staged.component.imageName), "staging", "the first stack named wins");
         });
 
         it("uploads its own, labelled with the disk and stack, when none matches or when it has its own", async () => {

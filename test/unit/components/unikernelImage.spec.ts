@@ -10,6 +10,7 @@ import { uk, opts, construct, rejects, shape } from "../../helpers/componentHarn
 import { resolved, unwrap } from "../../helpers/mocks";
 import { DEMO_DIR, demoKernel } from "../../helpers/demoKernel";
 import type * as UK from "../../../src";
+import { sha256 } from "../../../src/internal/hashing";
 import { planBuild } from "../../../src/engines/build";
 
 describe("UnikernelImage", () => {
@@ -50,6 +51,11 @@ describe("UnikernelImage", () => {
         );
         assert.equal(await unwrap(component.diskPath), "/cache/disks/app.img");
         assert.equal(await unwrap(component.bootMode), "bios");
+        // From planned values only (the build's printed cmdline plays no part): known at preview.
+        assert.equal(
+            await unwrap(component.diskDigest),
+            sha256(JSON.stringify(["disk", expected.digest, "bios", null, "hi"])),
+        );
     });
 
     it("caches builds in a registry: the build command gets it, reruns when it changes, and the package is an output", async () => {
