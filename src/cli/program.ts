@@ -14,7 +14,9 @@ import { registerDiskCommand } from "./commands/disk";
 import { registerKraftfileCommand } from "./commands/kraftfile";
 import { registerRegistryCommands } from "./commands/registry";
 import { registerRunCommand } from "./commands/run";
+import { registerStatsCommand } from "./commands/stats";
 import { registerStopCommand } from "./commands/stop";
+import { registerSyscallsCommand } from "./commands/syscalls";
 import { registerValidateCommand } from "./commands/validate";
 import { CliIo, CommandRegistration, ExitCode } from "./output";
 import { printable } from "../model/printable";
@@ -29,9 +31,11 @@ const COMMANDS: readonly CommandRegistration[] = [
     registerConvertCommand,
     registerRunCommand,
     registerStopCommand,
+    registerStatsCommand,
     registerRegistryCommands,
     registerAwsCommands,
     registerBenchCommand,
+    registerSyscallsCommand,
     registerCacheCommands,
 ];
 

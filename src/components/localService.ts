@@ -42,6 +42,12 @@ export class LocalService extends pulumi.ComponentResource {
     public readonly accel: pulumi.Output<string>;
     /** `http://127.0.0.1:<port>` for each forwarded TCP port. */
     public readonly urls: pulumi.Output<string[]>;
+    /**
+     * A shell command printing this VM's counters in Prometheus text, read from outside the guest
+     * through QMP and /proc (`unikernel stats --prometheus`): for node_exporter's textfile
+     * collector or a cron job; `--serve 127.0.0.1:<port>` instead of `--prometheus` serves them.
+     */
+    public readonly statsCommand: pulumi.Output<string>;
 
     /**
      * @param name The component name; the QEMU process is the child `${name}`.
@@ -95,7 +101,11 @@ export class LocalService extends pulumi.ComponentResource {
         this.urls = resolved.apply((r) =>
             r.ports.filter((p) => p.protocol === "tcp").map((p) => `http://127.0.0.1:${p.port}`),
         );
+        this.statsCommand = result.pidfile.apply((file) =>
+            unikernelCommand(["stats", "--pidfile", file, "--name", name, "--prometheus"]),
+        );
         this.registerOutputs({
+            statsCommand: this.statsCommand,
             consoleLog: this.consoleLog,
             pidfile: this.pidfile,
             bootMs: this.bootMs,

@@ -5,15 +5,18 @@
  */
 import { spawn } from "child_process";
 import { constants as fsConstants, createWriteStream, promises as fs, rmSync } from "fs";
+import * as os from "os";
 import * as path from "path";
 import { MachineArchitecture, StepFailure } from "../model";
+import { sha256 } from "../internal/hashing";
 import { spawnTool, tailOf } from "../internal/exec";
 import { withWorkDir } from "../internal/files";
 import { trackCleanup } from "../internal/cleanup";
 import { DiskInputError } from "../disk/diskInputError";
 import { checkQemuPidfile, checkQemuPidfileSync, commandLineOf, isQemuWithPidfile } from "./ownProcess";
-import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand } from "./qemu";
+import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand, qemuOptionValue } from "./qemu";
 import { waitForTcp } from "./readiness";
+import { qmpSocketOf } from "./vmStats";
 
 /** What to run locally. */
 export interface LocalRunOptions extends Omit<QemuOptions, "accel" | "firmware"> {
@@ -233,7 +236,16 @@ export async function runDetached(
     const consoleLog = path.resolve(options.consoleLog);
     const { command, args } = qemuCommand({ ...options, accel, firmware, consoleFile: { path: consoleLog } });
     await fs.writeFile(consoleLog, "");
-    const detachedArgs = [...args, "-daemonize", "-pidfile", pidfile];
+    // QMP, for `unikernel stats` (agentless monitoring): read back from this command line later.
+    const qmpSocket = await qmpSocketPath(pidfile);
+    const detachedArgs = [
+        ...args,
+        "-qmp",
+        `unix:${qemuOptionValue(qmpSocket)},server=on,wait=off`,
+        "-daemonize",
+        "-pidfile",
+        pidfile,
+    ];
     const started = process.hrtime.bigint();
     // Until it is ready, a VM that this run started is this run's to stop, also on a signal. The
     // pidfile was cleared above, so a QEMU the pidfile leads to from now on is the one started here.
@@ -352,6 +364,28 @@ async function waitUntilReady(
     };
 }
 
+/** Longest unix socket path the kernel takes (sun_path is 108 bytes with its NUL), with a margin. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Where a detached VM's QMP socket goes: beside its pidfile, or, when that path is too long for a
+ * unix socket, in a private directory of this user under the system's temporary directory, named
+ * by a hash of the pidfile's path.
+ */
+async function qmpSocketPath(pidfile: string): Promise<string> {
+    const beside = `${pidfile}.qmp`;
+    if (Buffer.byteLength(beside) <= MAX_SOCKET_PATH) return beside;
+    const dir = path.join(os.tmpdir(), `unikernel-qmp-${process.getuid?.() ?? "user"}`);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const stat = await fs.lstat(dir);
+    if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o077) !== 0) {
+        throw new StepFailure(
+            `${dir} is not a private directory of this user; remove it, or use a shorter --pidfile path`,
+        );
+    }
+    return path.join(dir, `${sha256(pidfile).slice(0, 24)}.sock`);
+}
+
 /** What {@link stopDetached} did. */
 export interface StopResult {
     /** True when a VM of ours was running and was stopped. */
@@ -385,6 +419,7 @@ export async function stopDetached(pidfile: string): Promise<StopResult> {
         const argv = await commandLineOf(state.pid);
         return argv !== undefined && isQemuWithPidfile(argv, absolute);
     };
+    const socket = qmpSocketOf((await commandLineOf(state.pid)) ?? []);
     signal(state.pid, "SIGTERM");
     for (let i = 0; i < 100 && (await stillOurs()); i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -393,8 +428,9 @@ export async function stopDetached(pidfile: string): Promise<StopResult> {
         signal(state.pid, "SIGKILL");
         for (let i = 0; i < 40 && (await stillOurs()); i++) await new Promise((r) => setTimeout(r, 50));
     }
-    // QEMU removes its pidfile on a clean exit; after a KILL it is left behind.
+    // QEMU removes its pidfile on a clean exit; after a KILL it is left behind (and its QMP socket).
     await fs.rm(path.resolve(pidfile), { force: true });
+    if (socket) await fs.rm(socket, { force: true });
     return { stopped: true };
 }
 

@@ -87,3 +87,10 @@ export const SKOPEO: ToolRequirement = {
     minimum: "1.6.0",
     install: debian("skopeo", "https://github.com/containers/skopeo/blob/main/install.md"),
 };
+export const STRACE: ToolRequirement = {
+    command: "strace",
+    versionArgs: ["-V"],
+    versionPattern: /strace -- version (\d+\.\d+(?:\.\d+)?)/,
+    minimum: "5.10",
+    install: debian("strace", "https://strace.io/"),
+};

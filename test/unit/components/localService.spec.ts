@@ -5,6 +5,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { uk, opts, construct, rejects, shape } from "../../helpers/componentHarness";
 import { resolved, unwrap } from "../../helpers/mocks";
+import { argvOfCommand } from "../../../src/contract/command";
 
 describe("LocalService", () => {
     it("runs QEMU in the background with a pidfile, and stops it on delete", async () => {
@@ -35,6 +36,15 @@ describe("LocalService", () => {
         assert.deepEqual(await resolved(children[0].inputs.triggers), ["7".repeat(64)]);
         assert.deepEqual(await unwrap(component.urls), ["http://127.0.0.1:8080"]);
         assert.equal(await unwrap(component.bootMs), 420);
+        // Its counters, from outside the guest, for a textfile collector: the pidfile the run reported.
+        assert.deepEqual(argvOfCommand(await unwrap(component.statsCommand)), [
+            "stats",
+            "--pidfile",
+            "/cache/local/app/qemu.pid",
+            "--name",
+            "local",
+            "--prometheus",
+        ]);
     });
 
     it("refuses both a disk and a kernel, and a bad pattern", () =>
