@@ -16,7 +16,6 @@ import { DiskInputError } from "../disk/diskInputError";
 import { checkQemuPidfile, checkQemuPidfileSync, commandLineOf, isQemuWithPidfile } from "./ownProcess";
 import { FIRMWARE_CANDIDATES, QemuOptions, UefiFirmware, qemuCommand, qemuOptionValue } from "./qemu";
 import { waitForTcp } from "./readiness";
-import { qmpSocketOf } from "./vmStats";
 
 /** What to run locally. */
 export interface LocalRunOptions extends Omit<QemuOptions, "accel" | "firmware"> {
@@ -238,6 +237,8 @@ export async function runDetached(
     await fs.writeFile(consoleLog, "");
     // QMP, for `unikernel stats` (agentless monitoring): read back from this command line later.
     const qmpSocket = await qmpSocketPath(pidfile);
+    // QEMU unlinks whatever is at the socket path before it binds: only a socket of ours may be there.
+    await removeOwnSocket(qmpSocket, true);
     const detachedArgs = [
         ...args,
         "-qmp",
@@ -386,6 +387,24 @@ async function qmpSocketPath(pidfile: string): Promise<string> {
     return path.join(dir, `${sha256(pidfile).slice(0, 24)}.sock`);
 }
 
+/**
+ * Removes a unix socket of this user at `file`; leaves anything else. With `strict`, anything else
+ * there is an error (the caller was about to let QEMU replace it).
+ */
+async function removeOwnSocket(file: string, strict: boolean): Promise<void> {
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat) return;
+    if (stat.isSocket() && stat.uid === process.getuid?.()) {
+        await fs.rm(file, { force: true });
+        return;
+    }
+    if (strict) {
+        throw new DiskInputError(
+            `${file} (where this VM's QMP socket goes, beside its pidfile) is ${stat.isSocket() ? "another user's socket" : "not a socket"}; move it away or choose another pidfile`,
+        );
+    }
+}
+
 /** What {@link stopDetached} did. */
 export interface StopResult {
     /** True when a VM of ours was running and was stopped. */
@@ -419,7 +438,6 @@ export async function stopDetached(pidfile: string): Promise<StopResult> {
         const argv = await commandLineOf(state.pid);
         return argv !== undefined && isQemuWithPidfile(argv, absolute);
     };
-    const socket = qmpSocketOf((await commandLineOf(state.pid)) ?? []);
     signal(state.pid, "SIGTERM");
     for (let i = 0; i < 100 && (await stillOurs()); i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -430,7 +448,8 @@ export async function stopDetached(pidfile: string): Promise<StopResult> {
     }
     // QEMU removes its pidfile on a clean exit; after a KILL it is left behind (and its QMP socket).
     await fs.rm(path.resolve(pidfile), { force: true });
-    if (socket) await fs.rm(socket, { force: true });
+    // Its QMP socket, where this pidfile's socket goes (never a path read from a command line), when it is one of ours.
+    await removeOwnSocket(await qmpSocketPath(absolute), false).catch(() => undefined);
     return { stopped: true };
 }
 

@@ -37,16 +37,19 @@ export async function openQmp(socketPath: string, timeoutMs = 5000): Promise<Qmp
             const line = buffer.slice(0, newline).trim();
             buffer = buffer.slice(newline + 1);
             if (!line) continue;
-            let message: Record<string, unknown>;
+            let message: unknown;
             try {
-                message = JSON.parse(line) as Record<string, unknown>;
+                message = JSON.parse(line);
             } catch {
-                fail(new Error(`QMP at ${socketPath} sent something that is not JSON`));
+                message = undefined;
+            }
+            if (!message || typeof message !== "object" || Array.isArray(message)) {
+                fail(new Error(`QMP at ${socketPath} sent something that is not a JSON object`));
                 socket.destroy();
                 return;
             }
             if ("event" in message) continue;
-            waiting.shift()?.resolve(message);
+            waiting.shift()?.resolve(message as Record<string, unknown>);
         }
     });
     socket.on("error", (error) => fail(error));

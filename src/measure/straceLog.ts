@@ -89,7 +89,7 @@ export function traceReader(): { line: (raw: string) => void; summary: TraceSumm
         started: false,
     };
     const add = (list: string[], value: string) => {
-        if (list.length < MAX_LIST && !list.includes(value)) list.push(value);
+        if (value && list.length < MAX_LIST && !list.includes(value)) list.push(value);
     };
     let programPid: number | undefined;
     let skippedExec = false;
@@ -101,7 +101,8 @@ export function traceReader(): { line: (raw: string) => void; summary: TraceSumm
         if (!summary.pids.includes(pid) && summary.pids.length < MAX_LIST) summary.pids.push(pid);
         programPid ??= pid;
         if (rest.startsWith("+++ ")) {
-            if (pid !== programPid) return;
+            // The program's own end only (a descendant given its pid later does not overwrite it).
+            if (pid !== programPid || summary.exit) return;
             const exited = /^\+\+\+ exited with (\d+) \+\+\+/.exec(rest);
             const killed = /^\+\+\+ killed by (SIG[A-Z0-9]+)/.exec(rest);
             if (exited) summary.exit = { code: Number(exited[1]) };
@@ -129,8 +130,14 @@ export function traceReader(): { line: (raw: string) => void; summary: TraceSumm
         if (name === "execve" && pid === programPid && !summary.started && /\) = 0(\s|$)/.test(rest)) {
             summary.started = true; // a later attempt (a PATH search) that worked
         }
+        // The kernel's own, after a signal interrupted a call: not one the program made.
+        if (name === "restart_syscall") return;
         summary.counts[name] = (summary.counts[name] ?? 0) + 1;
-        summary.firstCall[name] ??= args.replace(/ <unfinished \.\.\.>$/, "").slice(0, MAX_ARGS);
+        // The arguments only: not the result strace prints after them.
+        summary.firstCall[name] ??= args
+            .replace(/ <unfinished \.\.\.>$/, "")
+            .replace(/\)\s+= .*$/, "")
+            .slice(0, MAX_ARGS);
         if (PATH_FIRST.has(name)) {
             const file = firstString(args);
             if (file !== undefined) add(summary.files, file);

@@ -15,10 +15,18 @@ export const uk = require("../../src") as typeof import("../../src");
 /** Resource options that record every registration. */
 export const opts = { transformations: [record] };
 
-/** Builds a component and returns what it registered (the component first, then its children). */
-export async function construct<T>(make: () => T): Promise<{ component: T; children: typeof recorded }> {
+/**
+ * Builds a component and returns what it registered (the component first, then its children).
+ * `until` names an output to wait for first, for components whose children are made only after a
+ * lookup answers (image reuse, a package read).
+ */
+export async function construct<T>(
+    make: () => T,
+    until?: (component: T) => pulumi.Output<unknown>,
+): Promise<{ component: T; children: typeof recorded }> {
     const mark = recorded.length;
     const component = make();
+    if (until) await new Promise((resolve) => until(component).apply(resolve));
     await settle();
     const all = recorded.slice(mark);
     return { component, children: all.slice(1) };

@@ -5,14 +5,27 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { uk, opts, construct, shape } from "../helpers/componentHarness";
-import { resolved, unwrap } from "../helpers/mocks";
+import { uk, opts, shape } from "../helpers/componentHarness";
+import { recorded, resolved, settle, unwrap } from "../helpers/mocks";
+import type * as UK from "../../src";
 import { buildArgv } from "../../src/contract/build";
 import { argvOfCommand } from "../../src/contract/command";
 import { jsonOf, unikernel } from "../helpers/cli";
 import { planFromPackage, validateImageArgs } from "../../src/components/unikernelImage";
 import { demoCheckout, tempDir } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
+
+/**
+ * Builds the component and waits for its disk: the package is read (a real skopeo call) before the
+ * steps after the fetch exist, so waiting for a few turns of the event loop is not enough.
+ */
+async function constructPlanned(make: () => UK.UnikernelImage) {
+    const mark = recorded.length;
+    const component = make();
+    await unwrap(component.diskPath);
+    await settle();
+    return { component, children: recorded.slice(mark + 1) };
+}
 
 describe("UnikernelImage.fromPackage (mocks, real registry)", function () {
     this.timeout(180_000);
@@ -50,7 +63,7 @@ describe("UnikernelImage.fromPackage (mocks, real registry)", function () {
 
     it("a kernel package: the fetch step, then a disk made for it, with what the package says it is", async () => {
         const built = publish([]);
-        const { component, children } = await construct(
+        const { component, children } = await constructPlanned(
             () =>
                 new uk.UnikernelImage(
                     "promoted",
@@ -100,7 +113,7 @@ describe("UnikernelImage.fromPackage (mocks, real registry)", function () {
         );
         assert.equal(run.code, 0, run.stderr);
         const reference = jsonOf(run).package as string;
-        const { children } = await construct(
+        const { children } = await constructPlanned(
             () => new uk.UnikernelImage("diskpkg", { fromPackage: reference, registryInsecure: true }, opts),
         );
         assert.deepEqual(shape(children), ["command:local:Command diskpkg-build"]);

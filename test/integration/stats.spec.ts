@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import * as http from "http";
 import * as path from "path";
 import { BIN, jsonOf, unikernel } from "../helpers/cli";
@@ -126,8 +127,47 @@ describe("unikernel stats (QMP and /proc, real QEMU)", function () {
         }
     });
 
+    it("refuses two pidfiles that would give one series, and a port it cannot listen on", async () => {
+        const other = path.join(dir, "other", "web", "qemu.pid");
+        const twice = unikernel(["stats", "--pidfile", pidfile, "--pidfile", other, "--prometheus"]);
+        assert.equal(twice.code, 2, twice.stdout);
+        assert.match(twice.stderr, /both be labelled vm="web"/);
+        const taken = http.createServer();
+        await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+        try {
+            const port = (taken.address() as { port: number }).port;
+            const busy = unikernel(["stats", "--pidfile", pidfile, "--serve", `127.0.0.1:${port}`]);
+            assert.equal(busy.code, 1, busy.stderr);
+            assert.match(busy.stderr, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+        } finally {
+            taken.close();
+        }
+    });
+
+    it("never lets QEMU replace a file at its QMP socket's path", () => {
+        const victim = path.join(dir, "victim", "qemu.pid");
+        mkdirSync(path.dirname(victim), { recursive: true });
+        writeFileSync(`${victim}.qmp`, "precious");
+        const run = unikernel([
+            "run",
+            "--kernel",
+            demoKernel(),
+            "--timeout",
+            "30",
+            "--detach",
+            "--pidfile",
+            victim,
+            "--json",
+        ]);
+        assert.equal(run.code, 1, run.stdout);
+        assert.match(run.stderr, /QMP socket goes, beside its pidfile\) is not a socket/);
+        assert.equal(readFileSync(`${victim}.qmp`, "utf8"), "precious");
+    });
+
     it("reports a stopped guest as down, without an error", () => {
+        assert.ok(existsSync(`${pidfile}.qmp`), "the socket beside the pidfile");
         assert.equal(unikernel(["stop", "--pidfile", pidfile]).code, 0);
+        assert.equal(existsSync(`${pidfile}.qmp`), false, "stop removes its socket");
         const run = stats(["--json"]);
         assert.equal(run.code, 0, run.stderr);
         const [vm] = (jsonOf(run) as { vms: VmJson[] }).vms;

@@ -6,10 +6,10 @@
  * left its session; a program that cannot be started exits 1.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { jsonOf, unikernel } from "../helpers/cli";
+import { BIN, jsonOf, unikernel } from "../helpers/cli";
 import { tempDir } from "../helpers/demoKernel";
 import { SYSCALL_TABLES } from "../../src/model/syscalls";
 import type { SyscallsResult } from "../../src/contract/syscalls";
@@ -23,6 +23,29 @@ describe("unikernel syscalls (strace, static C programs)", function () {
         writeFileSync(`${file}.c`, source);
         execFileSync("gcc", ["-static", "-O1", "-o", file, `${file}.c`]);
         return file;
+    };
+    /** A program that forks a child into a session of its own, writes both pids to `pids`, and waits forever. */
+    const daemonProgram = (name: string, pids: string) =>
+        program(
+            name,
+            `#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+    pid_t child = fork();
+    if (child == 0) { setsid(); for (;;) pause(); }
+    FILE *f = fopen("${pids}", "w");
+    fprintf(f, "%d %d\\n", getpid(), child);
+    fclose(f);
+    for (;;) pause();
+}
+`,
+        );
+    /** Each pid in the file is gone, or a zombie waiting to be reaped (it runs nothing). */
+    const assertEnded = (pids: string) => {
+        for (const pid of readFileSync(pids, "utf8").trim().split(" ")) {
+            const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : "";
+            assert.ok(stat === "" || / Z /.test(stat.slice(stat.lastIndexOf(")"))), `process ${pid} ended: ${stat}`);
+        }
     };
     const trace = (args: string[]) => {
         const run = unikernel(["syscalls", "--json", ...args]);
@@ -121,31 +144,45 @@ int main(void) { ${candidates[name]}; return 0; }
 
     it("ends a run at its time limit and leaves no process behind, even one that left its session", () => {
         const pids = path.join(dir, "pids");
-        const daemon = program(
-            "daemon",
-            `#include <stdio.h>
-#include <unistd.h>
-int main(void) {
-    pid_t child = fork();
-    if (child == 0) { setsid(); for (;;) pause(); }
-    FILE *f = fopen("${pids}", "w");
-    fprintf(f, "%d %d\\n", getpid(), child);
-    fclose(f);
-    for (;;) pause();
-}
-`,
-        );
+        const daemon = daemonProgram("daemon", pids);
         const { run, result } = trace(["--timeout", "2", "--", daemon]);
         assert.equal(run.code, 0, run.stderr);
         assert.ok(result);
         assert.equal(result.timedOut, true);
         assert.equal(result.exitCode, null);
         assert.equal(result.signal, "SIGKILL");
-        for (const pid of readFileSync(pids, "utf8").trim().split(" ")) {
-            // Gone, or a zombie waiting to be reaped (it runs nothing).
-            const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : "";
-            assert.ok(stat === "" || / Z /.test(stat.slice(stat.lastIndexOf(")"))), `process ${pid} ended: ${stat}`);
-        }
+        assertEnded(pids);
+    });
+
+    it("leaves no process behind when the CLI itself is stopped by a signal", async () => {
+        const pids = path.join(dir, "pids-signal");
+        const daemon = daemonProgram("daemon2", pids);
+        const cli = spawn(process.execPath, [BIN, "syscalls", "--timeout", "120", "--", daemon], { stdio: "ignore" });
+        for (let i = 0; i < 100 && !existsSync(pids); i++) await new Promise((r) => setTimeout(r, 100));
+        assert.ok(existsSync(pids), "the program started");
+        await new Promise((r) => setTimeout(r, 300));
+        const code = await new Promise<number | null>((resolve) => {
+            cli.once("exit", (c) => resolve(c));
+            cli.kill("SIGTERM");
+        });
+        assert.equal(code, 143);
+        await new Promise((r) => setTimeout(r, 500));
+        assertEnded(pids);
+    });
+
+    it("tries the ready pattern on whole lines only", () => {
+        const slow = program(
+            "slowline",
+            `#include <stdio.h>
+#include <unistd.h>
+int main(void) { fputs("listening on :80", stdout); fflush(stdout); sleep(1); puts("80"); fflush(stdout); for (;;) pause(); }
+`,
+        );
+        const { run, result } = trace(["--timeout", "4", "--ready", "listening on :80$", "--", slow]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.ok(result);
+        assert.equal(result.ready, false, "the line was :8080, not :80");
+        assert.equal(result.timedOut, true);
     });
 
     it("ends a server's run once it prints its ready line", () => {
@@ -168,7 +205,12 @@ int main(void) { puts("listening on :8080"); fflush(stdout); for (;;) pause(); }
     it("exits 1 for a program that cannot be run, and 2 for usage errors", () => {
         const missing = unikernel(["syscalls", "--json", "--", path.join(dir, "no-such-program")]);
         assert.equal(missing.code, 1, missing.stdout);
-        assert.match(JSON.parse(missing.stdout).error as string, /could not be run/);
+        assert.match(JSON.parse(missing.stdout).error as string, /could not be run .*No such file or directory/);
+        const script = path.join(dir, "no-shebang.sh");
+        writeFileSync(script, "echo hi\n", { mode: 0o755 });
+        const noShebang = unikernel(["syscalls", "--json", "--", script]);
+        assert.equal(noShebang.code, 1, noShebang.stdout);
+        assert.match(JSON.parse(noShebang.stdout).error as string, /could not be run .*Exec format error/);
         assert.equal(unikernel(["syscalls", "--timeout", "0", "--", "true"]).code, 2);
         assert.equal(unikernel(["syscalls", "--json", "--markdown", "--", "true"]).code, 2);
     });

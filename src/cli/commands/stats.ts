@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
-import { UsageError } from "../../model";
+import { StepFailure, UsageError } from "../../model";
 import { safeText } from "../optionValues";
 import { CommandRegistration, ExitCode, printResult, runVerb } from "../output";
 
@@ -67,6 +67,12 @@ export const registerStatsCommand: CommandRegistration = (program: Command, io, 
                         name: options.name?.[i] ?? path.basename(path.dirname(path.resolve(pidfile))),
                         pidfile: path.resolve(pidfile),
                     }));
+                    // One series per VM: Prometheus (and node_exporter's textfile collector) refuse duplicates.
+                    const names = vms.map((vm) => vm.name);
+                    const twice = names.find((name, i) => names.indexOf(name) !== i);
+                    if (twice !== undefined) {
+                        throw new UsageError(`two pidfiles would both be labelled vm="${twice}"; give each a --name`);
+                    }
                     const read = () =>
                         Promise.all(vms.map(async (vm) => ({ ...vm, stats: await vmStats(vm.pidfile) })));
                     if (options.serve) {
@@ -116,16 +122,15 @@ async function serveMetrics(
         );
     });
     await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
+        server.once("error", (error: NodeJS.ErrnoException) =>
+            reject(new StepFailure(`cannot listen on ${at.host}:${at.port}: ${error.code ?? error.message}`)),
+        );
         server.listen(at.port, at.host, resolve);
     });
     const address = server.address() as net.AddressInfo;
     log(
         `stats: serving http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}/metrics\n`,
     );
-    await new Promise<void>((resolve) => {
-        const stop = () => server.close(() => resolve());
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-    });
+    // Until a signal ends the CLI (its handlers exit with 128 + the signal's number).
+    await new Promise<void>(() => undefined);
 }

@@ -331,6 +331,7 @@ describe("AwsImage", () => {
             const mark = invokes.length;
             const { component, children } = await construct(
                 () => new uk.AwsImage("reuse", { ...reuse, copyToRegions: ["eu-west-1"] }, opts),
+                (c) => c.imageId,
             );
             assert.deepEqual(shape(children), [
                 "pulumi:providers:aws reuse-eu-west-1",
@@ -374,12 +375,18 @@ describe("AwsImage", () => {
                     tags: { "unikernel:stack": "evil/project/dev" },
                 }),
             );
-            const { component } = await construct(() => new uk.AwsImage("order", reuse, opts));
+            const { component } = await construct(
+                () => new uk.AwsImage("order", reuse, opts),
+                (c) => c.imageId,
+            );
             assert.equal(await unwrap(component.imageId), "ami-0staging");
             assert.equal(await unwrap(component.reusedFrom), "org/project/staging");
             cloudCatalog.amis.splice(0);
             cloudCatalog.amis.push(theirs({ id: "ami-0other", tags: { "unikernel:stack": "evil/project/dev" } }));
-            const fresh = await construct(() => new uk.AwsImage("notnamed", reuse, opts));
+            const fresh = await construct(
+                () => new uk.AwsImage("notnamed", reuse, opts),
+                (c) => c.imageId,
+            );
             assert.deepEqual(shape(fresh.children), [
                 "command:local:Command notnamed-snapshot",
                 "aws:ec2/ami:Ami notnamed",
@@ -396,7 +403,10 @@ describe("AwsImage", () => {
                 theirs({ id: "ami-0pending", state: "pending" }),
                 theirs({ id: "ami-0deprecated", deprecationTime: "2026-01-01T00:00:00.000Z" }),
             );
-            const { component, children } = await construct(() => new uk.AwsImage("fresh", reuse, opts));
+            const { component, children } = await construct(
+                () => new uk.AwsImage("fresh", reuse, opts),
+                (c) => c.imageId,
+            );
             assert.deepEqual(shape(children), ["command:local:Command fresh-snapshot", "aws:ec2/ami:Ami fresh"]);
             assert.equal(await unwrap(component.reusedFrom), undefined);
             const ami = await resolved(children[1].inputs);
@@ -415,7 +425,10 @@ describe("AwsImage", () => {
                 }),
                 theirs({ id: "ami-0dev", creationDate: "2026-08-20T00:00:00.000Z" }),
             );
-            const { component, children } = await construct(() => new uk.AwsImage("mine", reuse, opts));
+            const { component, children } = await construct(
+                () => new uk.AwsImage("mine", reuse, opts),
+                (c) => c.imageId,
+            );
             assert.deepEqual(shape(children), ["command:local:Command mine-snapshot", "aws:ec2/ami:Ami mine"]);
             assert.equal(await unwrap(component.reusedFrom), undefined);
         });
@@ -425,6 +438,7 @@ describe("AwsImage", () => {
             const mark = invokes.length;
             const { children } = await construct(
                 () => new uk.AwsImage("noreuse", { ...base, diskDigest, kernelFamily: uk.KernelFamily.Unikraft }, opts),
+                (c) => c.imageId,
             );
             assert.deepEqual(shape(children), ["command:local:Command noreuse-snapshot", "aws:ec2/ami:Ami noreuse"]);
             assert.equal(invokes.slice(mark).filter((i) => i.token.startsWith("aws:ec2/getAmi")).length, 0);

@@ -131,7 +131,10 @@ describe("GcpImage", () => {
                 image({ name: "notnamed", labels: { "unikernel-stack": sha256("evil/project/dev").slice(0, 16) } }),
             );
             const mark = invokes.length;
-            const { component, children } = await construct(() => new uk.GcpImage("reuse", reuse, opts));
+            const { component, children } = await construct(
+                () => new uk.GcpImage("reuse", reuse, opts),
+                (c) => c.imageName,
+            );
             assert.deepEqual(shape(children), []);
             assert.equal(await unwrap(component.imageName), "web-eeeeeeeeeeeeeeee");
             assert.match(await unwrap(component.imageSelfLink), /\/global\/images\/web-eeeeeeeeeeeeeeee$/);
@@ -145,13 +148,19 @@ describe("GcpImage", () => {
             cloudCatalog.gceImages.push(
                 image({ name: "staging", labels: { "unikernel-stack": sha256("org/project/staging").slice(0, 16) } }),
             );
-            const staged = await construct(() => new uk.GcpImage("reuse2", reuse, opts));
+            const staged = await construct(
+                () => new uk.GcpImage("reuse2", reuse, opts),
+                (c) => c.imageName,
+            );
             assert.equal(await unwrap(staged.component.imageName), "staging", "the first stack named wins");
         });
 
         it("uploads its own, labelled with the disk and stack, when none matches or when it has its own", async () => {
             cloudCatalog.gceImages.push(image({ labels: { "unikernel-disk-digest": "c".repeat(32) } }));
-            const fresh = await construct(() => new uk.GcpImage("fresh", reuse, opts));
+            const fresh = await construct(
+                () => new uk.GcpImage("fresh", reuse, opts),
+                (c) => c.imageName,
+            );
             assert.deepEqual(shape(fresh.children), [
                 "command:local:Command fresh-archive",
                 "gcp:storage/bucket:Bucket fresh-bucket",
@@ -167,7 +176,10 @@ describe("GcpImage", () => {
                 image({ name: "mine", labels: { "unikernel-stack": sha256("org/project/stack").slice(0, 16) } }),
                 image({ name: "theirs-newer", creationTimestamp: "2026-11-28T00:00:00.000-08:00" }),
             );
-            const mine = await construct(() => new uk.GcpImage("mine", reuse, opts));
+            const mine = await construct(
+                () => new uk.GcpImage("mine", reuse, opts),
+                (c) => c.imageName,
+            );
             assert.equal(shape(mine.children).length, 4);
         });
 

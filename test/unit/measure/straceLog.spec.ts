@@ -41,6 +41,11 @@ describe("summarizeTrace", () => {
         assert.deepEqual(s.exit, { code: 0 }, "the program's exit, not its child's");
         assert.deepEqual(s.pids, [100, 101]);
         assert.equal(s.firstCall.read, "3, ");
+        assert.equal(
+            s.firstCall.openat,
+            'AT_FDCWD, "/etc/app\\x2econf", O_RDONLY|O_CLOEXEC',
+            "arguments, not the result",
+        );
     });
 
     it("keeps the files, sockets and signals it used", () => {
