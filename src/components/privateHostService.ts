@@ -1,7 +1,15 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HostRunMode, Problem, checkDeclaredTcpPort, checkSafeText, resolveBootMode, validatePorts } from "../model";
-import { HostServiceSpec, hostPaths, installScript, isSafeStateDirectory, removeScript } from "../hosts/privateHost";
+import {
+    HostServiceSpec,
+    hostPaths,
+    installScript,
+    isSafeStateDirectory,
+    isSafeTextfileDirectory,
+    metricsFile,
+    removeScript,
+} from "../hosts/privateHost";
 import { shellCommand } from "../internal/shellQuote";
 import { stackScopedName } from "./stackScope";
 import { checkBootImage } from "./bootImage";
@@ -38,6 +46,8 @@ export class PrivateHostService extends pulumi.ComponentResource {
      * `unikernel-<serviceName>.service`.
      */
     public readonly serviceName: pulumi.Output<string>;
+    /** With `metrics`: the Prometheus text file on the host that node_exporter's textfile collector reads. */
+    public readonly metricsFile: pulumi.Output<string | undefined>;
 
     /**
      * @param name The component name; children are `${name}-copy` and `${name}`.
@@ -111,7 +121,11 @@ export class PrivateHostService extends pulumi.ComponentResource {
                 shellCommand(["ssh", "-p", String(port), `${user}@${host}`, shellCommand(["tail", "-f", "--", log])]),
             );
         this.serviceName = serviceName;
+        this.metricsFile = resolved.apply((r) =>
+            r.spec.metrics ? metricsFile({ name: r.spec.name, metrics: r.spec.metrics }) : undefined,
+        );
         this.registerOutputs({
+            metricsFile: this.metricsFile,
             consoleLog: this.consoleLog,
             remoteImagePath: this.remoteImagePath,
             runMode: this.runMode,
@@ -239,22 +253,25 @@ export function validateHostArgs(
         : undefined;
     if (watchdog) {
         checkDeclaredTcpPort(watchdog.port, ports, "watchdog.port", problems);
-        if (
-            !Number.isInteger(watchdog.intervalSeconds) ||
-            watchdog.intervalSeconds < 1 ||
-            watchdog.intervalSeconds > MAX_SECONDS
-        ) {
-            problems.push({
-                path: "watchdog.intervalSeconds",
-                message: `got ${watchdog.intervalSeconds}; expected whole seconds from 1 to ${MAX_SECONDS}`,
-            });
-        }
+        checkInterval(watchdog.intervalSeconds, "watchdog.intervalSeconds", problems);
         if (!Number.isInteger(watchdog.failures) || watchdog.failures < 1 || watchdog.failures > 1000) {
             problems.push({
                 path: "watchdog.failures",
                 message: `got ${watchdog.failures}; expected a whole number from 1 to 1000`,
             });
         }
+    }
+    const metrics = args.metrics
+        ? { textfileDirectory: args.metrics.textfileDirectory, intervalSeconds: args.metrics.intervalSeconds ?? 15 }
+        : undefined;
+    if (metrics) {
+        if (typeof metrics.textfileDirectory !== "string" || !isSafeTextfileDirectory(metrics.textfileDirectory)) {
+            problems.push({
+                path: "metrics.textfileDirectory",
+                message: `got ${JSON.stringify(metrics.textfileDirectory)}; expected an absolute, normalized directory that is not a system directory, such as "/var/lib/node_exporter/textfile_collector"`,
+            });
+        }
+        checkInterval(metrics.intervalSeconds, "metrics.intervalSeconds", problems);
     }
     if (problems.length || !image) return { problems };
     return {
@@ -281,7 +298,15 @@ export function validateHostArgs(
                 timeoutSeconds: timeout,
                 readyPort: args.readyPort,
                 watchdog,
+                metrics,
             },
         },
     };
+}
+
+/** An interval of whole seconds, 1 to {@link MAX_SECONDS}. */
+function checkInterval(value: number, at: string, problems: Problem[]): void {
+    if (!Number.isInteger(value) || value < 1 || value > MAX_SECONDS) {
+        problems.push({ path: at, message: `got ${value}; expected whole seconds from 1 to ${MAX_SECONDS}` });
+    }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Architecture, BootMode, HostRunMode, Hypervisor } from "./enums";
-import { HostWatchdogArgs, PortArgs } from "./types";
+import { HostMetricsArgs, HostWatchdogArgs, PortArgs } from "./types";
 
 /** Inputs of {@link PrivateHostService}. */
 export interface PrivateHostServiceArgs {
@@ -61,6 +61,13 @@ export interface PrivateHostServiceArgs {
      * restarts the VM when the port stops answering. Needs bash on the host.
      */
     watchdog?: HostWatchdogArgs;
+    /**
+     * Agentless metrics on the host: a small writer (its own systemd unit, or a supervised process)
+     * puts the VM's counters in Prometheus text into `<textfileDirectory>/unikernel_<serviceName>.prom`
+     * every interval, for node_exporter's textfile collector: up, VM starts, watchdog restarts and
+     * missed probes, QEMU's and each vCPU's CPU time, resident memory, host disk bytes, console size.
+     */
+    metrics?: HostMetricsArgs;
     /**
      * State directory on the host: an absolute path, no `.` or `..` segments, no line breaks, not
      * a system directory (`/`, `/etc`, `/tmp`, `/var/lib`, ... or below `/proc`, `/sys`, `/dev`).

@@ -108,6 +108,17 @@ export interface HostWatchdogArgs {
     failures?: number;
 }
 
+/** Metrics of a private-host service for node_exporter's textfile collector. */
+export interface HostMetricsArgs {
+    /**
+     * node_exporter's `--collector.textfile.directory` on the host (absolute; made when missing).
+     * The writer replaces one file there, atomically.
+     */
+    textfileDirectory: string;
+    /** Seconds between writes. @default 15 */
+    intervalSeconds?: number;
+}
+
 /** Where an image came from: pass UnikernelImage's outputs, and the image and its snapshot or bucket carry them. */
 export interface ProvenanceArgs {
     /** The git commit the image was built from (UnikernelImage.sourceRevision). */

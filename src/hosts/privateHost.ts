@@ -56,6 +56,8 @@ export interface HostServiceSpec {
     readyPort?: number;
     /** Re-check a forwarded TCP port for as long as the service runs; restart the VM after failures. */
     watchdog?: { port: number; intervalSeconds: number; failures: number };
+    /** Write the VM's counters for node_exporter's textfile collector into this directory, every interval. */
+    metrics?: { textfileDirectory: string; intervalSeconds: number };
 }
 
 /** Service ids: what a systemd unit name and a file name can both hold without quoting. */
@@ -74,6 +76,11 @@ export function checkHostServiceSpec(
     if (!isSafeStateDirectory(spec.stateDir)) {
         throw new Error(`state directory ${JSON.stringify(spec.stateDir)} is not an absolute, normalized path below /`);
     }
+    if (spec.metrics && !isSafeTextfileDirectory(spec.metrics.textfileDirectory)) {
+        throw new Error(
+            `textfile directory ${JSON.stringify(spec.metrics.textfileDirectory)} is not an absolute, normalized path below /`,
+        );
+    }
     for (const [key, value] of [
         ["imagePath", spec.imagePath],
         ["cmdline", spec.cmdline],
@@ -90,6 +97,7 @@ export function checkHostServiceSpec(
         spec.watchdog?.port,
         spec.watchdog?.intervalSeconds,
         spec.watchdog?.failures,
+        spec.metrics?.intervalSeconds,
         ...(spec.ports ?? []).map((p) => p.port),
     ];
     if (numbers.some((n) => n !== undefined && (!Number.isInteger(n) || n < 0))) {
@@ -151,6 +159,14 @@ export function isSafeStateDirectory(dir: string): boolean {
     );
 }
 
+/**
+ * A textfile collector directory: absolute and normalized like a state directory, and neither a
+ * system directory nor below /proc, /sys or /dev (the install only writes one file there).
+ */
+export function isSafeTextfileDirectory(dir: string): boolean {
+    return isSafeStateDirectory(dir);
+}
+
 /** Paths the scripts use. */
 export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
     return {
@@ -168,6 +184,15 @@ export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
         watchdogUnitName: `unikernel-${spec.name}-watchdog.service`,
         watchdogUnit: `/etc/systemd/system/unikernel-${spec.name}-watchdog.service`,
         efiVars: `${spec.stateDir}/efivars.fd`,
+        /** How many times the VM was started (vm.sh counts itself). */
+        starts: `${spec.stateDir}/starts`,
+        /** How many times the watchdog restarted the VM, and how many probes it missed. */
+        watchdogRestarts: `${spec.stateDir}/watchdog-restarts`,
+        watchdogMisses: `${spec.stateDir}/watchdog-misses`,
+        metrics: `${spec.stateDir}/metrics.sh`,
+        metricsPid: `${spec.stateDir}/metrics.pid`,
+        metricsUnitName: `unikernel-${spec.name}-metrics.service`,
+        metricsUnit: `/etc/systemd/system/unikernel-${spec.name}-metrics.service`,
     };
 }
 
@@ -190,6 +215,7 @@ export function vmScript(spec: HostServiceSpec): string {
             "#!/bin/sh",
             "# Firecracker boots the kernel directly (no BIOS, no UEFI): the image must be a kernel.",
             `echo $$ > ${shellWord(paths.vmPid)}`,
+            countLine(paths.starts),
             `exec firecracker --no-api --config-file ${shellWord(paths.firecrackerConfig)} >> ${shellWord(paths.console)} 2>&1`,
             "",
         ].join("\n");
@@ -214,7 +240,9 @@ export function vmScript(spec: HostServiceSpec): string {
         // before a restart are what explain it.
         consoleFile: { path: paths.console, append: true },
     };
-    const { command, args } = qemuCommand(options);
+    const { command, args: base } = qemuCommand(options);
+    // Named threads ("CPU 0/KVM"): the metrics read each vCPU's time from /proc by name.
+    const args = [...base, "-name", `unikernel-${qemuOptionValue(spec.name)},debug-threads=on`];
     if (args[args.indexOf("-chardev") + 1] !== consoleChardev(spec)) {
         throw new Error("the QEMU command line lost its console chardev, by which the VM is recognized");
     }
@@ -232,6 +260,7 @@ export function vmScript(spec: HostServiceSpec): string {
             : []),
         "# exec keeps this pid: the watchdog stops the VM by it, and the supervisor or systemd restarts it.",
         `echo $$ > ${shellWord(paths.vmPid)}`,
+        countLine(paths.starts),
         `exec ${shown}`,
         "",
     ].join("\n");
@@ -364,9 +393,88 @@ export function installScript(spec: HostServiceSpec): string {
         ...(spec.expect ? waitForReady(spec, p.console) : []),
         ...(spec.readyPort !== undefined ? waitForPort(spec, spec.readyPort) : []),
         ...(spec.watchdog ? startWatchdog(spec, spec.watchdog) : []),
+        ...(spec.metrics ? startMetrics({ ...spec, metrics: spec.metrics }) : []),
         `printf '{"mode": "%s", "console": %s}\\n' "$MODE" ${shellWord(JSON.stringify(p.console))}`,
     ];
     return `${lines.join("\n")}\n`;
+}
+
+/** A shell line adding one to the number in a counter file (anything else there counts as 0), atomically. */
+function countLine(file: string): string {
+    const f = shellWord(file);
+    return `n=$(cat ${f} 2>/dev/null || true); case "$n" in ''|*[!0-9]*) n=0 ;; esac; echo $((n + 1)) > ${f}.new && mv -f ${f}.new ${f}`;
+}
+
+/** The Prometheus text file of a service's metrics. */
+export function metricsFile(spec: Pick<HostServiceSpec, "name"> & { metrics: { textfileDirectory: string } }): string {
+    return `${spec.metrics.textfileDirectory}/unikernel_${spec.name}.prom`;
+}
+
+/**
+ * The metrics writer: every interval, the VM's counters read from the host (no agent in the guest)
+ * in Prometheus text, written to a temporary file and renamed over the .prom file (node_exporter
+ * never reads half a file): up, QEMU's CPU time and each vCPU thread's (QEMU names them "CPU
+ * N/KVM"), resident memory, the bytes QEMU read and wrote on the host's disks, the console size,
+ * and the counts of VM starts, watchdog restarts and missed probes. The VM is read only when its
+ * pidfile leads to this service's VM (`ours`). The service name labels every sample; its alphabet
+ * needs no escaping in a label.
+ */
+export function metricsScript(
+    spec: HostServiceSpec & { metrics: { textfileDirectory: string; intervalSeconds: number } },
+): string {
+    const p = hostPaths(spec);
+    const file = metricsFile(spec);
+    const vm = `vm="${spec.name}"`;
+    const family = (name: string, type: "gauge" | "counter", help: string) =>
+        `printf '%s\\n' ${shellWord(`# HELP ${name} ${help}`)} ${shellWord(`# TYPE ${name} ${type}`)}`;
+    const sample = (name: string, value: string, labels = vm) =>
+        `printf '%s %s\\n' ${shellWord(`${name}{${labels}}`)} "${value}"`;
+    const count = (f: string) =>
+        `$(n=$(cat ${shellWord(f)} 2>/dev/null || true); case "$n" in ''|*[!0-9]*) n=0 ;; esac; echo "$n")`;
+    return [
+        "#!/bin/sh",
+        `# Metrics of unikernel ${spec.name} for node_exporter's textfile collector, every ${spec.metrics.intervalSeconds} s.`,
+        PROCESS_FUNCTIONS,
+        "# utime + stime of a /proc stat file in seconds (the name in parentheses may hold blanks; USER_HZ is 100).",
+        "cpu() { sed 's/^.*) //' \"$1\" 2>/dev/null | awk '{ printf \"%.2f\", ($12 + $13) / 100 }'; }",
+        `echo $$ > ${shellWord(p.metricsPid)}`,
+        "while true; do",
+        "  up=0",
+        `  if pid=$(ours ${shellWord(p.vmPid)} ${shellWord(vmMark(spec))}); then up=1; fi`,
+        "  {",
+        `    ${family("unikernel_up", "gauge", "1 when the VM runs, else 0.")}`,
+        `    ${sample("unikernel_up", "$up")}`,
+        `    ${family("unikernel_vm_starts_total", "counter", "Times the VM was started (the first start, and every restart).")}`,
+        `    ${sample("unikernel_vm_starts_total", count(p.starts))}`,
+        `    ${family("unikernel_watchdog_restarts_total", "counter", "Times the watchdog restarted the VM.")}`,
+        `    ${sample("unikernel_watchdog_restarts_total", count(p.watchdogRestarts))}`,
+        `    ${family("unikernel_watchdog_misses_total", "counter", "Probes of the watched port that got no answer.")}`,
+        `    ${sample("unikernel_watchdog_misses_total", count(p.watchdogMisses))}`,
+        `    ${family("unikernel_console_bytes", "gauge", "Size of the console log.")}`,
+        `    ${sample("unikernel_console_bytes", `$(stat -c %s -- ${shellWord(p.console)} 2>/dev/null || echo 0)`)}`,
+        '    if [ "$up" = 1 ]; then',
+        `      ${family("unikernel_qemu_cpu_seconds_total", "counter", "CPU time of the whole VM process on the host.")}`,
+        `      ${sample("unikernel_qemu_cpu_seconds_total", '$(cpu "/proc/$pid/stat")')}`,
+        `      ${family("unikernel_vcpu_seconds_total", "counter", "CPU time of each vCPU thread on the host.")}`,
+        '      for task in /proc/"$pid"/task/*; do',
+        '        comm=$(cat "$task/comm" 2>/dev/null) || continue',
+        '        case "$comm" in "CPU "*/*) ;; *) continue ;; esac',
+        "        index=${comm#CPU }; index=${index%%/*}",
+        "        case \"$index\" in ''|*[!0-9]*) continue ;; esac",
+        `        printf '%s%s%s %s\\n' ${shellWord(`unikernel_vcpu_seconds_total{${vm},vcpu="`)} "$index" '"}' "$(cpu "$task/stat")"`,
+        "      done",
+        `      ${family("unikernel_host_rss_bytes", "gauge", "Resident memory of the VM process on the host.")}`,
+        `      ${sample("unikernel_host_rss_bytes", "$(awk '/^VmRSS:/ { print $2 * 1024 }' \"/proc/$pid/status\")")}`,
+        `      ${family("unikernel_qemu_io_read_bytes_total", "counter", "Bytes the VM process read from the host's storage.")}`,
+        `      ${sample("unikernel_qemu_io_read_bytes_total", "$(awk '/^read_bytes:/ { print $2 }' \"/proc/$pid/io\" 2>/dev/null || echo 0)")}`,
+        `      ${family("unikernel_qemu_io_written_bytes_total", "counter", "Bytes the VM process wrote to the host's storage.")}`,
+        `      ${sample("unikernel_qemu_io_written_bytes_total", "$(awk '/^write_bytes:/ { print $2 }' \"/proc/$pid/io\" 2>/dev/null || echo 0)")}`,
+        "    fi",
+        `  } > ${shellWord(`${file}.$$`)} && mv -f ${shellWord(`${file}.$$`)} ${shellWord(file)}`,
+        `  sleep ${spec.metrics.intervalSeconds}`,
+        "done",
+        "",
+    ].join("\n");
 }
 
 /** Waits up to 5 s until a process has written its own pid and is recognizably ours. */
@@ -429,41 +537,83 @@ function startWatchdog(
         `  sleep ${watchdog.intervalSeconds}`,
         `  if bash ${shellCommand([p.probe, String(watchdog.port)])}; then missed=0; continue; fi`,
         "  missed=$((missed + 1))",
+        `  ${countLine(p.watchdogMisses)}`,
         `  if [ "$missed" -ge ${watchdog.failures} ]; then`,
         `    printf '%s\\n' ${shellWord(`[watchdog] port ${watchdog.port} did not answer ${watchdog.failures} times: restarting the VM`)} >> ${shellWord(p.console)}`,
+        `    ${countLine(p.watchdogRestarts)}`,
         `    if vm=$(ours ${shellWord(p.vmPid)} ${shellWord(vmMark(spec))}); then kill -TERM "$vm" 2>/dev/null || true; fi`,
         "    missed=0",
         "  fi",
         "done",
         "",
     ].join("\n");
+    return runAlongside(spec, {
+        what: "watchdog",
+        script,
+        scriptPath: p.watchdog,
+        pidfile: p.watchdogPid,
+        unitName: p.watchdogUnitName,
+        unitPath: p.watchdogUnit,
+    });
+}
+
+/**
+ * A helper process of the service (watchdog, metrics writer): a unit of its own under systemd
+ * (restarted always), else a background process under setsid that writes its own pid, which the
+ * install waits for.
+ */
+function runAlongside(
+    spec: HostServiceSpec,
+    helper: { what: string; script: string; scriptPath: string; pidfile: string; unitName: string; unitPath: string },
+): string[] {
+    const p = hostPaths(spec);
     const unit = unitFile({
         Unit: [
-            ["Description", systemdText(`watchdog of unikernel ${spec.name} (managed by pulumi-unikernel)`)],
+            ["Description", systemdText(`${helper.what} of unikernel ${spec.name} (managed by pulumi-unikernel)`)],
             ["After", p.unitName],
         ],
         Service: [
-            ["ExecStart", systemdCommandLine(["/bin/sh", p.watchdog])],
+            ["ExecStart", systemdCommandLine(["/bin/sh", helper.scriptPath])],
             ["Restart", "always"],
             ["RestartSec", "5"],
         ],
         Install: [["WantedBy", "multi-user.target"]],
     });
     return [
-        writeFile(p.watchdog, script, "755"),
+        writeFile(helper.scriptPath, helper.script, "755"),
         'if [ "$MODE" = systemd ]; then',
-        `  ${writeFile(p.watchdogUnit, unit)}`,
+        `  ${writeFile(helper.unitPath, unit)}`,
         "  systemctl daemon-reload",
-        `  systemctl enable ${shellWord(p.watchdogUnitName)} >/dev/null 2>&1`,
-        `  systemctl restart ${shellWord(p.watchdogUnitName)}`,
+        `  systemctl enable ${shellWord(helper.unitName)} >/dev/null 2>&1`,
+        `  systemctl restart ${shellWord(helper.unitName)}`,
         "else",
-        `  stop_ours ${shellWord(p.watchdogPid)} ${shellWord(p.watchdog)}`,
-        `  setsid /bin/sh ${shellWord(p.watchdog)} > /dev/null 2>&1 < /dev/null &`,
-        "  # Ready when the watchdog has written its pid and lives; say so when it does not start.",
-        ...waitForOwnPid(p.watchdogPid, p.watchdog, `unikernel ${spec.name}: the watchdog did not start`).map(
-            (line) => `  ${line}`,
-        ),
+        `  stop_ours ${shellWord(helper.pidfile)} ${shellWord(helper.scriptPath)}`,
+        `  setsid /bin/sh ${shellWord(helper.scriptPath)} > /dev/null 2>&1 < /dev/null &`,
+        `  # Ready when the ${helper.what} has written its pid and lives; say so when it does not start.`,
+        ...waitForOwnPid(
+            helper.pidfile,
+            helper.scriptPath,
+            `unikernel ${spec.name}: the ${helper.what} did not start`,
+        ).map((line) => `  ${line}`),
         "fi",
+    ];
+}
+
+/** The metrics writer (see {@link metricsScript}), run alongside the VM. */
+function startMetrics(
+    spec: HostServiceSpec & { metrics: { textfileDirectory: string; intervalSeconds: number } },
+): string[] {
+    const p = hostPaths(spec);
+    return [
+        `mkdir -p -- ${shellWord(spec.metrics.textfileDirectory)}`,
+        ...runAlongside(spec, {
+            what: "metrics writer",
+            script: metricsScript(spec),
+            scriptPath: p.metrics,
+            pidfile: p.metricsPid,
+            unitName: p.metricsUnitName,
+            unitPath: p.metricsUnit,
+        }),
     ];
 }
 
@@ -473,7 +623,9 @@ function startWatchdog(
  * on a replacement (the old service removed, then the new one installed) the new image, copied to a
  * path named by its digest beforehand, survives. Succeeds when nothing is installed.
  */
-export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & { imagePath?: string }): string {
+export function removeScript(
+    spec: Pick<HostServiceSpec, "name" | "stateDir" | "metrics"> & { imagePath?: string },
+): string {
     checkHostServiceSpec(spec);
     const p = hostPaths(spec);
     const files = [
@@ -485,6 +637,10 @@ export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & 
         p.probe,
         p.watchdog,
         p.efiVars,
+        p.metrics,
+        p.starts,
+        p.watchdogRestarts,
+        p.watchdogMisses,
         ...(spec.imagePath ? [spec.imagePath] : []),
     ];
     return [
@@ -498,10 +654,17 @@ export function removeScript(spec: Pick<HostServiceSpec, "name" | "stateDir"> & 
 }
 
 /** Stops the unit or the supervisor; keeps the state directory (and so the console log). */
-function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
+function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir" | "metrics">): string[] {
     const p = hostPaths(spec);
     return [
-        // The watchdog first, so it does not restart what is being stopped.
+        // The metrics writer first (its file goes, so nothing reports a stopped VM as a stale value).
+        `if [ -f ${shellWord(p.metricsUnit)} ]; then`,
+        `  systemctl disable --now ${shellWord(p.metricsUnitName)} >/dev/null 2>&1 || true`,
+        `  rm -f ${shellWord(p.metricsUnit)}`,
+        "fi",
+        `stop_ours ${shellWord(p.metricsPid)} ${shellWord(p.metrics)}`,
+        ...(spec.metrics ? [`rm -f -- ${shellWord(metricsFile({ ...spec, metrics: spec.metrics }))}`] : []),
+        // The watchdog next, so it does not restart what is being stopped.
         `if [ -f ${shellWord(p.watchdogUnit)} ]; then`,
         `  systemctl disable --now ${shellWord(p.watchdogUnitName)} >/dev/null 2>&1 || true`,
         `  rm -f ${shellWord(p.watchdogUnit)}`,

@@ -16,6 +16,7 @@ import {
     PROCESS_FUNCTIONS,
     hostPaths,
     installScript,
+    metricsFile,
     removeScript,
 } from "../../src/hosts/privateHost";
 import { systemdCommandLine, systemdText, systemdWord, unitFile } from "../../src/hosts/systemdUnit";
@@ -150,6 +151,8 @@ describe("private-host scripts under hostile values (real sh, stub QEMU)", funct
                         // A pattern that matches the stub's line, or a hostile one (which may even be an invalid regex).
                         expect: matchReady ? `^(READY|${pattern.replace(/[^A-Za-z0-9]/g, "")}x)$` : pattern || "never",
                         timeoutSeconds: 1,
+                        // The metrics writer's directory is a hostile value too.
+                        metrics: { textfileDirectory: path.join(dir, `t${n}`, name), intervalSeconds: 1 },
                     };
                     try {
                         const install = run(installScript(spec), argvFile);
@@ -175,12 +178,16 @@ describe("private-host scripts under hostile values (real sh, stub QEMU)", funct
                                 mode: "background",
                                 console: hostPaths(spec).console,
                             });
+                            const prom = metricsFile({ name: spec.name, metrics: spec.metrics! });
+                            for (let i = 0; i < 50 && !existsSync(prom); i++) spawnSync("sleep", ["0.1"]);
+                            assert.ok(existsSync(prom), `the metrics file is at the value itself: ${prom}`);
                         }
                     } finally {
                         const remove = run(removeScript(spec), argvFile);
                         assert.equal(remove.status, 0, remove.stderr);
                         assert.ok(!existsSync(marker), `injected command ran on removal:\n${remove.stderr}`);
                         assert.ok(!existsSync(hostPaths(spec).pidfile), "the supervisor is gone");
+                        assert.ok(!existsSync(hostPaths(spec).metricsPid), "the metrics writer is gone");
                     }
                 },
             ),

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { makeBootableDisk } from "../../src/disk/bootableDisk";
-import { HostServiceSpec, hostPaths, installScript, removeScript } from "../../src/hosts/privateHost";
+import { HostServiceSpec, hostPaths, installScript, metricsFile, removeScript } from "../../src/hosts/privateHost";
 import { DEMO_LINE, demoKernel, tempDir } from "../helpers/demoKernel";
 import { freePort } from "../helpers/net";
 
@@ -170,7 +170,7 @@ describe("private host scripts (background mode, real QEMU)", function () {
         assert.equal(existsSync(hostPaths(spec).pidfile), false, "the VM that never answered was stopped");
     });
 
-    it("runs a watchdog that restarts the VM when its port stops answering, and removes it with the service", async () => {
+    it("runs a watchdog that restarts the VM when its port stops answering, counts it in the metrics file, and removes both with the service", async () => {
         const disk = await makeBootableDisk({
             kernel: demoKernel(),
             boot: "bios",
@@ -192,6 +192,7 @@ describe("private host scripts (background mode, real QEMU)", function () {
             expect: "staying up",
             timeoutSeconds: 60,
             watchdog: { port, intervalSeconds: 1, failures: 2 },
+            metrics: { textfileDirectory: path.join(dir, "textfile"), intervalSeconds: 1 },
         };
         installed.push(spec);
         const install = spawnSync("sh", ["-c", installScript(spec)], { encoding: "utf8" });
@@ -207,9 +208,42 @@ describe("private host scripts (background mode, real QEMU)", function () {
         assert.match(text, new RegExp(`\\[watchdog\\] port ${port} did not answer 2 times: restarting the VM`));
         assert.ok(text.split("staying up").length - 1 >= 2, `booted again after the watchdog: ${text}`);
 
+        // The metrics writer's file, from the host alone: the restarts counted, the VM read by /proc.
+        const prom = metricsFile({ name: spec.name, metrics: spec.metrics! });
+        const metricsPid = Number(readFileSync(hostPaths(spec).metricsPid, "utf8"));
+        let metrics = "";
+        const value = (sample: string) =>
+            Number(new RegExp(`^${sample.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1]);
+        for (let i = 0; i < 40; i++) {
+            await new Promise((r) => setTimeout(r, 500));
+            metrics = existsSync(prom) ? readFileSync(prom, "utf8") : "";
+            if (value('unikernel_up{vm="watched"}') === 1 && value('unikernel_vm_starts_total{vm="watched"}') >= 2)
+                break;
+        }
+        assert.equal(value('unikernel_up{vm="watched"}'), 1, metrics);
+        assert.ok(value('unikernel_vm_starts_total{vm="watched"}') >= 2, metrics);
+        assert.ok(value('unikernel_watchdog_restarts_total{vm="watched"}') >= 1, metrics);
+        assert.ok(value('unikernel_watchdog_misses_total{vm="watched"}') >= 2, metrics);
+        assert.ok(value('unikernel_qemu_cpu_seconds_total{vm="watched"}') > 0, metrics);
+        assert.ok(value('unikernel_vcpu_seconds_total{vm="watched",vcpu="0"}') >= 0, `named vCPU thread: ${metrics}`);
+        assert.ok(value('unikernel_host_rss_bytes{vm="watched"}') > 1024 * 1024, metrics);
+        assert.ok(value('unikernel_console_bytes{vm="watched"}') > 0, metrics);
+        // Prometheus text: every family announced before its samples, every sample "name{labels} number".
+        const announced = new Set<string>();
+        for (const line of metrics.trim().split("\n")) {
+            const type = /^# TYPE (\S+) (gauge|counter)$/.exec(line);
+            if (type) announced.add(type[1]);
+            else if (!line.startsWith("# HELP ")) {
+                const sample = /^([a-z_]+)\{[^}]*\} (-?[0-9.]+)$/.exec(line);
+                assert.ok(sample && announced.has(sample[1]), `not a sample of an announced family: ${line}`);
+            }
+        }
+
         const remove = spawnSync("sh", ["-c", removeScript(spec)], { encoding: "utf8" });
         assert.equal(remove.status, 0, remove.stderr);
         assert.equal(alive(watchdog), false, "the watchdog is gone with the service");
+        assert.equal(alive(metricsPid), false, "the metrics writer is gone with the service");
+        assert.equal(existsSync(prom), false, "its file too: a stopped VM leaves no stale numbers");
         assert.equal(existsSync(spec.stateDir), false);
     });
 });

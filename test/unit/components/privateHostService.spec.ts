@@ -82,6 +82,44 @@ describe("PrivateHostService", () => {
         );
     });
 
+    it("writes its metrics for node_exporter's textfile collector, and removes the writer and its file", async () => {
+        const { component, children } = await construct(
+            () =>
+                new uk.PrivateHostService(
+                    "measured",
+                    { ...base, metrics: { textfileDirectory: "/var/lib/node_exporter/textfile_collector" } },
+                    opts,
+                ),
+        );
+        const service = await unwrap(component.serviceName);
+        const file = `/var/lib/node_exporter/textfile_collector/unikernel_${service}.prom`;
+        assert.equal(await unwrap(component.metricsFile), file);
+        const create: string = await resolved(children[2].inputs.create);
+        const files = writtenFiles(create);
+        assert.match(
+            files,
+            new RegExp(`# Metrics of unikernel ${service} for node_exporter's textfile collector, every 15 s`),
+        );
+        assert.match(files, /unikernel_vcpu_seconds_total/);
+        assert.match(create, new RegExp(`unikernel-${service}-metrics\\.service`));
+        const remove: string = await resolved(children[2].inputs.delete);
+        assert.ok(remove.includes(`systemctl disable --now unikernel-${service}-metrics.service`), remove);
+        assert.ok(remove.includes(`rm -f -- ${file}`), remove);
+        const plain = await construct(() => new uk.PrivateHostService("unmeasured", base, opts));
+        assert.equal(await unwrap(plain.component.metricsFile), undefined);
+    });
+
+    it("refuses a metrics directory that is relative or a directory of the system, and a zero interval", () =>
+        rejects(
+            () =>
+                new uk.PrivateHostService(
+                    "badmetrics",
+                    { ...base, metrics: { textfileDirectory: "/var/lib", intervalSeconds: 0 } },
+                    opts,
+                ),
+            ["metrics.textfileDirectory", "metrics.intervalSeconds"],
+        ));
+
     it("refuses a ready port and a watchdog port that are not declared, and a zero interval", () =>
         rejects(
             () =>
