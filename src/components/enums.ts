@@ -88,3 +88,11 @@ export enum HostRunMode {
     /** A supervisor loop in the background with a pidfile (hosts without systemd, such as containers). */
     Background = "background",
 }
+
+/** What a system call the unikernel lacks does to an image (UnikernelImage.syscallCheck). */
+export enum SyscallCheckMode {
+    /** The image's outputs fail: nothing that uses them is deployed. */
+    Fail = "fail",
+    /** A warning on the component; the image is used. */
+    Warn = "warn",
+}

@@ -1,6 +1,6 @@
 /** Input shapes shared by several components. Interfaces only, so the provider schema can carry them. */
 import * as pulumi from "@pulumi/pulumi";
-import { Architecture, Platform, Protocol } from "./enums";
+import { Architecture, Platform, Protocol, SyscallCheckMode } from "./enums";
 
 /** A Unikraft target: platform and architecture. */
 export interface TargetArgs {
@@ -106,6 +106,24 @@ export interface HostWatchdogArgs {
     intervalSeconds?: number;
     /** Misses in a row before the VM is restarted. @default 3 */
     failures?: number;
+}
+
+/** A check of the application's system calls on Linux (`unikernel syscalls`) before the image is used. */
+export interface SyscallCheckArgs {
+    /**
+     * The program and its arguments, run on this machine under strace in `directory` (for an ops or
+     * elfloader image: the Linux binary the image runs, e.g. `["./server", "--port", "8080"]`).
+     */
+    command: string[];
+    /** Seconds it may run; a program still running then is stopped (not a failure). @default 30 */
+    timeoutSeconds?: number;
+    /** A line the program prints once it is up (a server): the run ends there. */
+    readyPattern?: string;
+    /**
+     * What a call the image's kernel family lacks does (calls libc falls back from do not count).
+     * @default fail
+     */
+    onMissing?: SyscallCheckMode;
 }
 
 /** Metrics of a private-host service for node_exporter's textfile collector. */

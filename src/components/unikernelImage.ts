@@ -36,6 +36,8 @@ import { unikernelCommand } from "../contract/command";
 import { convertArgv, formatExtension, parseConvertResult } from "../contract/convert";
 import { DiskCommandResult, diskArgv, parseDiskResult } from "../contract/disk";
 import { checkedArgs, requirePlain } from "./inputErrors";
+import { ResolvedSyscallCheck, createSyscallCheck, validateSyscallCheck } from "./syscallCheck";
+import type { KernelReport } from "../contract/syscalls";
 import { ApplicationArgs } from "./types";
 import { UnikernelImageArgs } from "./unikernelImageArgs";
 
@@ -105,6 +107,11 @@ export class UnikernelImage extends pulumi.ComponentResource {
     public readonly sourceDirty: pulumi.Output<boolean | undefined>;
     /** When the engine ran (ISO 8601, UTC); for a build pulled from `registry`, when it ran there. */
     public readonly builtAt: pulumi.Output<string | undefined>;
+    /**
+     * With `syscallCheck`: its answer for this image's kernel family (coverage, missing and stubbed
+     * calls, verdict, the table's version and source); undefined without it.
+     */
+    public readonly syscallReport: pulumi.Output<KernelReport | undefined>;
 
     /**
      * @param name The component name; children are named `${name}-build`, `${name}-disk`, `${name}-<format>`.
@@ -146,6 +153,12 @@ export class UnikernelImage extends pulumi.ComponentResource {
             };
         });
         const children = createImageSteps(name, planned, structure, this);
+        // The check gates every output something could deploy from.
+        requirePlain(args, ["syscallCheck"], "it decides whether the check step exists");
+        const check = args.syscallCheck ? createSyscallCheck(name, planned, this) : undefined;
+        const gated = <T>(output: pulumi.Output<T>): pulumi.Output<T> =>
+            check ? (pulumi.all([check.gate, output]).apply(([, value]) => value) as pulumi.Output<T>) : output;
+        this.syscallReport = check ? check.report : pulumi.output(undefined);
 
         this.digest = planned.digest;
         this.engine = planned.engine;
@@ -153,15 +166,15 @@ export class UnikernelImage extends pulumi.ComponentResource {
         this.platform = planned.target.platform;
         this.architecture = planned.target.architecture;
         this.bootMode = planned.boot;
-        this.artifactPath = children.artifact.path;
+        this.artifactPath = gated(children.artifact.path);
         this.artifactSha256 = children.artifact.sha256;
-        this.kernelPath = children.artifact.apply((a) => a.kernel);
+        this.kernelPath = gated(children.artifact.apply((a) => a.kernel));
         this.cmdline = children.cmdline;
-        this.diskPath = children.disk.path;
+        this.diskPath = gated(children.disk.path);
         this.diskSha256 = children.disk.sha256;
         this.diskDigest = children.diskDigest;
         this.diskSizeBytes = children.disk.sizeBytes;
-        this.formatPaths = children.formatPaths;
+        this.formatPaths = gated(children.formatPaths);
         this.package = children.artifact.apply((a) => a.package);
         this.engineVersion = children.artifact.apply((a) => a.engineVersion);
         this.sourceRevision = children.artifact.apply((a) => a.provenance?.revision);
@@ -198,6 +211,7 @@ export interface ResolvedImageArgs {
     registry?: string;
     registryInsecure: boolean;
     registryPullOnly: boolean;
+    syscallCheck?: ResolvedSyscallCheck;
 }
 
 /** Checks the inputs and applies defaults; returns every problem at once. @internal */
@@ -360,6 +374,7 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             message: `got ${args.diskSizeGiB}; expected a whole number of GiB from 1 to 2048 (2 TiB, the largest disk made)`,
         });
     }
+    const syscallCheck = validateSyscallCheck(args.syscallCheck, problems);
     const formats: DiskFormat[] = [];
     (args.formats ?? []).forEach((f, i) => {
         const parsed = parseDiskFormat(f, `formats[${i}]`);
@@ -392,6 +407,7 @@ export function validateImageArgs(args: pulumi.Unwrap<UnikernelImageArgs>): {
             registry: args.registry,
             registryInsecure: Boolean(args.registryInsecure),
             registryPullOnly: Boolean(args.registryPullOnly),
+            syscallCheck,
         },
     };
 }
@@ -412,6 +428,7 @@ const BUILD_INPUTS = [
     "allowOutsideDirectory",
     "registry",
     "registryPullOnly",
+    "syscallCheck",
 ] as const;
 
 /** `fromPackage`: a package reference by digest, with no build input beside it. */

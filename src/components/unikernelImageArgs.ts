@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BootMode, DiskFormat, Engine, KernelFamily } from "./enums";
-import { ApplicationArgs, TargetArgs } from "./types";
+import { ApplicationArgs, SyscallCheckArgs, TargetArgs } from "./types";
 
 /** Inputs of {@link UnikernelImage}. */
 export interface UnikernelImageArgs {
@@ -103,4 +103,13 @@ export interface UnikernelImageArgs {
      * @default false
      */
     registryPullOnly?: pulumi.Input<boolean>;
+    /**
+     * Run the application on this machine under strace before the image is used (`unikernel
+     * syscalls`), and compare its system calls with its kernel family's table: for ops/elfloader
+     * images, whose program is a Linux binary. With `onMissing: fail` (the default) a call the
+     * kernel lacks fails the image's outputs, so nothing that uses them (a disk upload, a service)
+     * is made; `warn` says so on the component. The program runs in `directory` with your user's
+     * rights: give only a command you would run yourself.
+     */
+    syscallCheck?: SyscallCheckArgs;
 }

@@ -11,6 +11,7 @@ import { argvOfCommand } from "../../src/contract/command";
 import { ConvertCommandResult } from "../../src/contract/convert";
 import { DiskCommandResult } from "../../src/contract/disk";
 import { RunDetachedResult } from "../../src/contract/run";
+import { SyscallsResult } from "../../src/contract/syscalls";
 
 /** One registered resource. */
 export interface Recorded {
@@ -166,6 +167,32 @@ function cliStdout(create: string): string {
                 sizeBytes: 8760,
                 cmdline: "",
                 package: argv[1],
+            };
+            return JSON.stringify(result);
+        }
+        case "syscalls": {
+            // A program whose command line says "uses-swapon" makes a call neither family has.
+            const missing = argv.includes("uses-swapon") ? ["swapon"] : [];
+            const result: SyscallsResult = {
+                exitCode: 0,
+                timedOut: false,
+                ready: false,
+                syscalls: { write: 1, ...(missing.length ? { swapon: 1 } : {}) },
+                kernels: (["unikraft", "nanos"] as const).map((family) => ({
+                    family,
+                    version: "test",
+                    coverage: missing.length ? 0.5 : 1,
+                    missing,
+                    stubbed: [],
+                    tolerated: {},
+                    verdict: missing.length ? "missing calls" : "supported",
+                    source: "test",
+                })),
+                firstCalls: {},
+                files: [],
+                sockets: [],
+                signals: [],
+                straceVersion: "6.1",
             };
             return JSON.stringify(result);
         }

@@ -12,6 +12,8 @@ import { DEMO_DIR, demoKernel } from "../../helpers/demoKernel";
 import type * as UK from "../../../src";
 import { sha256 } from "../../../src/internal/hashing";
 import { planBuild } from "../../../src/engines/build";
+import { syscallVerdict } from "../../../src/components/syscallCheck";
+import { argvOfCommand } from "../../../src/contract/command";
 
 describe("UnikernelImage", () => {
     it("builds with the make engine and makes a disk: two commands under the component, triggered by the digest", async () => {
@@ -152,6 +154,64 @@ describe("UnikernelImage", () => {
             / build \S+ --engine prebuilt .* --disk \S+nanos\.img --json$/,
         );
         assert.equal(await unwrap(component.diskPath), "/cache/artifacts/0123456789abcdef/disk.img");
+    });
+
+    it("checks the application's system calls before giving out the image, for its own kernel family", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "checked-"));
+        copyFileSync(demoKernel(), path.join(dir, "nanos.img"));
+        const { component, children } = await construct(
+            () =>
+                new uk.UnikernelImage(
+                    "checked",
+                    {
+                        directory: dir,
+                        prebuiltDisk: path.join(dir, "nanos.img"),
+                        kernelFamily: uk.KernelFamily.Nanos,
+                        syscallCheck: { command: ["./server", "--port", "8080"], readyPattern: "^listening" },
+                    },
+                    opts,
+                ),
+            (c) => c.diskPath,
+        );
+        assert.deepEqual(shape(children), [
+            "command:local:Command checked-build",
+            "command:local:Command checked-syscalls",
+        ]);
+        const step = await resolved(children[1].inputs);
+        assert.deepEqual(argvOfCommand(step.create), [
+            "syscalls",
+            "--timeout",
+            "30",
+            "--ready",
+            "^listening",
+            "--json",
+            "--",
+            "./server",
+            "--port",
+            "8080",
+        ]);
+        assert.equal(step.dir, dir, "run in the application's directory");
+        assert.equal((await unwrap(component.syscallReport))?.family, "nanos");
+        assert.equal(await unwrap(component.diskPath), "/cache/artifacts/0123456789abcdef/disk.img");
+    });
+
+    it("fails the image on a call its family lacks, or warns when asked to", () => {
+        const report = {
+            family: "nanos" as const,
+            version: "master",
+            coverage: 0.5,
+            missing: ["swapon", "rseq"],
+            stubbed: [],
+            tolerated: { rseq: "glibc turns restartable sequences off when rseq fails" },
+            verdict: "missing calls" as const,
+            source: "nanovms/nanos@master",
+        };
+        const check = { command: ["./server"], timeoutSeconds: 30, onMissing: "fail" as const };
+        assert.match(syscallVerdict(report, "nanos", check).error ?? "", /does not have: swapon \(coverage 50%/);
+        assert.doesNotMatch(syscallVerdict(report, "nanos", check).error ?? "", /rseq/, "libc falls back from rseq");
+        assert.deepEqual(Object.keys(syscallVerdict(report, "nanos", { ...check, onMissing: "warn" })), ["warning"]);
+        assert.deepEqual(syscallVerdict({ ...report, missing: ["rseq"] }, "nanos", check), {});
+        assert.match(syscallVerdict(undefined, "bare", check).warning ?? "", /no system call table for the bare/);
     });
 
     it("says on the component, at preview, where the Kraftfile deviates (a name kraft normalizes, a skipped linuxu target)", async () => {
@@ -403,6 +463,21 @@ describe("UnikernelImage", () => {
             () => new uk.UnikernelImage("bad11", { fromPackage: "127.0.0.1:5000/ci/hello:latest" }, opts),
             ["fromPackage"],
             /expected <registry>\/<repository>@sha256:<digest>/,
+        ],
+        [
+            "a syscall check without a command, with a bad pattern and mode",
+            () =>
+                new uk.UnikernelImage(
+                    "bad13",
+                    {
+                        directory: DEMO_DIR,
+                        engine: uk.Engine.Make,
+                        makeKernelPath: "k",
+                        syscallCheck: { command: [], readyPattern: "(", onMissing: "ignore" as UK.SyscallCheckMode },
+                    },
+                    opts,
+                ),
+            ["syscallCheck.command", "syscallCheck.readyPattern", "syscallCheck.onMissing"],
         ],
         [
             "neither a directory nor a package",
