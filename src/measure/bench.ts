@@ -10,6 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { BootMode, UnikernelError } from "../model";
 import { LocalRunOptions, runDetached, runLocal, stopDetached } from "../hosts/localRun";
+import { vmStats } from "../hosts/vmStats";
+import { WorkloadResult, freeLocalPort, runWorkload } from "./workload";
 
 /** Bad bench input, or a system that never got ready: exit code 1 with the reason. */
 export class BenchError extends UnikernelError {
@@ -36,6 +38,8 @@ export interface BenchSubject {
     memoryMiB: number;
     /** Bisection range for the smallest memory, MiB; undefined skips it. */
     memoryRange?: [number, number];
+    /** A guest TCP port it serves HTTP on while it idles (with `stayCmdline`), for the workload. */
+    servePort?: number;
 }
 
 export interface BenchSettings {
@@ -45,6 +49,8 @@ export interface BenchSettings {
     idleSeconds: number;
     accel?: "kvm" | "tcg";
     onProgress?: (line: string) => void;
+    /** Sequential HTTP requests sent to each subject that serves, after its idle window; 0 skips. */
+    workloadRequests?: number;
 }
 
 export interface Stats {
@@ -68,6 +74,12 @@ export interface SubjectResult {
     qemuRssKiB: number | null;
     /** CPU seconds QEMU used during `idleSeconds` of guest idleness. */
     idleCpuSeconds: number | null;
+    /** Of those, the vCPU threads' (QMP's thread ids, /proc): the guest's own idle cost. */
+    idleVcpuSeconds: number | null;
+    /** The largest QEMU resident memory seen, sampled each second of the idle window and the workload, KiB. */
+    qemuRssMaxKiB: number | null;
+    /** The request loop against its served port, when asked and it serves. */
+    workload: WorkloadResult | null;
     accel: "kvm" | "tcg";
     /** Why a measurement is missing (n/a), and the flag that fixes it. */
     notes: string[];
@@ -75,7 +87,7 @@ export interface SubjectResult {
 
 export interface BenchReport {
     machine: { cpus: number; cpuModel: string; memoryGiB: number; kernel: string; accel: "kvm" | "tcg"; qemu?: string };
-    settings: { runs: number; idleSeconds: number; timeoutMs: number };
+    settings: { runs: number; idleSeconds: number; timeoutMs: number; workloadRequests: number };
     results: SubjectResult[];
 }
 
@@ -188,6 +200,11 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
         }
         let qemuRssKiB: number | null = null;
         let idleCpuSeconds: number | null = null;
+        let idleVcpuSeconds: number | null = null;
+        let qemuRssMaxKiB: number | null = null;
+        let workload: WorkloadResult | null = null;
+        const serving = Boolean(settings.workloadRequests) && subject.servePort !== undefined;
+        const hostPort = serving ? await freeLocalPort() : undefined;
         const notes: string[] = [];
         const stayHint =
             'give a command line that keeps the guest running with --stay-cmdline (the demo kernel\'s is its --cmdline plus "stay")';
@@ -197,6 +214,12 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                 ...runOptions(subject, settings, path.join(work, "idle.log"), subject.memoryMiB),
                 cmdline: subject.stayCmdline ?? subject.cmdline,
                 pidfile,
+                ...(serving
+                    ? {
+                          ports: [{ protocol: "tcp" as const, host: hostPort!, guest: subject.servePort! }],
+                          readyPort: hostPort,
+                      }
+                    : {}),
             });
             try {
                 if (!running.matched) {
@@ -206,8 +229,29 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                 }
                 if (running.matched) {
                     const before = await cpuSeconds(running.pid);
-                    await new Promise((r) => setTimeout(r, settings.idleSeconds * 1000));
+                    // The host-side view, through QMP: vCPU threads' time, and RSS each second.
+                    const vcpusBefore = await vmStats(pidfile);
+                    const rss: number[] = [];
+                    for (let s = 0; s < settings.idleSeconds; s++) {
+                        await new Promise((r) => setTimeout(r, 1000));
+                        const now = await vmStats(pidfile);
+                        if (now.hostRssBytes !== undefined) rss.push(now.hostRssBytes / 1024);
+                    }
                     const after = await cpuSeconds(running.pid).catch(() => NaN);
+                    const vcpusAfter = await vmStats(pidfile);
+                    const vcpuTotal = (v: typeof vcpusAfter) =>
+                        v.vcpus.length ? v.vcpus.reduce((sum, c) => sum + c.cpuSeconds, 0) : NaN;
+                    const vcpu = vcpuTotal(vcpusAfter) - vcpuTotal(vcpusBefore);
+                    idleVcpuSeconds = Number.isFinite(vcpu) && vcpusAfter.up ? Math.round(vcpu * 100) / 100 : null;
+                    if (serving) {
+                        workload = await runWorkload(hostPort!, settings.workloadRequests!);
+                        const now = await vmStats(pidfile);
+                        if (now.hostRssBytes !== undefined) rss.push(now.hostRssBytes / 1024);
+                        progress(
+                            `${subject.name}: ${workload.requests} requests: p50 ${workload.latencyMs.median} ms, p99 ${workload.latencyMs.p99} ms, ${workload.errors} errors`,
+                        );
+                    }
+                    qemuRssMaxKiB = rss.length ? Math.max(...rss) : null;
                     qemuRssKiB = await rssKiB(running.pid).catch(() => NaN);
                     // A guest that powered off during the idle window cannot be measured: say so (null).
                     idleCpuSeconds = Number.isFinite(after) ? Math.round((after - before) * 100) / 100 : null;
@@ -235,6 +279,9 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
             failedMemoryMiB: memory.failed,
             qemuRssKiB,
             idleCpuSeconds,
+            idleVcpuSeconds,
+            qemuRssMaxKiB,
+            workload,
             accel,
             notes,
         };
@@ -256,7 +303,12 @@ export async function runBench(subjects: BenchSubject[], settings: BenchSettings
             kernel: `${os.type()} ${os.release()}`,
             accel: results[0]?.accel ?? "tcg",
         },
-        settings: { runs: settings.runs, idleSeconds: settings.idleSeconds, timeoutMs: settings.timeoutMs },
+        settings: {
+            runs: settings.runs,
+            idleSeconds: settings.idleSeconds,
+            timeoutMs: settings.timeoutMs,
+            workloadRequests: settings.workloadRequests ?? 0,
+        },
         results,
     };
 }

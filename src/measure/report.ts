@@ -27,17 +27,33 @@ export function reportTable(report: BenchReport): string {
     const lines = [
         `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.kernel}, QEMU ${m.accel.toUpperCase()}; ${report.settings.runs} boots each, idle ${report.settings.idleSeconds} s`,
         "",
-        "| system | image | first output ms (median, min-max) | ready ms (median, min-max) | smallest memory (MiB) | QEMU RSS idle (MiB) | QEMU CPU s per idle 10 s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| system | image | first output ms (median, min-max) | ready ms (median, min-max) | smallest memory (MiB) | QEMU RSS idle (MiB) | QEMU CPU s per idle 10 s | vCPU s per idle 10 s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ];
     for (const r of report.results) {
-        const perTen =
-            r.idleCpuSeconds === null || report.settings.idleSeconds === 0
+        const perTen = (seconds: number | null | undefined) =>
+            seconds === null || seconds === undefined || report.settings.idleSeconds === 0
                 ? null
-                : (r.idleCpuSeconds * 10) / report.settings.idleSeconds;
+                : (seconds * 10) / report.settings.idleSeconds;
         lines.push(
-            `| ${r.name} | ${size(r.imageBytes)} | ${r.firstOutputMs.median} (${r.firstOutputMs.min}-${r.firstOutputMs.max}) | ${r.readyMs.median} (${r.readyMs.min}-${r.readyMs.max}) | ${fixed(r.minMemoryMiB)} | ${fixed(r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024, 1)} | ${fixed(perTen, 2)} |`,
+            `| ${r.name} | ${size(r.imageBytes)} | ${r.firstOutputMs.median} (${r.firstOutputMs.min}-${r.firstOutputMs.max}) | ${r.readyMs.median} (${r.readyMs.min}-${r.readyMs.max}) | ${fixed(r.minMemoryMiB)} | ${fixed(r.qemuRssKiB === null ? null : r.qemuRssKiB / 1024, 1)} | ${fixed(perTen(r.idleCpuSeconds), 2)} | ${fixed(perTen(r.idleVcpuSeconds), 2)} |`,
         );
+    }
+    const loaded = report.results.filter((r) => r.workload);
+    if (loaded.length) {
+        lines.push(
+            "",
+            `${report.settings.workloadRequests} sequential HTTP requests each (GET /, a new connection each):`,
+            "",
+            "| system | errors | p50 ms | p90 ms | p99 ms | max ms | requests/s | QEMU RSS max (MiB) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        );
+        for (const r of loaded) {
+            const w = r.workload!;
+            lines.push(
+                `| ${r.name} | ${w.errors} | ${fixed(w.latencyMs.median, 1)} | ${fixed(w.latencyMs.p90, 1)} | ${fixed(w.latencyMs.p99, 1)} | ${fixed(w.latencyMs.max, 1)} | ${fixed(w.requestsPerSecond, 1)} | ${fixed(r.qemuRssMaxKiB === null ? null : r.qemuRssMaxKiB / 1024, 1)} |`,
+            );
+        }
     }
     const notes = report.results.flatMap((r) => (r.notes ?? []).map((n) => `- ${r.name}: ${n}`));
     if (notes.length) lines.push("", ...notes);
@@ -68,6 +84,14 @@ const PANELS: Panel[] = [
     { title: "QEMU CPU time while the guest idles", unit: "s", value: (r) => r.idleCpuSeconds },
 ];
 
+/** Shown when some system ran the request loop. */
+const WORKLOAD_PANEL: Panel = {
+    title: "HTTP latency under a sequential request loop (p50, min-p99)",
+    unit: "ms",
+    value: (r) => r.workload?.latencyMs.median ?? null,
+    range: (r) => (r.workload ? [r.workload.latencyMs.min, r.workload.latencyMs.p99] : [0, 0]),
+};
+
 const COLORS = ["#2f6fdf", "#d9822b", "#3a9b5d", "#a14bc9"];
 
 function escapeXml(text: string): string {
@@ -84,7 +108,8 @@ export function reportSvg(report: BenchReport): string {
     const rows = report.results.length;
     const panelHeight = 24 + rows * (barHeight + 6);
     const header = 48;
-    const height = header + PANELS.length * (panelHeight + panelGap) + 10;
+    const panels = report.results.some((r) => r.workload) ? [...PANELS, WORKLOAD_PANEL] : PANELS;
+    const height = header + panels.length * (panelHeight + panelGap) + 10;
     const m = report.machine;
     const out: string[] = [
         `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -92,7 +117,7 @@ export function reportSvg(report: BenchReport): string {
         `<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml("Unikernel vs Linux VM (unikernel bench)")}</text>`,
         `<text x="10" y="38" fill="#555">${escapeXml(`${m.cpus} CPUs, ${m.cpuModel}, QEMU ${m.accel.toUpperCase()}, ${report.settings.runs} boots each`)}</text>`,
     ];
-    PANELS.forEach((panel, p) => {
+    panels.forEach((panel, p) => {
         const top = header + p * (panelHeight + panelGap);
         out.push(
             `<text x="10" y="${top + 14}" font-weight="bold">${escapeXml(`${panel.title} (${panel.unit})`)}</text>`,

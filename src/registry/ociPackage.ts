@@ -211,7 +211,7 @@ export async function pullPackage(options: {
             insecure: Boolean(options.insecure),
             tmpdir: work,
             // A blob may sit in a temporary file and in the layout at once: twice, and some slack.
-            maxBytes: 2 * announcedBytes + 64 * 1024 * 1024,
+            maxBytes: 2 * announcedBytes + 16 * 1024 * 1024,
         });
         const manifest = await readManifest(layout, digest);
         const unexpected = options.expect?.(manifest.annotations ?? {});

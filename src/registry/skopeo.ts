@@ -64,7 +64,7 @@ export async function skopeoCopy(copy: SkopeoCopy): Promise<void> {
                           );
                       }
                   });
-              }, 200);
+              }, 50);
     try {
         await runTool(
             "skopeo",

@@ -22,6 +22,14 @@ interface Result {
     failedMemoryMiB: number | null;
     qemuRssKiB: number | null;
     idleCpuSeconds: number | null;
+    idleVcpuSeconds: number | null;
+    qemuRssMaxKiB: number | null;
+    workload: {
+        requests: number;
+        errors: number;
+        latencyMs: { median: number; min: number; max: number; p90: number; p99: number };
+        requestsPerSecond: number;
+    } | null;
 }
 
 function checkStats(s: { median: number; min: number; max: number }, label: string): void {
@@ -32,6 +40,25 @@ describe("unikernel bench", function () {
     this.timeout(10 * 60_000);
     let dir: string;
     before(() => (dir = tempDir("bench-")));
+    /** The demo kernel (kept up for the idle run) and the Linux baseline, one boot each, no memory search. */
+    const withBaseline = (idleSeconds: string) => [
+        "bench",
+        "--kernel",
+        demoKernel(),
+        "--cmdline",
+        "bench",
+        "--stay-cmdline",
+        "bench stay",
+        "--expect",
+        DEMO_LINE,
+        "--runs",
+        "1",
+        "--no-memory-search",
+        "--idle-seconds",
+        idleSeconds,
+        "--baseline",
+        "linux",
+    ];
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     it("boots the demo kernel N times, finds its smallest memory, measures an idle instance, writes JSON and SVG", async () => {
@@ -119,24 +146,9 @@ describe("unikernel bench", function () {
 
     it("measures the Linux baseline made from Debian packages in the same run", async () => {
         const run = await unikernelAsync([
-            "bench",
-            "--kernel",
-            demoKernel(),
-            "--cmdline",
-            "bench",
-            "--stay-cmdline",
-            "bench stay",
-            "--expect",
-            DEMO_LINE,
-            "--runs",
-            "1",
+            ...withBaseline("1"),
             "--memory",
             "128",
-            "--no-memory-search",
-            "--idle-seconds",
-            "1",
-            "--baseline",
-            "linux",
             "--svg",
             path.join(dir, "both.svg"),
             "--json",
@@ -153,6 +165,41 @@ describe("unikernel bench", function () {
         assert.equal(linux.minMemoryMiB, null, "--no-memory-search");
         assert.ok(linux.qemuRssKiB !== null, 'the baseline stays up with "stay" for the idle measurement');
         assert.equal(XMLValidator.validate(readFileSync(path.join(dir, "both.svg"), "utf8")), true);
+    });
+
+    it("runs a request loop against the systems that serve, with latency percentiles and the host-side view from QMP", async () => {
+        const run = await unikernelAsync([
+            ...withBaseline("2"),
+            "--workload",
+            "20",
+            "--svg",
+            path.join(dir, "workload.svg"),
+            "--json",
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        const report = jsonOf(run) as { results: Result[]; settings: { workloadRequests: number } };
+        assert.equal(report.settings.workloadRequests, 20);
+        const [demo, linux] = report.results;
+        assert.equal(demo.workload, null, "the demo kernel serves nothing (no --workload-port)");
+        assert.ok(linux.workload, "the baseline serves with busybox httpd");
+        assert.equal(linux.workload.requests, 20);
+        assert.equal(linux.workload.errors, 0);
+        const l = linux.workload.latencyMs;
+        assert.ok(
+            l.min > 0 && l.min <= l.median && l.median <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max,
+            JSON.stringify(l),
+        );
+        assert.ok(linux.workload.requestsPerSecond > 0);
+        for (const r of report.results) {
+            assert.ok(
+                r.idleVcpuSeconds !== null && r.idleVcpuSeconds >= 0,
+                `${r.name}: vCPU time from QMP's thread ids`,
+            );
+            assert.ok(r.qemuRssMaxKiB !== null && r.qemuRssMaxKiB >= 1024, `${r.name}: RSS sampled while idle`);
+        }
+        const svg = readFileSync(path.join(dir, "workload.svg"), "utf8");
+        assert.equal(XMLValidator.validate(svg), true);
+        assert.match(svg, /HTTP latency under a sequential request loop/);
     });
 
     it("prints a Markdown table without --json", async () => {

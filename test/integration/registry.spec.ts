@@ -239,7 +239,7 @@ describe("unikernel push and pull (docker-registry on loopback)", function () {
         );
         const huge = await putManifest("huge", [{ size: 2 ** 50, role: "kernel" }]);
         // A blob far bigger than its manifest says: sizes are claims, checked as the blob arrives.
-        const big = randomBytes(96 * 1024 * 1024);
+        const big = randomBytes(192 * 1024 * 1024);
         const bigDigest = `sha256:${createHash("sha256").update(big).digest("hex")}`;
         const bigStart = await fetch(`${base}/blobs/uploads/`, { method: "POST" });
         const bigLocation = new URL(bigStart.headers.get("location")!, `http://${registry.host}`);

@@ -15,6 +15,7 @@ import { checkOutputPath } from "../../internal/files";
 import {
     initrdPath,
     parseNonNegativeInt,
+    parsePort,
     parsePositiveInt,
     parseTimeoutSeconds,
     parseWholeNumber,
@@ -40,6 +41,8 @@ interface BenchCliOptions {
     baseline?: "linux";
     svg?: string;
     accel?: "kvm" | "tcg";
+    workload?: number;
+    workloadPort?: number;
     json?: boolean;
 }
 
@@ -82,6 +85,16 @@ export function registerBenchCommand(program: Command, io: CliIo, setExit: (code
                 "linux",
             ]),
         )
+        .option(
+            "--workload <n>",
+            "after the idle window, send n sequential HTTP requests to each system that serves (the baseline serves on 80)",
+            parsePositiveInt,
+        )
+        .option(
+            "--workload-port <port>",
+            "the guest port your system serves HTTP on while it runs with --stay-cmdline",
+            parsePort,
+        )
         .option("--svg <file>", "write an SVG bar chart here", safeText)
         .addOption(
             new Option("--accel <accel>", "accelerator; default: kvm when /dev/kvm is usable").choices(["kvm", "tcg"]),
@@ -112,6 +125,10 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
         problems.push(`the ${options.kernel ? "kernel" : "disk"} ${file} does not exist`);
     if (options.svg) await checkOutputPath(options.svg, "--svg").catch((error: Error) => problems.push(error.message));
     const range = options.memoryRange ?? [1, options.memory];
+    if (options.workloadPort !== undefined && !options.workload)
+        problems.push("--workload-port goes with --workload <n>");
+    if (options.workload && options.idleSeconds === 0)
+        problems.push("--workload runs on the idle instance: give --idle-seconds 1 or more");
     if (options.memorySearch && range[0] >= range[1])
         problems.push(`--memory-range ${range.join(":")}: the low end must be below the high end`);
     // Loaded here, not at start: every `unikernel` run pays for what the top of this file imports.
@@ -135,6 +152,7 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
             expect: expect!,
             memoryMiB: options.memory,
             memoryRange: options.memorySearch ? range : undefined,
+            servePort: options.workloadPort,
         },
     ];
     if (options.baseline === "linux") {
@@ -145,7 +163,9 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
             kernel: linux.kernel,
             initrd: linux.initrd,
             cmdline: linux.cmdline,
-            stayCmdline: `${linux.cmdline} stay`,
+            // "serve": virtio-net and busybox httpd on port 80, for the request loop.
+            stayCmdline: `${linux.cmdline} ${options.workload ? "serve" : "stay"}`,
+            servePort: options.workload ? 80 : undefined,
             expect: new RegExp(linux.readyLine),
             memoryMiB: options.memory,
             memoryRange: options.memorySearch ? range : undefined,
@@ -157,6 +177,7 @@ async function benchCommand(options: BenchCliOptions, io: CliIo): Promise<number
         idleSeconds: options.idleSeconds,
         accel: options.accel,
         onProgress: (line) => io.err(`bench: ${line}\n`),
+        workloadRequests: options.workload ?? 0,
     });
     let svgPath: string | undefined;
     if (options.svg) {
