@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Problem, checkSafeText, describeValue } from "../model";
 import { unikernelCommand } from "../contract/command";
+import { packageVersion } from "../internal/packageVersion";
 import { KernelReport, parseSyscallsResult, syscallsArgv } from "../contract/syscalls";
 import { SyscallCheckArgs } from "./types";
 
@@ -80,18 +81,27 @@ export function validateSyscallCheck(
 export function createSyscallCheck(
     name: string,
     planned: pulumi.Output<{ digest: string; directory: string; family: string; syscallCheck?: ResolvedSyscallCheck }>,
+    built: pulumi.Output<unknown>,
     parent: pulumi.Resource,
 ): { report: pulumi.Output<KernelReport | undefined>; gate: pulumi.Output<true> } {
     const step = new command.local.Command(
         `${name}-syscalls`,
         {
-            create: planned.apply((p) =>
-                unikernelCommand(
-                    syscallsArgv(p.syscallCheck!.command, p.syscallCheck!.timeoutSeconds, p.syscallCheck!.readyPattern),
+            // After the build (a program it makes is there then).
+            create: pulumi
+                .all([planned, built])
+                .apply(([p]) =>
+                    unikernelCommand(
+                        syscallsArgv(
+                            p.syscallCheck!.command,
+                            p.syscallCheck!.timeoutSeconds,
+                            p.syscallCheck!.readyPattern,
+                        ),
+                    ),
                 ),
-            ),
             dir: planned.apply((p) => path.resolve(p.directory)),
-            triggers: planned.apply((p) => [p.digest, JSON.stringify(p.syscallCheck)]),
+            // Again for a new build, another check, or another version of the tables (this package's).
+            triggers: planned.apply((p) => [p.digest, JSON.stringify(p.syscallCheck), packageVersion()]),
         },
         { parent },
     );

@@ -126,6 +126,26 @@ export interface SyscallCheckArgs {
     onMissing?: SyscallCheckMode;
 }
 
+/** What `syscallCheck` found for the image's kernel family. */
+export interface SyscallReport {
+    /** The kernel family compared with: unikraft or nanos. */
+    family: string;
+    /** The release (or source snapshot) its table was read from. */
+    version: string;
+    /** Where the table came from: repository@ref, ... */
+    source: string;
+    /** Implemented distinct calls / distinct calls made, 0 to 1. */
+    coverage: number;
+    /** Calls the application made that the family lacks. */
+    missing: string[];
+    /** Calls the application made that the family only stubs. */
+    stubbed: string[];
+    /** Of `missing`, those libc falls back from on ENOSYS, with why. */
+    tolerated: Record<string, string>;
+    /** supported, stubs used, or missing calls. */
+    verdict: string;
+}
+
 /** Metrics of a private-host service for node_exporter's textfile collector. */
 export interface HostMetricsArgs {
     /**

@@ -37,8 +37,7 @@ import { convertArgv, formatExtension, parseConvertResult } from "../contract/co
 import { DiskCommandResult, diskArgv, parseDiskResult } from "../contract/disk";
 import { checkedArgs, requirePlain } from "./inputErrors";
 import { ResolvedSyscallCheck, createSyscallCheck, validateSyscallCheck } from "./syscallCheck";
-import type { KernelReport } from "../contract/syscalls";
-import { ApplicationArgs } from "./types";
+import { ApplicationArgs, SyscallReport } from "./types";
 import { UnikernelImageArgs } from "./unikernelImageArgs";
 
 export { UnikernelImageArgs };
@@ -111,7 +110,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
      * With `syscallCheck`: its answer for this image's kernel family (coverage, missing and stubbed
      * calls, verdict, the table's version and source); undefined without it.
      */
-    public readonly syscallReport: pulumi.Output<KernelReport | undefined>;
+    public readonly syscallReport: pulumi.Output<SyscallReport | undefined>;
 
     /**
      * @param name The component name; children are named `${name}-build`, `${name}-disk`, `${name}-<format>`.
@@ -155,7 +154,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
         const children = createImageSteps(name, planned, structure, this);
         // The check gates every output something could deploy from.
         requirePlain(args, ["syscallCheck"], "it decides whether the check step exists");
-        const check = args.syscallCheck ? createSyscallCheck(name, planned, this) : undefined;
+        const check = args.syscallCheck ? createSyscallCheck(name, planned, children.artifact, this) : undefined;
         const gated = <T>(output: pulumi.Output<T>): pulumi.Output<T> =>
             check ? (pulumi.all([check.gate, output]).apply(([, value]) => value) as pulumi.Output<T>) : output;
         this.syscallReport = check ? check.report : pulumi.output(undefined);
@@ -175,7 +174,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
         this.diskDigest = children.diskDigest;
         this.diskSizeBytes = children.disk.sizeBytes;
         this.formatPaths = gated(children.formatPaths);
-        this.package = children.artifact.apply((a) => a.package);
+        this.package = gated(children.artifact.apply((a) => a.package));
         this.engineVersion = children.artifact.apply((a) => a.engineVersion);
         this.sourceRevision = children.artifact.apply((a) => a.provenance?.revision);
         this.sourceDirty = children.artifact.apply((a) => a.provenance?.dirty);

@@ -1,7 +1,8 @@
 /**
  * Scripts that install and remove a unikernel service on a private Linux host, run over SSH.
  *
- * Where systemd runs, the service is a unit with Restart=on-failure. Where it does not (containers,
+ * Where systemd runs, the service is a unit with Restart=always (the watchdog stops QEMU with TERM,
+ * which QEMU ends with status 0: on-failure would leave it stopped). Where it does not (containers,
  * the loopback test host), the same VM runs under a small supervisor loop in the background with a
  * pidfile: it restarts QEMU when QEMU exits, and is stopped as a process group on removal. `auto`
  * picks at install time by looking for /run/systemd/system. Both write the serial console to a
@@ -193,6 +194,8 @@ export function hostPaths(spec: Pick<HostServiceSpec, "name" | "stateDir">) {
         metricsPid: `${spec.stateDir}/metrics.pid`,
         metricsUnitName: `unikernel-${spec.name}-metrics.service`,
         metricsUnit: `/etc/systemd/system/unikernel-${spec.name}-metrics.service`,
+        /** The .prom file the writer of this service writes, recorded so a later install or removal finds it. */
+        metricsRecord: `${spec.stateDir}/metrics-file`,
     };
 }
 
@@ -242,7 +245,7 @@ export function vmScript(spec: HostServiceSpec): string {
     };
     const { command, args: base } = qemuCommand(options);
     // Named threads ("CPU 0/KVM"): the metrics read each vCPU's time from /proc by name.
-    const args = [...base, "-name", `unikernel-${qemuOptionValue(spec.name)},debug-threads=on`];
+    const args = spec.metrics ? [...base, "-name", `unikernel-${qemuOptionValue(spec.name)},debug-threads=on`] : base;
     if (args[args.indexOf("-chardev") + 1] !== consoleChardev(spec)) {
         throw new Error("the QEMU command line lost its console chardev, by which the VM is recognized");
     }
@@ -347,14 +350,14 @@ export function installScript(spec: HostServiceSpec): string {
         ],
         Service: [
             ["ExecStart", systemdCommandLine(["/bin/sh", p.vmCommand])],
-            ["Restart", "on-failure"],
+            ["Restart", "always"],
             ["RestartSec", "1"],
         ],
         Install: [["WantedBy", "multi-user.target"]],
     });
     const supervisor = [
         "#!/bin/sh",
-        "# Restarts the VM whenever it exits, like systemd's Restart=on-failure (and after a clean exit too).",
+        "# Restarts the VM whenever it exits, like the systemd unit's Restart=always.",
         "# Its own pid (a process group leader under setsid), written by itself: what removal stops.",
         `echo $$ > ${shellWord(p.pidfile)}`,
         `while true; do /bin/sh ${shellWord(p.vmCommand)}; sleep 1; done`,
@@ -372,6 +375,9 @@ export function installScript(spec: HostServiceSpec): string {
         `mkdir -p ${shellWord(spec.stateDir)}`,
         ...ownDirectoryCheck(spec.stateDir),
         ...(spec.readyPort !== undefined || spec.watchdog ? [writeFile(p.probe, PROBE_SCRIPT, "755")] : []),
+        // Helpers of a previous install (turned off now, or changed) go first; this install starts its own.
+        ...stopMetricsLines(spec),
+        ...stopWatchdogLines(spec),
         writeFile(p.vmCommand, vmScript(spec), "755"),
         ...(spec.hypervisor === "firecracker" ? [writeFile(p.firecrackerConfig, firecrackerConfig(spec))] : []),
         `: > ${shellWord(p.console)}`,
@@ -405,6 +411,11 @@ function countLine(file: string): string {
     return `n=$(cat ${f} 2>/dev/null || true); case "$n" in ''|*[!0-9]*) n=0 ;; esac; echo $((n + 1)) > ${f}.new && mv -f ${f}.new ${f}`;
 }
 
+/** Where the writer's temporary files start (a dot: node_exporter skips them), followed by its pid. */
+function metricsTempPrefix(spec: Pick<HostServiceSpec, "name"> & { metrics: { textfileDirectory: string } }): string {
+    return `${spec.metrics.textfileDirectory}/.unikernel_${spec.name}.prom.`;
+}
+
 /** The Prometheus text file of a service's metrics. */
 export function metricsFile(spec: Pick<HostServiceSpec, "name"> & { metrics: { textfileDirectory: string } }): string {
     return `${spec.metrics.textfileDirectory}/unikernel_${spec.name}.prom`;
@@ -424,6 +435,7 @@ export function metricsScript(
 ): string {
     const p = hostPaths(spec);
     const file = metricsFile(spec);
+    const tempPrefix = metricsTempPrefix(spec);
     const vm = `vm="${spec.name}"`;
     const family = (name: string, type: "gauge" | "counter", help: string) =>
         `printf '%s\\n' ${shellWord(`# HELP ${name} ${help}`)} ${shellWord(`# TYPE ${name} ${type}`)}`;
@@ -453,24 +465,31 @@ export function metricsScript(
         `    ${family("unikernel_console_bytes", "gauge", "Size of the console log.")}`,
         `    ${sample("unikernel_console_bytes", `$(stat -c %s -- ${shellWord(p.console)} 2>/dev/null || echo 0)`)}`,
         '    if [ "$up" = 1 ]; then',
+        "      # Each value read first: a VM that exits meanwhile gives no sample, never a sample without a value.",
+        '      v=$(cpu "/proc/$pid/stat")',
         `      ${family("unikernel_qemu_cpu_seconds_total", "counter", "CPU time of the whole VM process on the host.")}`,
-        `      ${sample("unikernel_qemu_cpu_seconds_total", '$(cpu "/proc/$pid/stat")')}`,
+        `      if [ -n "$v" ]; then ${sample("unikernel_qemu_cpu_seconds_total", "$v")}; fi`,
         `      ${family("unikernel_vcpu_seconds_total", "counter", "CPU time of each vCPU thread on the host.")}`,
         '      for task in /proc/"$pid"/task/*; do',
         '        comm=$(cat "$task/comm" 2>/dev/null) || continue',
         '        case "$comm" in "CPU "*/*) ;; *) continue ;; esac',
         "        index=${comm#CPU }; index=${index%%/*}",
         "        case \"$index\" in ''|*[!0-9]*) continue ;; esac",
-        `        printf '%s%s%s %s\\n' ${shellWord(`unikernel_vcpu_seconds_total{${vm},vcpu="`)} "$index" '"}' "$(cpu "$task/stat")"`,
+        '        v=$(cpu "$task/stat")',
+        `        if [ -n "$v" ]; then printf '%s%s%s %s\\n' ${shellWord(`unikernel_vcpu_seconds_total{${vm},vcpu="`)} "$index" '"}' "$v"; fi`,
         "      done",
+        '      v=$(awk \'/^VmRSS:/ { printf "%.0f", $2 * 1024 }\' "/proc/$pid/status" 2>/dev/null)',
         `      ${family("unikernel_host_rss_bytes", "gauge", "Resident memory of the VM process on the host.")}`,
-        `      ${sample("unikernel_host_rss_bytes", "$(awk '/^VmRSS:/ { print $2 * 1024 }' \"/proc/$pid/status\")")}`,
+        `      if [ -n "$v" ]; then ${sample("unikernel_host_rss_bytes", "$v")}; fi`,
+        '      r=$(awk \'/^read_bytes:/ { printf "%.0f", $2 }\' "/proc/$pid/io" 2>/dev/null)',
+        '      w=$(awk \'/^write_bytes:/ { printf "%.0f", $2 }\' "/proc/$pid/io" 2>/dev/null)',
         `      ${family("unikernel_qemu_io_read_bytes_total", "counter", "Bytes the VM process read from the host's storage.")}`,
-        `      ${sample("unikernel_qemu_io_read_bytes_total", "$(awk '/^read_bytes:/ { print $2 }' \"/proc/$pid/io\" 2>/dev/null || echo 0)")}`,
+        `      if [ -n "$r" ]; then ${sample("unikernel_qemu_io_read_bytes_total", "$r")}; fi`,
         `      ${family("unikernel_qemu_io_written_bytes_total", "counter", "Bytes the VM process wrote to the host's storage.")}`,
-        `      ${sample("unikernel_qemu_io_written_bytes_total", "$(awk '/^write_bytes:/ { print $2 }' \"/proc/$pid/io\" 2>/dev/null || echo 0)")}`,
+        `      if [ -n "$w" ]; then ${sample("unikernel_qemu_io_written_bytes_total", "$w")}; fi`,
         "    fi",
-        `  } > ${shellWord(`${file}.$$`)} && mv -f ${shellWord(`${file}.$$`)} ${shellWord(file)}`,
+        // A hidden temporary name (node_exporter reads only *.prom), this process's own, then renamed.
+        `  } > ${shellWord(tempPrefix)}$$ && mv -f ${shellWord(tempPrefix)}$$ ${shellWord(file)}`,
         `  sleep ${spec.metrics.intervalSeconds}`,
         "done",
         "",
@@ -518,7 +537,7 @@ function waitForPort(spec: HostServiceSpec, port: number): string[] {
 /**
  * The watchdog: every interval, probe the port; after `failures` misses in a row, note it in the
  * console log and stop the VM by its pid (only when that pid is still this service's VM), so
- * systemd (Restart=on-failure) or the supervisor starts it again. It runs as a unit of its own
+ * systemd (Restart=always) or the supervisor starts it again. It runs as a unit of its own
  * under systemd, else as a supervised background process.
  */
 function startWatchdog(
@@ -604,8 +623,14 @@ function startMetrics(
     spec: HostServiceSpec & { metrics: { textfileDirectory: string; intervalSeconds: number } },
 ): string[] {
     const p = hostPaths(spec);
+    const d = shellWord(spec.metrics.textfileDirectory);
     return [
-        `mkdir -p -- ${shellWord(spec.metrics.textfileDirectory)}`,
+        `mkdir -p -- ${d}`,
+        // Root writes there under systemd: a directory others could write to would let them aim it elsewhere.
+        `if [ -L ${d} ] || [ ! -d ${d} ]; then ${say(`the metrics directory ${spec.metrics.textfileDirectory} is not a directory (or is a symbolic link)`)}; exit 1; fi`,
+        `set -- $(stat -c '%u %a' -- ${d})`,
+        `if { [ "$1" != "$(id -u)" ] && [ "$1" != 0 ]; } || [ $(( 0$2 & 022 )) -ne 0 ]; then ${say(`the metrics directory ${spec.metrics.textfileDirectory} belongs to another user or can be written by others; fix it with chown and chmod go-w`)}; exit 1; fi`,
+        `printf '%s\\n' ${shellWord(metricsFile(spec))} > ${shellWord(p.metricsRecord)}`,
         ...runAlongside(spec, {
             what: "metrics writer",
             script: metricsScript(spec),
@@ -641,6 +666,7 @@ export function removeScript(
         p.starts,
         p.watchdogRestarts,
         p.watchdogMisses,
+        p.metricsRecord,
         ...(spec.imagePath ? [spec.imagePath] : []),
     ];
     return [
@@ -653,23 +679,45 @@ export function removeScript(
     ].join("\n");
 }
 
-/** Stops the unit or the supervisor; keeps the state directory (and so the console log). */
-function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir" | "metrics">): string[] {
+/**
+ * Stops a metrics writer of this service and removes the file it wrote (and any temporary file it
+ * left), found by the record the install keeps: also when the new spec has no metrics, or another
+ * directory, so no .prom file is left frozen at its last values.
+ */
+function stopMetricsLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
     const p = hostPaths(spec);
     return [
-        // The metrics writer first (its file goes, so nothing reports a stopped VM as a stale value).
         `if [ -f ${shellWord(p.metricsUnit)} ]; then`,
         `  systemctl disable --now ${shellWord(p.metricsUnitName)} >/dev/null 2>&1 || true`,
         `  rm -f ${shellWord(p.metricsUnit)}`,
         "fi",
         `stop_ours ${shellWord(p.metricsPid)} ${shellWord(p.metrics)}`,
-        ...(spec.metrics ? [`rm -f -- ${shellWord(metricsFile({ ...spec, metrics: spec.metrics }))}`] : []),
-        // The watchdog next, so it does not restart what is being stopped.
+        `if old=$(cat ${shellWord(p.metricsRecord)} 2>/dev/null) && [ -n "$old" ]; then`,
+        '  rm -f -- "$old" "${old%/*}/.${old##*/}."*',
+        `  rm -f ${shellWord(p.metricsRecord)}`,
+        "fi",
+    ];
+}
+
+/** Stops the watchdog of this service (its unit, or its background process). */
+function stopWatchdogLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
+    const p = hostPaths(spec);
+    return [
         `if [ -f ${shellWord(p.watchdogUnit)} ]; then`,
         `  systemctl disable --now ${shellWord(p.watchdogUnitName)} >/dev/null 2>&1 || true`,
         `  rm -f ${shellWord(p.watchdogUnit)}`,
         "fi",
         `stop_ours ${shellWord(p.watchdogPid)} ${shellWord(p.watchdog)}`,
+    ];
+}
+
+/** Stops the unit or the supervisor; keeps the state directory (and so the console log). */
+function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir" | "metrics">): string[] {
+    const p = hostPaths(spec);
+    return [
+        ...stopMetricsLines(spec),
+        // The watchdog next, so it does not restart what is being stopped.
+        ...stopWatchdogLines(spec),
         `if [ -f ${shellWord(p.unit)} ]; then`,
         `  systemctl disable --now ${shellWord(p.unitName)} >/dev/null 2>&1 || true`,
         `  rm -f ${shellWord(p.unit)}`,

@@ -228,16 +228,18 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                     );
                 }
                 if (running.matched) {
-                    const before = await cpuSeconds(running.pid);
-                    // The host-side view, through QMP: vCPU threads' time, and RSS each second.
+                    // The host-side view: the vCPU threads (ids from QMP) read at the window's edges
+                    // only, RSS from /proc each second, so the measuring adds no QMP work inside it.
                     const vcpusBefore = await vmStats(pidfile);
+                    const before = await cpuSeconds(running.pid);
                     const rss: number[] = [];
                     for (let s = 0; s < settings.idleSeconds; s++) {
                         await new Promise((r) => setTimeout(r, 1000));
-                        const now = await vmStats(pidfile);
-                        if (now.hostRssBytes !== undefined) rss.push(now.hostRssBytes / 1024);
+                        const kib = await rssKiB(running.pid).catch(() => NaN);
+                        if (Number.isFinite(kib)) rss.push(kib);
                     }
                     const after = await cpuSeconds(running.pid).catch(() => NaN);
+                    qemuRssKiB = await rssKiB(running.pid).catch(() => NaN);
                     const vcpusAfter = await vmStats(pidfile);
                     const vcpuTotal = (v: typeof vcpusAfter) =>
                         v.vcpus.length ? v.vcpus.reduce((sum, c) => sum + c.cpuSeconds, 0) : NaN;
@@ -245,14 +247,13 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                     idleVcpuSeconds = Number.isFinite(vcpu) && vcpusAfter.up ? Math.round(vcpu * 100) / 100 : null;
                     if (serving) {
                         workload = await runWorkload(hostPort!, settings.workloadRequests!);
-                        const now = await vmStats(pidfile);
-                        if (now.hostRssBytes !== undefined) rss.push(now.hostRssBytes / 1024);
+                        const kib = await rssKiB(running.pid).catch(() => NaN);
+                        if (Number.isFinite(kib)) rss.push(kib);
                         progress(
-                            `${subject.name}: ${workload.requests} requests: p50 ${workload.latencyMs.median} ms, p99 ${workload.latencyMs.p99} ms, ${workload.errors} errors`,
+                            `${subject.name}: ${workload.requests} requests: p50 ${workload.latencyMs?.median ?? "n/a"} ms, p99 ${workload.latencyMs?.p99 ?? "n/a"} ms, ${workload.errors} errors${workload.abandoned ? " (gave up: it stopped answering)" : ""}`,
                         );
                     }
                     qemuRssMaxKiB = rss.length ? Math.max(...rss) : null;
-                    qemuRssKiB = await rssKiB(running.pid).catch(() => NaN);
                     // A guest that powered off during the idle window cannot be measured: say so (null).
                     idleCpuSeconds = Number.isFinite(after) ? Math.round((after - before) * 100) / 100 : null;
                     if (!Number.isFinite(qemuRssKiB)) qemuRssKiB = null;

@@ -51,7 +51,7 @@ export function reportTable(report: BenchReport): string {
         for (const r of loaded) {
             const w = r.workload!;
             lines.push(
-                `| ${r.name} | ${w.errors} | ${fixed(w.latencyMs.median, 1)} | ${fixed(w.latencyMs.p90, 1)} | ${fixed(w.latencyMs.p99, 1)} | ${fixed(w.latencyMs.max, 1)} | ${fixed(w.requestsPerSecond, 1)} | ${fixed(r.qemuRssMaxKiB === null ? null : r.qemuRssMaxKiB / 1024, 1)} |`,
+                `| ${r.name} | ${w.errors}${w.abandoned ? " (gave up)" : ""} | ${fixed(w.latencyMs?.median ?? null, 1)} | ${fixed(w.latencyMs?.p90 ?? null, 1)} | ${fixed(w.latencyMs?.p99 ?? null, 1)} | ${fixed(w.latencyMs?.max ?? null, 1)} | ${fixed(w.requestsPerSecond, 1)} | ${fixed(r.qemuRssMaxKiB === null ? null : r.qemuRssMaxKiB / 1024, 1)} |`,
             );
         }
     }
@@ -88,8 +88,8 @@ const PANELS: Panel[] = [
 const WORKLOAD_PANEL: Panel = {
     title: "HTTP latency under a sequential request loop (p50, min-p99)",
     unit: "ms",
-    value: (r) => r.workload?.latencyMs.median ?? null,
-    range: (r) => (r.workload ? [r.workload.latencyMs.min, r.workload.latencyMs.p99] : [0, 0]),
+    value: (r) => r.workload?.latencyMs?.median ?? null,
+    range: (r) => (r.workload?.latencyMs ? [r.workload.latencyMs.min, r.workload.latencyMs.p99] : [0, 0]),
 };
 
 const COLORS = ["#2f6fdf", "#d9822b", "#3a9b5d", "#a14bc9"];
@@ -124,7 +124,7 @@ export function reportSvg(report: BenchReport): string {
         );
         const values = report.results.map((r) => panel.value(r));
         const highs = report.results.map((r, i) => (panel.range ? panel.range(r)[1] : (values[i] ?? 0)));
-        const max = Math.max(1e-9, ...highs.map((v) => v ?? 0));
+        const max = Math.max(1e-9, ...highs.filter((v): v is number => typeof v === "number" && Number.isFinite(v)));
         report.results.forEach((r, i) => {
             const y = top + 22 + i * (barHeight + 6);
             const value = values[i];

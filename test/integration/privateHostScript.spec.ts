@@ -239,11 +239,18 @@ describe("private host scripts (background mode, real QEMU)", function () {
             }
         }
 
-        const remove = spawnSync("sh", ["-c", removeScript(spec)], { encoding: "utf8" });
+        // Installed again without metrics (an update that turns them off): the old writer and its file go.
+        const plain: HostServiceSpec = { ...spec, metrics: undefined, watchdog: undefined };
+        installed.push(plain);
+        const again = spawnSync("sh", ["-c", installScript(plain)], { encoding: "utf8" });
+        assert.equal(again.status, 0, again.stderr);
+        assert.equal(alive(metricsPid), false, "the old metrics writer is stopped");
+        assert.equal(alive(watchdog), false, "and the old watchdog");
+        assert.equal(existsSync(prom), false, "and its file removed: nothing frozen at its last values");
+        assert.deepEqual(readdirSync(spec.metrics!.textfileDirectory), [], "no temporary file left either");
+
+        const remove = spawnSync("sh", ["-c", removeScript(plain)], { encoding: "utf8" });
         assert.equal(remove.status, 0, remove.stderr);
-        assert.equal(alive(watchdog), false, "the watchdog is gone with the service");
-        assert.equal(alive(metricsPid), false, "the metrics writer is gone with the service");
-        assert.equal(existsSync(prom), false, "its file too: a stopped VM leaves no stale numbers");
         assert.equal(existsSync(spec.stateDir), false);
     });
 });
