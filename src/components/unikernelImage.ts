@@ -120,6 +120,7 @@ export class UnikernelImage extends pulumi.ComponentResource {
     constructor(name: string, args: UnikernelImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("pulumi-unikernel:index:UnikernelImage", name, {}, opts);
         const structure = imageStructure(args);
+        requirePlain(args, ["syscallCheck"], "it decides whether the check step exists");
         const resolved = checkedArgs("UnikernelImage", args, validateImageArgs);
         const planned = resolved.apply(async (r): Promise<PlannedImage> => {
             if (r.fromPackage !== undefined) return planFromPackage(r);
@@ -153,7 +154,6 @@ export class UnikernelImage extends pulumi.ComponentResource {
         });
         const children = createImageSteps(name, planned, structure, this);
         // The check gates every output something could deploy from.
-        requirePlain(args, ["syscallCheck"], "it decides whether the check step exists");
         const check = args.syscallCheck ? createSyscallCheck(name, planned, children.artifact, this) : undefined;
         const gated = <T>(output: pulumi.Output<T>): pulumi.Output<T> =>
             check ? (pulumi.all([check.gate, output]).apply(([, value]) => value) as pulumi.Output<T>) : output;
