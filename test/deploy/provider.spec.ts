@@ -35,7 +35,8 @@ describe("deploy: the component provider (get-schema, Pulumi YAML through packag
         assert.equal(reported.name, reviewed.name);
         assert.equal(reported.version, reviewed.version);
         // The engine re-serializes the schema as a PackageSpec: the analyzer's own "optional" marks
-        // (required-ness is in the "required" lists, compared here), empty "required" lists and its
+        // (required-ness is in the "required" lists, compared here), empty "required" and
+        // "requiredInputs" lists (UnikernelImage has none: `directory` or `fromPackage`) and its
         // "dependencies" are dropped.
         assert.deepEqual(normalized(reported.resources), normalized(reviewed.resources));
         assert.deepEqual(normalized(reported.types), normalized(reviewed.types));
@@ -78,7 +79,11 @@ function normalized(value: unknown): unknown {
     if (value && typeof value === "object") {
         return Object.fromEntries(
             Object.entries(value)
-                .filter(([k, v]) => k !== "optional" && !(k === "required" && Array.isArray(v) && v.length === 0))
+                .filter(
+                    ([k, v]) =>
+                        k !== "optional" &&
+                        !((k === "required" || k === "requiredInputs") && Array.isArray(v) && v.length === 0),
+                )
                 .map(([k, v]) => [k, normalized(v)]),
         );
     }
