@@ -114,7 +114,7 @@ function optionPath(argv: readonly string[], option: string, prefix: RegExp): st
 }
 
 /** utime + stime of a /proc stat file, seconds (the command name in parentheses may hold blanks). */
-async function cpuSeconds(file: string): Promise<number | undefined> {
+export async function cpuSeconds(file: string): Promise<number | undefined> {
     const text = await fs.readFile(file, "utf8").catch(() => undefined);
     if (!text) return undefined;
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
@@ -123,7 +123,8 @@ async function cpuSeconds(file: string): Promise<number | undefined> {
     return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
 }
 
-async function rssBytes(pid: number): Promise<number | undefined> {
+/** A process's resident memory from /proc/<pid>/status, bytes; undefined when it is gone. */
+export async function rssBytes(pid: number): Promise<number | undefined> {
     const status = await fs.readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
     const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
     return kib === undefined ? undefined : Number(kib) * 1024;

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { BootMode, UnikernelError } from "../model";
 import { LocalRunOptions, runDetached, runLocal, stopDetached } from "../hosts/localRun";
-import { vmStats } from "../hosts/vmStats";
+import { cpuSeconds, rssBytes, vmStats } from "../hosts/vmStats";
 import { WorkloadResult, freeLocalPort, runWorkload } from "./workload";
 
 /** Bad bench input, or a system that never got ready: exit code 1 with the reason. */
@@ -145,19 +145,18 @@ async function imageBytes(subject: BenchSubject): Promise<number> {
     return sizes.reduce((a, b) => a + b, 0);
 }
 
-/** Clock ticks per second for /proc/<pid>/stat times: 100 on Linux unless the kernel was built otherwise. */
-const CLOCK_TICKS = 100;
-
-async function cpuSeconds(pid: number): Promise<number> {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces) start after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
+/** QEMU's CPU seconds (utime + stime) from /proc; a process that is gone is an error. */
+async function qemuCpuSeconds(pid: number): Promise<number> {
+    const seconds = await cpuSeconds(`/proc/${pid}/stat`);
+    if (seconds === undefined) throw new Error(`process ${pid} is gone`);
+    return seconds;
 }
 
+/** QEMU's resident memory, KiB; a process that is gone is an error. */
 async function rssKiB(pid: number): Promise<number> {
-    const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
-    return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN);
+    const bytes = await rssBytes(pid);
+    if (bytes === undefined) throw new Error(`process ${pid} is gone`);
+    return bytes / 1024;
 }
 
 /** Measures one subject. Throws with the console tail when it never gets ready at its own memory. */
@@ -231,14 +230,14 @@ export async function benchSubject(subject: BenchSubject, settings: BenchSetting
                     // The host-side view: the vCPU threads (ids from QMP) read at the window's edges
                     // only, RSS from /proc each second, so the measuring adds no QMP work inside it.
                     const vcpusBefore = await vmStats(pidfile);
-                    const before = await cpuSeconds(running.pid);
+                    const before = await qemuCpuSeconds(running.pid);
                     const rss: number[] = [];
                     for (let s = 0; s < settings.idleSeconds; s++) {
                         await new Promise((r) => setTimeout(r, 1000));
                         const kib = await rssKiB(running.pid).catch(() => NaN);
                         if (Number.isFinite(kib)) rss.push(kib);
                     }
-                    const after = await cpuSeconds(running.pid).catch(() => NaN);
+                    const after = await qemuCpuSeconds(running.pid).catch(() => NaN);
                     qemuRssKiB = await rssKiB(running.pid).catch(() => NaN);
                     const vcpusAfter = await vmStats(pidfile);
                     const vcpuTotal = (v: typeof vcpusAfter) =>
