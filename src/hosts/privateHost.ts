@@ -377,7 +377,7 @@ export function installScript(spec: HostServiceSpec): string {
         ...(spec.readyPort !== undefined || spec.watchdog ? [writeFile(p.probe, PROBE_SCRIPT, "755")] : []),
         // Helpers of a previous install (turned off now, or changed) go first; this install starts its own.
         ...stopMetricsLines(spec),
-        ...stopWatchdogLines(spec),
+        ...stopAlongside(helperOf(spec, "watchdog")),
         writeFile(p.vmCommand, vmScript(spec), "755"),
         ...(spec.hypervisor === "firecracker" ? [writeFile(p.firecrackerConfig, firecrackerConfig(spec))] : []),
         `: > ${shellWord(p.console)}`,
@@ -566,14 +566,46 @@ function startWatchdog(
         "done",
         "",
     ].join("\n");
-    return runAlongside(spec, {
-        what: "watchdog",
-        script,
-        scriptPath: p.watchdog,
-        pidfile: p.watchdogPid,
-        unitName: p.watchdogUnitName,
-        unitPath: p.watchdogUnit,
-    });
+    return runAlongside(spec, { ...helperOf(spec, "watchdog"), script });
+}
+
+/** Where a helper process of the service (watchdog, metrics writer) keeps its script, pid and unit. */
+interface Helper {
+    what: string;
+    scriptPath: string;
+    pidfile: string;
+    unitName: string;
+    unitPath: string;
+}
+
+function helperOf(spec: Pick<HostServiceSpec, "name" | "stateDir">, kind: "watchdog" | "metrics"): Helper {
+    const p = hostPaths(spec);
+    return kind === "watchdog"
+        ? {
+              what: "watchdog",
+              scriptPath: p.watchdog,
+              pidfile: p.watchdogPid,
+              unitName: p.watchdogUnitName,
+              unitPath: p.watchdogUnit,
+          }
+        : {
+              what: "metrics writer",
+              scriptPath: p.metrics,
+              pidfile: p.metricsPid,
+              unitName: p.metricsUnitName,
+              unitPath: p.metricsUnit,
+          };
+}
+
+/** Stops a helper: its unit under systemd, else its background process (only when provably ours). */
+function stopAlongside(helper: Helper): string[] {
+    return [
+        `if [ -f ${shellWord(helper.unitPath)} ]; then`,
+        `  systemctl disable --now ${shellWord(helper.unitName)} >/dev/null 2>&1 || true`,
+        `  rm -f ${shellWord(helper.unitPath)}`,
+        "fi",
+        `stop_ours ${shellWord(helper.pidfile)} ${shellWord(helper.scriptPath)}`,
+    ];
 }
 
 /**
@@ -581,10 +613,7 @@ function startWatchdog(
  * (restarted always), else a background process under setsid that writes its own pid, which the
  * install waits for.
  */
-function runAlongside(
-    spec: HostServiceSpec,
-    helper: { what: string; script: string; scriptPath: string; pidfile: string; unitName: string; unitPath: string },
-): string[] {
+function runAlongside(spec: HostServiceSpec, helper: Helper & { script: string }): string[] {
     const p = hostPaths(spec);
     const unit = unitFile({
         Unit: [
@@ -631,14 +660,7 @@ function startMetrics(
         `set -- $(stat -c '%u %a' -- ${d})`,
         `if { [ "$1" != "$(id -u)" ] && [ "$1" != 0 ]; } || [ $(( 0$2 & 022 )) -ne 0 ]; then ${say(`the metrics directory ${spec.metrics.textfileDirectory} belongs to another user or can be written by others; fix it with chown and chmod go-w`)}; exit 1; fi`,
         `printf '%s\\n' ${shellWord(metricsFile(spec))} > ${shellWord(p.metricsRecord)}`,
-        ...runAlongside(spec, {
-            what: "metrics writer",
-            script: metricsScript(spec),
-            scriptPath: p.metrics,
-            pidfile: p.metricsPid,
-            unitName: p.metricsUnitName,
-            unitPath: p.metricsUnit,
-        }),
+        ...runAlongside(spec, { ...helperOf(spec, "metrics"), script: metricsScript(spec) }),
     ];
 }
 
@@ -687,27 +709,11 @@ export function removeScript(
 function stopMetricsLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
     const p = hostPaths(spec);
     return [
-        `if [ -f ${shellWord(p.metricsUnit)} ]; then`,
-        `  systemctl disable --now ${shellWord(p.metricsUnitName)} >/dev/null 2>&1 || true`,
-        `  rm -f ${shellWord(p.metricsUnit)}`,
-        "fi",
-        `stop_ours ${shellWord(p.metricsPid)} ${shellWord(p.metrics)}`,
+        ...stopAlongside(helperOf(spec, "metrics")),
         `if old=$(cat ${shellWord(p.metricsRecord)} 2>/dev/null) && [ -n "$old" ]; then`,
         '  rm -f -- "$old" "${old%/*}/.${old##*/}."*',
         `  rm -f ${shellWord(p.metricsRecord)}`,
         "fi",
-    ];
-}
-
-/** Stops the watchdog of this service (its unit, or its background process). */
-function stopWatchdogLines(spec: Pick<HostServiceSpec, "name" | "stateDir">): string[] {
-    const p = hostPaths(spec);
-    return [
-        `if [ -f ${shellWord(p.watchdogUnit)} ]; then`,
-        `  systemctl disable --now ${shellWord(p.watchdogUnitName)} >/dev/null 2>&1 || true`,
-        `  rm -f ${shellWord(p.watchdogUnit)}`,
-        "fi",
-        `stop_ours ${shellWord(p.watchdogPid)} ${shellWord(p.watchdog)}`,
     ];
 }
 
@@ -717,7 +723,7 @@ function stopLines(spec: Pick<HostServiceSpec, "name" | "stateDir" | "metrics">)
     return [
         ...stopMetricsLines(spec),
         // The watchdog next, so it does not restart what is being stopped.
-        ...stopWatchdogLines(spec),
+        ...stopAlongside(helperOf(spec, "watchdog")),
         `if [ -f ${shellWord(p.unit)} ]; then`,
         `  systemctl disable --now ${shellWord(p.unitName)} >/dev/null 2>&1 || true`,
         `  rm -f ${shellWord(p.unit)}`,
