@@ -8,6 +8,7 @@ import { execFileSync } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { buildArgv } from "../../src/contract/build";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const DEMO_DIR = path.join(ROOT, "examples", "hello-kernel");
@@ -35,6 +36,21 @@ export function demoCheckout(dir: string): string {
         copyFileSync(path.join(DEMO_DIR, file), path.join(dir, file));
     }
     return dir;
+}
+
+/**
+ * `unikernel build` of a demo checkout as a UnikernelImage runs it (make engine, qemu/x86_64, bare),
+ * with `extra` options before `--json`.
+ */
+export function demoBuildArgv(dir: string, extra: readonly string[] = []): string[] {
+    const argv = buildArgv({
+        dir,
+        engine: "make",
+        target: { platform: "qemu", architecture: "x86_64" },
+        family: "bare",
+        make: { kernel: "build/hello.elf" },
+    });
+    return [...argv.slice(0, -1), ...extra, "--json"];
 }
 
 /** A fresh temp directory for one test. */

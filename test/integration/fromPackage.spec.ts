@@ -8,11 +8,10 @@ import * as path from "path";
 import { uk, opts, shape } from "../helpers/componentHarness";
 import { recorded, resolved, settle, unwrap } from "../helpers/mocks";
 import type * as UK from "../../src";
-import { buildArgv } from "../../src/contract/build";
 import { argvOfCommand } from "../../src/contract/command";
 import { jsonOf, unikernel } from "../helpers/cli";
 import { planFromPackage, validateImageArgs } from "../../src/components/unikernelImage";
-import { demoCheckout, tempDir } from "../helpers/demoKernel";
+import { demoBuildArgv, demoCheckout, tempDir } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
 
 /**
@@ -35,15 +34,8 @@ describe("UnikernelImage.fromPackage (mocks, real registry)", function () {
     /** Builds the demo kernel into `repository`, with `extra` build options; its package reference. */
     const publish = (extra: string[]) => {
         const dir = demoCheckout(path.join(root, `src-${extra.length}`));
-        const argv = buildArgv({
-            dir,
-            engine: "make",
-            target: { platform: "qemu", architecture: "x86_64" },
-            family: "bare",
-            make: { kernel: "build/hello.elf" },
-        });
         const run = unikernel(
-            [...argv.slice(0, -1), "--registry", `${registry.host}/ci/pkg`, "--registry-insecure", ...extra, "--json"],
+            demoBuildArgv(dir, ["--registry", `${registry.host}/ci/pkg`, "--registry-insecure", ...extra]),
             { UNIKERNEL_CACHE_DIR: path.join(root, "builder") },
         );
         assert.equal(run.code, 0, run.stderr);

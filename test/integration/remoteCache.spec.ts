@@ -8,11 +8,11 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { buildArgv, fetchArgv } from "../../src/contract/build";
+import { fetchArgv } from "../../src/contract/build";
 import { planPackage } from "../../src/engines/fetchPackage";
 import { OciReference, parseOciReference } from "../../src/model";
 import { jsonOf, unikernel } from "../helpers/cli";
-import { demoCheckout, tempDir } from "../helpers/demoKernel";
+import { demoBuildArgv, demoCheckout, tempDir } from "../helpers/demoKernel";
 import { TestRegistry, startRegistry } from "../helpers/registry";
 
 describe("unikernel build --registry (a build cache shared by two machines)", function () {
@@ -23,16 +23,8 @@ describe("unikernel build --registry (a build cache shared by two machines)", fu
     /** A copy of the demo kernel's sources: what a checkout on one runner is. */
     const checkout = (name: string) => demoCheckout(path.join(root, name));
     /** What a UnikernelImage runs for this application, plus `extra` before `--json`. */
-    const build = (dir: string, cache: string, extra: string[] = []) => {
-        const argv = buildArgv({
-            dir,
-            engine: "make",
-            target: { platform: "qemu", architecture: "x86_64" },
-            family: "bare",
-            make: { kernel: "build/hello.elf" },
-        });
-        return unikernel([...argv.slice(0, -1), ...extra, "--json"], { UNIKERNEL_CACHE_DIR: path.join(root, cache) });
-    };
+    const build = (dir: string, cache: string, extra: string[] = []) =>
+        unikernel(demoBuildArgv(dir, extra), { UNIKERNEL_CACHE_DIR: path.join(root, cache) });
 
     before(async () => {
         registry = await startRegistry();
